@@ -1,0 +1,55 @@
+# laoxiao — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export LAOXIAO_DEBUG ?= 1
+
+.PHONY: run test test-postgres lint typecheck bench messages screenshot install clean
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate, build the Huaibei demo city if the database is empty, serve on :8000
+run: $(STAMP)
+	$(BIN)/laoxiao migrate --no-input -v 0
+	$(BIN)/laoxiao demo-city --if-empty
+	$(BIN)/laoxiao demo-accounts
+	$(BIN)/laoxiao serve $(HOST):$(PORT)
+
+## make test: lint, makemigrations --check, and the whole suite on SQLite
+test: $(STAMP) lint
+	$(BIN)/laoxiao makemigrations --check --dry-run
+	$(BIN)/pytest -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check laoxiao benchmarks
+	$(BIN)/ruff format --check laoxiao benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy laoxiao
+
+## make test-postgres: the suite against PostgreSQL (DATABASE server on 127.0.0.1:5432, user postgres)
+test-postgres: $(STAMP)
+	LAOXIAO_TEST_DATABASE_URL=$${LAOXIAO_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/laoxiao_test} $(BIN)/pytest -n 2
+
+bench: $(STAMP)
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+## make messages: refresh the Chinese catalogue after changing UI strings, then translate and compile
+messages: $(STAMP)
+	cd laoxiao && ../$(BIN)/laoxiao makemessages -l zh_Hans --no-obsolete --no-location
+	$(BIN)/laoxiao compilemessages -l zh_Hans
+
+screenshot: $(STAMP)
+	$(BIN)/python -m laoxiao.web.screenshot docs/img/home.png
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "laoxiao.accounts"
+    label = "accounts"
+
+    def ready(self) -> None:
+        from laoxiao.accounts.actions import roles_sync
+
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="laoxiao-roles-sync")
+        self._roles_sync = roles_sync
+
+
+def _sync_roles(sender, **kwargs):  # type: ignore[no-untyped-def]
+    from laoxiao.accounts.actions import roles_sync
+
+    roles_sync(using=kwargs.get("using", "default"))

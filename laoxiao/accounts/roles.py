@@ -1,0 +1,98 @@
+"""Roles as data: each is a Django group with permissions, synced after every migrate.
+
+A role says *what* a user may do; the user's region assignments say *where*. Sectors decide which
+kind of record a role sees: civil affairs (民政) sees elder care; health (卫健) sees childcare and
+health follow-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+SECTOR_ELDERCARE = "accounts.sector_eldercare"
+SECTOR_CHILDCARE = "accounts.sector_childcare"
+SECTOR_HEALTH = "accounts.sector_health"
+REVEAL = "accounts.reveal_personal_data"
+IMPORT = "accounts.import_records"
+EXPORT = "accounts.export_records"
+MANAGE_REGIONS = "accounts.manage_regions"
+REPORT_PLAN = "accounts.report_plan"
+APPROVE_PLAN = "accounts.approve_plan"
+VIEW_ALL_CHANGELOG = "core.view_all_changelog"
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: object  # lazy translation
+    permissions: tuple[str, ...]
+    description: object = ""
+
+
+_STAFF = (IMPORT, EXPORT)
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "city_admin",
+        _("City administrator"),
+        (
+            SECTOR_ELDERCARE,
+            SECTOR_CHILDCARE,
+            SECTOR_HEALTH,
+            REVEAL,
+            *_STAFF,
+            MANAGE_REGIONS,
+            APPROVE_PLAN,
+            VIEW_ALL_CHANGELOG,
+        ),
+        _("Runs the platform for the city: regions, accounts, reference data, approvals."),
+    ),
+    *(
+        Role(
+            f"civil_affairs_{level}",
+            name,
+            (SECTOR_ELDERCARE, REVEAL, *_STAFF),
+            _("Civil-affairs office: elder-care providers, older people, welfare visits, subsidies."),
+        )
+        for level, name in (
+            ("county", _("Civil-affairs officer (county)")),
+            ("township", _("Civil-affairs officer (township)")),
+            ("community", _("Civil-affairs officer (community)")),
+        )
+    ),
+    *(
+        Role(
+            f"health_{level}",
+            name,
+            (SECTOR_CHILDCARE, SECTOR_HEALTH, REVEAL, *_STAFF),
+            _("Health office: childcare providers, children, health follow-up."),
+        )
+        for level, name in (
+            ("county", _("Health officer (county)")),
+            ("township", _("Health officer (township)")),
+            ("community", _("Health officer (community)")),
+        )
+    ),
+    Role(
+        "community_worker",
+        _("Community worker"),
+        (SECTOR_ELDERCARE, EXPORT),
+        _("Community (grid) worker: visits older people in special difficulty and records what they need."),
+    ),
+    Role(
+        "provider_operator",
+        _("Provider operator"),
+        (),
+        _("Runs one provider: its filing, capacity, staff, prices and the people it serves."),
+    ),
+    Role(
+        "bureau_reporter",
+        _("Bureau reporter"),
+        (REPORT_PLAN,),
+        _("Reports the plan's tasks and reported indicators for a responsible unit."),
+    ),
+)
+
+ROLE_BY_CODE = {r.code: r for r in ROLES}

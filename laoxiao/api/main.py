@@ -1,0 +1,25 @@
+"""The NinjaAPI instance: /api/v1/, OpenAPI at /api/v1/openapi.json. Routers come from each app."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from laoxiao.api import errors
+from laoxiao.api.auth import AUTH
+
+api = NinjaAPI(
+    title="laoxiao API",
+    version="1",
+    description="The JSON API of laoxiao (老小). Every list and detail is scoped to the caller's regions.",
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+errors.install(api)
+
+from laoxiao.core.api import router as changelog_router  # noqa: E402
+from laoxiao.indicators.api import router as plan_router  # noqa: E402
+from laoxiao.regions.api import router as regions_router  # noqa: E402
+
+api.add_router("/regions", regions_router)
+api.add_router("/plan", plan_router)
+api.add_router("/changelog", changelog_router)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from laoxiao.api.pagination import Pages
+from laoxiao.core import selectors
+from laoxiao.core.schemas import ChangeLogOut
+
+router = Router(tags=["change log"])
+
+
+class ChangeLogFilters(Schema):
+    action: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    region: str | None = None
+    actor_name: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+@router.get("/", response=list[ChangeLogOut], summary="Change log rows the caller may see")
+@paginate(Pages)
+def list_changes(request: HttpRequest, filters: Query[ChangeLogFilters]):  # type: ignore[no-untyped-def]
+    return selectors.changelog_list(actor=request.auth, **filters.dict())
+
+
+@router.get("/{pk}", response=ChangeLogOut, summary="One change log row")
+def get_change(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+    return selectors.changelog_get(actor=request.auth, pk=pk)

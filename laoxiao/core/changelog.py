@@ -1,0 +1,92 @@
+"""Writing the change log. Called by actions, inside their transaction; never by signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.core.models import ChangeLog
+
+Changes = dict[str, list[Any]]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return value
+
+
+def _masked(model: type[models.Model] | models.Model, field: str, value: Any) -> Any:
+    """Personal fields are logged masked: the log must not become a copy of the secrets."""
+    kinds: Mapping[str, str] = getattr(model, "PROTECTED_FIELDS", {})
+    if field in kinds and value:
+        return mask_phone(str(value)) if kinds[field] == "phone" else mask_id_number(str(value))
+    return _plain(value)
+
+
+def diff_fields(obj: models.Model, data: Mapping[str, Any]) -> Changes:
+    """``{"field": [old, new]}`` for each field whose value would change (raw values, not masked)."""
+    changes: Changes = {}
+    for field, new in data.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [old, new]
+    return changes
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> Changes:
+    """Changes of a creation: ``{"field": [None, value]}``."""
+    return {f: [None, getattr(obj, f)] for f in fields}
+
+
+def build_entry(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model,
+    changes: Changes | None = None,
+    region_code: str | None = None,
+    note: str = "",
+) -> ChangeLog:
+    """An unsaved ChangeLog row (for bulk writes); ``log_change`` saves one."""
+    safe = {k: [_masked(target, k, v[0]), _masked(target, k, v[1])] for k, v in (changes or {}).items()}
+    return ChangeLog(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_repr=str(target)[:200],
+        region_code=region_code if region_code is not None else getattr(target, "region_code", ""),
+        changes=safe,
+        note=note[:300],
+    )
+
+
+def log_change(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model,
+    changes: Changes | None = None,
+    region_code: str | None = None,
+    note: str = "",
+) -> ChangeLog:
+    entry = build_entry(
+        actor=actor, action=action, target=target, changes=changes, region_code=region_code, note=note
+    )
+    entry.save()
+    return entry
+
+
+def log_many(entries: list[ChangeLog]) -> None:
+    ChangeLog.objects.bulk_create(entries, batch_size=2000)

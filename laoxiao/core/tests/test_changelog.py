@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from laoxiao.core.changelog import log_change
+from laoxiao.core.models import ChangeLog
+
+
+def test_change_log_is_append_only(city: dict[str, Any], admin_user: Any) -> None:
+    row = log_change(
+        actor=admin_user, action=ChangeLog.Action.UPDATE, target=city["city"], changes={"name": ["a", "b"]}
+    )
+    assert row.region_code == "340600000000"
+    assert row.target_type == "regions.region"
+    row.note = "edited"
+    with pytest.raises(TypeError):
+        row.save()
+    with pytest.raises(TypeError):
+        row.delete()
+    with pytest.raises(TypeError):
+        ChangeLog.objects.filter(pk=row.pk).update(note="x")
+    with pytest.raises(TypeError):
+        ChangeLog.objects.all().delete()
+    assert ChangeLog.objects.get(pk=row.pk).note == ""

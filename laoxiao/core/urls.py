@@ -1,0 +1,8 @@
+from django.urls import path
+
+from laoxiao.core import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("changelog/", views.changelog, name="changelog"),
+]

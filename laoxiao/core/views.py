@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from laoxiao import __version__
+from laoxiao.core import selectors
+from laoxiao.core.models import ChangeLog
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for load balancers and monitors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        db = "ok"
+    except Exception:  # the check must answer, whatever the database does
+        db = "error"
+    status = 200 if db == "ok" else 503
+    return JsonResponse(
+        {"status": "ok" if db == "ok" else "degraded", "database": db, "version": __version__}, status=status
+    )
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def changelog(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "action": request.GET.get("action") or None,
+        "target_type": request.GET.get("target_type") or None,
+        "region": request.GET.get("region") or None,
+        "actor_name": request.GET.get("actor") or None,
+        "since": _date(request.GET.get("since")),
+        "until": _date(request.GET.get("until")),
+    }
+    qs = selectors.changelog_list(actor=request.user, **filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/changelog.html",
+        {
+            "page": page,
+            "actions": ChangeLog.Action.choices,
+            "target_types": selectors.changelog_target_types(),
+            "f": request.GET,
+        },
+    )

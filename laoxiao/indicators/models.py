@@ -1,0 +1,104 @@
+"""The plan's reference data: responsible units, the indicators of Table 1, the tasks of Annex 1.
+
+Loaded from the data files in ``laoxiao/indicators/data/`` by migrations; later issues compute
+indicator values and track tasks.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ResponsibleUnit(models.Model):
+    """A unit named in the plan as responsible for tasks or indicators (市民政局, 市卫健委, ...)."""
+
+    code = models.CharField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("responsible unit")
+        verbose_name_plural = _("responsible units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    """One indicator of the plan's Table 1 (E01–E16, C01–C09) or of its overall goals (C10)."""
+
+    class Sector(models.TextChoices):
+        ELDERCARE = "eldercare", _("elder care")
+        CHILDCARE = "childcare", _("childcare")
+
+    class Comparator(models.TextChoices):
+        GTE = "gte", "≥"
+        GT = "gt", ">"
+        EQ = "eq", "="
+
+    class Kind(models.TextChoices):
+        COMPUTED = "computed", _("computed from records")
+        REPORTED = "reported", _("reported by the responsible unit")
+
+    code = models.CharField(_("code"), max_length=8, primary_key=True)
+    order = models.PositiveSmallIntegerField(_("order"))
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=16)
+    baseline = models.DecimalField(_("2020 baseline"), max_digits=14, decimal_places=4, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(default=2020)
+    target = models.DecimalField(_("2025 target"), max_digits=14, decimal_places=4)
+    target_year = models.PositiveSmallIntegerField(default=2025)
+    comparator = models.CharField(_("comparator"), max_length=4, choices=Comparator.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    responsible_unit = models.ForeignKey(
+        ResponsibleUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("responsible unit")
+    )
+    source = models.CharField(_("source in the plan"), max_length=100, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PlanTask(models.Model):
+    """One of the 37 key tasks of the plan's Annex 1 (T01–T37)."""
+
+    code = models.CharField(_("code"), max_length=8, primary_key=True)
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    text = models.TextField(_("task"))
+    text_en = models.TextField(_("task (English)"), blank=True)
+    units = models.ManyToManyField(ResponsibleUnit, through="PlanTaskUnit", related_name="tasks")
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("plan task")
+        verbose_name_plural = _("plan tasks")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:30]}"
+
+
+class PlanTaskUnit(models.Model):
+    """A responsible unit of a task, in the order the plan lists them; the first is the lead."""
+
+    task = models.ForeignKey(PlanTask, on_delete=models.CASCADE, related_name="task_units")
+    unit = models.ForeignKey(ResponsibleUnit, on_delete=models.PROTECT, related_name="task_units")
+    order = models.PositiveSmallIntegerField()
+    is_lead = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["task", "order"]
+        constraints = [models.UniqueConstraint(fields=["task", "unit"], name="taskunit_task_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}/{self.unit_id}"

@@ -1,0 +1,69 @@
+"""Scoping by region: the division code is the path.
+
+Chinese division codes are hierarchical (2 province + 2 city + 2 county + 3 township + 3 community
+digits), so "this region and everything below it" is one indexed prefix filter.
+An actor's ``region_prefixes()`` answers ``None`` for the whole city (city administrators),
+``()`` for nothing (deny by default), or the prefixes of its assigned regions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, Self
+
+from django.db import models
+from django.db.models import Q
+
+# significant digits of a code at each level
+PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "community": 12}
+LEVEL_ORDER = ["city", "county", "township", "community"]
+
+
+class ScopedActor(Protocol):
+    def region_prefixes(self) -> tuple[str, ...] | None: ...
+
+
+def prefix_for(code: str, level: str) -> str:
+    return code[: PREFIX_LENGTH[level]]
+
+
+def level_of_code(code: str) -> str:
+    """The level a 12-digit code denotes by its trailing zeros (for codes without a stored level)."""
+    if code[9:] != "000":
+        return "community"
+    if code[6:9] != "000":
+        return "township"
+    if code[4:6] != "00":
+        return "county"
+    return "city"
+
+
+def code_within(code: str, prefixes: tuple[str, ...] | None) -> bool:
+    if prefixes is None:
+        return True
+    return any(code.startswith(p) for p in prefixes)
+
+
+def scope_q(field: str, prefixes: tuple[str, ...] | None) -> Q | None:
+    """The filter for ``prefixes`` on ``field``; None means no filter (whole city)."""
+    if prefixes is None:
+        return None
+    q = Q(pk__in=[])
+    for p in prefixes:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+class RegionScopedQuerySet(models.QuerySet):
+    scope_field = "region_code"
+
+    def visible_to(self, actor: Any) -> Self:
+        if actor is None or not getattr(actor, "is_authenticated", False):
+            return self.none()
+        prefixes = actor.region_prefixes()
+        if prefixes is None:
+            return self
+        if not prefixes:
+            return self.none()
+        q = scope_q(self.scope_field, prefixes)
+        assert q is not None
+        return self.filter(q)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from laoxiao.regions import views
+
+urlpatterns = [
+    path("", views.region_tree, name="region-tree"),
+    path("<str:code>/children", views.region_children, name="region-children"),
+    path("<str:code>/", views.region_detail, name="region-detail"),
+]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from laoxiao.core.errors import NotFound
+from laoxiao.regions import selectors
+
+
+def _year(request: HttpRequest, years: list[int]) -> int | None:
+    try:
+        return int(request.GET.get("year", "")) if request.GET.get("year") else (years[-1] if years else None)
+    except ValueError:
+        return years[-1] if years else None
+
+
+@login_required
+def region_tree(request: HttpRequest) -> HttpResponse:
+    years = selectors.population_years()
+    year = _year(request, years)
+    roots = selectors.region_roots(actor=request.user)
+    from laoxiao.regions.models import PopulationFigure
+
+    figures = {
+        f.region_id: f
+        for f in PopulationFigure.objects.filter(region_id__in=[r.code for r in roots], year=year)
+    }
+    rows = [{"region": r, "figure": figures.get(r.code), "child_count": r.children.count()} for r in roots]
+    return render(request, "regions/tree.html", {"rows": rows, "years": years, "year": year})
+
+
+@login_required
+def region_children(request: HttpRequest, code: str) -> HttpResponse:
+    """The sub-regions of one region (htmx fragment)."""
+    years = selectors.population_years()
+    year = _year(request, years)
+    try:
+        selectors.region_get(actor=request.user, code=code)
+    except NotFound:
+        raise Http404 from None
+    rows = selectors.children_with_population(actor=request.user, code=code, year=year)
+    return render(request, "regions/_rows.html", {"rows": rows, "year": year})
+
+
+@login_required
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        region = selectors.region_get(actor=request.user, code=code)
+    except NotFound:
+        raise Http404 from None
+    figures = selectors.population_of(actor=request.user, code=code)
+    children = selectors.children_with_population(
+        actor=request.user, code=code, year=figures[-1].year if figures else None
+    )
+    return render(
+        request,
+        "regions/detail.html",
+        {
+            "region": region,
+            "figures": figures,
+            "children": children,
+            "ancestors": selectors.region_ancestors(actor=request.user, region=region),
+        },
+    )

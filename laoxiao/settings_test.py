@@ -1,0 +1,24 @@
+"""Test settings: only overrides. DATABASE_URL chooses SQLite (default, in memory) or PostgreSQL."""
+
+import os
+
+os.environ.setdefault("LAOXIAO_DEBUG", "1")
+os.environ.setdefault("LAOXIAO_SECRET_KEY", "test-secret-key-not-for-production")
+# a fixed test key: URL-safe base64 of 32 bytes
+os.environ.setdefault("LAOXIAO_FIELD_KEY", "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0hISE=")
+if not os.environ.get("LAOXIAO_TEST_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = "sqlite:///:memory:"
+else:
+    os.environ["DATABASE_URL"] = os.environ["LAOXIAO_TEST_DATABASE_URL"]
+
+from laoxiao.settings import *  # noqa: E402,F403
+from laoxiao.settings import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA foreign_keys=ON;"}
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from laoxiao.api.main import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("regions/", include("laoxiao.regions.urls")),
+    path("plan/", include("laoxiao.indicators.urls")),
+    path("imports/", include("laoxiao.imports.urls")),
+    path("", include("laoxiao.core.urls")),
+    path("", include("laoxiao.accounts.urls")),
+    path("", include("laoxiao.web.urls")),
+]

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from laoxiao.accounts.roles import ROLE_BY_CODE
+from laoxiao.regions import selectors as region_selectors
+from laoxiao.web.navigation import navigation_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    roles = [ROLE_BY_CODE[c] for c in user.role_codes()]  # type: ignore[union-attr]
+    regions = region_selectors.region_roots(actor=user)
+    tiles = navigation_for(user)[1:]
+    return render(request, "web/home.html", {"roles": roles, "regions": regions, "tiles": tiles})
