@@ -22,3 +22,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+INSTALLED_APPS = [*INSTALLED_APPS, "laoxiao.core.tests.testapp"]  # noqa: F405

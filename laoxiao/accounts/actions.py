@@ -64,10 +64,21 @@ def user_create(
         raise ValidationError({"roles": _("Unknown role: %(codes)s") % {"codes": ", ".join(unknown)}})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("This user name is taken.")})
-    regions = list(Region.objects.filter(code__in=list(region_codes)))
+    region_codes = list(dict.fromkeys(region_codes))
+    regions = list(Region.objects.filter(code__in=region_codes))
+    unknown_regions = sorted(set(region_codes) - {r.code for r in regions})
+    if unknown_regions:
+        raise ValidationError(
+            {"regions": _("Unknown region: %(codes)s") % {"codes": ", ".join(unknown_regions)}}
+        )
     user = User(username=username, display_name=display_name)
     if unit_code:
-        user.unit = ResponsibleUnit.objects.get(code=unit_code)
+        unit = ResponsibleUnit.objects.filter(code=unit_code).first()
+        if unit is None:
+            raise ValidationError({"unit": _("Unknown responsible unit: %(code)s") % {"code": unit_code}})
+        user.unit = unit
+    # city administrators manage accounts in the admin site
+    user.is_staff = "city_admin" in role_codes
     if password:
         user.set_password(password)
     else:
@@ -105,6 +116,23 @@ def token_create(*, actor: User, user: User, name: str = "") -> tuple[ApiToken, 
             changes={"user": [None, user.username], "name": [None, name]},
         )
     return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke a token: it answers 401 from now on. Revoking twice changes nothing."""
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    log_change(
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        target=token,
+        region_code="",
+        changes={"revoked_at": [None, token.revoked_at]},
+    )
+    return token
 
 
 def token_authenticate(raw: str) -> User | None:

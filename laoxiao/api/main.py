@@ -16,6 +16,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 
+from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
 from laoxiao.indicators.api import router as plan_router  # noqa: E402
 from laoxiao.regions.api import router as regions_router  # noqa: E402
@@ -23,3 +24,4 @@ from laoxiao.regions.api import router as regions_router  # noqa: E402
 api.add_router("/regions", regions_router)
 api.add_router("/plan", plan_router)
 api.add_router("/changelog", changelog_router)
+api.add_router("/reveal", reveal_router)

@@ -28,8 +28,10 @@ class Pages(PaginationBase):
             if hasattr(queryset, "count") and not isinstance(queryset, list)
             else len(queryset)
         )
+        # a page past the end is empty; never send the database an offset it cannot hold
+        items = list(queryset[offset : offset + pagination.page_size]) if offset < count else []
         return {
-            "items": list(queryset[offset : offset + pagination.page_size]),
+            "items": items,
             "count": count,
             "page": pagination.page,
             "page_size": pagination.page_size,

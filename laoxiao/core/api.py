@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import datetime as dt
 
 from django.http import HttpRequest
@@ -32,3 +30,23 @@ def list_changes(request: HttpRequest, filters: Query[ChangeLogFilters]):  # typ
 @router.get("/{pk}", response=ChangeLogOut, summary="One change log row")
 def get_change(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     return selectors.changelog_get(actor=request.auth, pk=pk)
+
+
+class RevealIn(Schema):
+    target_type: str
+    target_id: str
+    field: str
+
+
+class RevealOut(Schema):
+    value: str
+
+
+reveal_router = Router(tags=["personal data"])
+
+
+@reveal_router.post("/", response=RevealOut, summary="The full value of a protected field (logged)")
+def reveal(request: HttpRequest, body: RevealIn):  # type: ignore[no-untyped-def]
+    from laoxiao.core.reveal import reveal_field
+
+    return {"value": reveal_field(actor=request.auth, **body.dict())}

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from laoxiao.accounts.roles import VIEW_ALL_CHANGELOG
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
-from laoxiao.regions.scoping import level_of_code, prefix_for
+from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q
 
 
 def changelog_list(
@@ -35,7 +35,7 @@ def changelog_list(
     if target_id:
         qs = qs.filter(target_id=target_id)
     if region:
-        qs = qs.filter(region_code__startswith=prefix_for(region, level_of_code(region)))
+        qs = qs.filter(prefix_q("region_code", prefix_for(region, level_of_code(region))))
     if actor_name:
         qs = qs.filter(Q(actor_name__icontains=actor_name))
     if since:

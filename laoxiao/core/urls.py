@@ -5,4 +5,5 @@ from laoxiao.core import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("changelog/", views.changelog, name="changelog"),
+    path("reveal/<str:target_type>/<str:target_id>/<str:field>", views.reveal, name="reveal"),
 ]

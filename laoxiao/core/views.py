@@ -57,3 +57,24 @@ def changelog(request: HttpRequest) -> HttpResponse:
             "f": request.GET,
         },
     )
+
+
+@login_required
+def reveal(request: HttpRequest, target_type: str, target_id: str, field: str) -> HttpResponse:
+    """POST only: the full value of one protected field (htmx swaps it in place of the mask)."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404, HttpResponseNotAllowed
+    from django.utils.html import escape
+
+    from laoxiao.core.errors import NotFound
+    from laoxiao.core.reveal import reveal_field
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        value = reveal_field(actor=request.user, target_type=target_type, target_id=target_id, field=field)
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied:
+        return HttpResponse(status=403)
+    return HttpResponse(f'<span class="revealed">{escape(value)}</span>')

@@ -34,6 +34,7 @@ class Column:
     parse: Parser
     required: bool = False
     help: str = ""  # one line for docs/import-formats.md
+    choices: dict[str, str] | None = None  # code → Chinese label, listed in the docs
 
 
 @dataclasses.dataclass

@@ -6,8 +6,15 @@ indicator values and track tasks.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def plain_number(value: Decimal | float | int) -> str:
+    """``Decimal("50.8300")`` → ``"50.83"``, ``Decimal("60.0000")`` → ``"60"`` (never an exponent)."""
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 class ResponsibleUnit(models.Model):
@@ -17,6 +24,13 @@ class ResponsibleUnit(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    aliases = models.JSONField(
+        _("also written as"),
+        default=list,
+        blank=True,
+        help_text=_("Other spellings of the name in the plan."),
+    )
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["order", "code"]
@@ -49,6 +63,7 @@ class Indicator(models.Model):
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=16)
+    unit_en = models.CharField(_("unit (English)"), max_length=32, blank=True)
     baseline = models.DecimalField(_("2020 baseline"), max_digits=14, decimal_places=4, null=True, blank=True)
     baseline_year = models.PositiveSmallIntegerField(default=2020)
     target = models.DecimalField(_("2025 target"), max_digits=14, decimal_places=4)
@@ -69,6 +84,16 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def baseline_text(self) -> str:
+        """The 2020 baseline as the plan writes it: ``50.83``, ``—`` when there is none."""
+        return plain_number(self.baseline) if self.baseline is not None else "—"
+
+    @property
+    def target_text(self) -> str:
+        """The 2025 target with its comparator: ``≥ 60``, ``> 90``."""
+        return f"{self.get_comparator_display()} {plain_number(self.target)}"
+
 
 class PlanTask(models.Model):
     """One of the 37 key tasks of the plan's Annex 1 (T01–T37)."""
@@ -77,7 +102,10 @@ class PlanTask(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     text = models.TextField(_("task"))
     text_en = models.TextField(_("task (English)"), blank=True)
-    units = models.ManyToManyField(ResponsibleUnit, through="PlanTaskUnit", related_name="tasks")
+    note = models.TextField(_("note"), blank=True)
+    units: models.ManyToManyField[ResponsibleUnit, PlanTaskUnit] = models.ManyToManyField(
+        ResponsibleUnit, through="PlanTaskUnit", related_name="tasks"
+    )
 
     class Meta:
         ordering = ["number"]
@@ -86,6 +114,16 @@ class PlanTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text[:30]}"
+
+    @property
+    def ordered_units(self) -> list[ResponsibleUnit]:
+        """The responsible units in the plan's order, the lead first (uses a prefetch when there is one)."""
+        return [tu.unit for tu in sorted(self.task_units.all(), key=lambda tu: tu.order)]
+
+    @property
+    def lead_unit(self) -> ResponsibleUnit | None:
+        units = self.ordered_units
+        return units[0] if units else None
 
 
 class PlanTaskUnit(models.Model):

@@ -4,5 +4,7 @@ from laoxiao.indicators import views
 
 urlpatterns = [
     path("indicators/", views.indicator_list, name="indicator-list"),
+    path("indicators/<str:code>/", views.indicator_detail, name="indicator-detail"),
     path("tasks/", views.task_list, name="task-list"),
+    path("units/", views.unit_list, name="unit-list"),
 ]

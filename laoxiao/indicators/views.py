@@ -1,17 +1,55 @@
+"""Pages of the plan's reference data: Table 1, the tasks of Annex 1, the responsible units."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from laoxiao.core.errors import NotFound
 from laoxiao.indicators import selectors
+from laoxiao.indicators.models import Indicator
 
 
 @login_required
 def indicator_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "indicators/indicator_list.html", {"indicators": selectors.indicator_list()})
+    """Laid out like the plan's Table 1: one group per sector, elder care first."""
+    indicators = list(selectors.indicator_list())
+    groups = [
+        {"sector": sector, "label": label, "rows": [i for i in indicators if i.sector == sector]}
+        for sector, label in Indicator.Sector.choices
+    ]
+    return render(request, "indicators/indicator_list.html", {"groups": groups, "count": len(indicators)})
+
+
+@login_required
+def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        indicator = selectors.indicator_get(code=code)
+    except NotFound:
+        raise Http404 from None
+    tasks = selectors.task_list(unit=indicator.responsible_unit_id) if indicator.responsible_unit_id else []
+    return render(request, "indicators/indicator_detail.html", {"indicator": indicator, "tasks": tasks})
 
 
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "indicators/task_list.html", {"tasks": selectors.task_list()})
+    """All tasks, or with ``?unit=<code>`` those that name the unit (as lead or co-responsible)."""
+    code = request.GET.get("unit") or None
+    unit = None
+    if code:
+        try:
+            unit = selectors.unit_get(code=code)
+        except NotFound:
+            raise Http404 from None
+    tasks = list(selectors.task_list(unit=code))
+    return render(
+        request,
+        "indicators/task_list.html",
+        {"tasks": tasks, "unit": unit, "units": selectors.unit_list()},
+    )
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "indicators/unit_list.html", {"units": selectors.unit_list()})

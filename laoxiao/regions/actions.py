@@ -15,6 +15,7 @@ from laoxiao.regions.models import PopulationFigure, Region
 from laoxiao.regions.scoping import LEVEL_ORDER
 
 REGION_FIELDS = ("name", "level", "parent_id", "is_rural", "lon", "lat")
+_COLUMN_OF = {"parent_id": "parent_code"}
 
 
 def _noop(n: int) -> None:
@@ -41,6 +42,8 @@ def regions_upsert(
             "lon": rec.get("lon"),
             "lat": rec.get("lat"),
         }
+        # a column the file does not have leaves the stored value alone
+        data = {k: v for k, v in data.items() if _COLUMN_OF.get(k, k) in rec}
         region = existing.get(rec["code"])
         if region is None:
             region = Region(code=rec["code"], **data)
@@ -65,7 +68,7 @@ def regions_upsert(
         entries.append(build_entry(actor=actor, action=ChangeLog.Action.UPDATE, target=region, changes=diff))
         result.updated += 1
     Region.objects.bulk_create(new, batch_size=1000)
-    progress(len(new))
+    progress(len(records))
     if changed:
         Region.objects.bulk_update(changed, list(REGION_FIELDS), batch_size=1000)
     log_many(entries)
@@ -90,7 +93,8 @@ def population_upsert(
     changed: list[PopulationFigure] = []
     entries: list[ChangeLog] = []
     for rec in records:
-        data: dict[str, Any] = {f: rec.get(f) for f in PopulationFigure.FIGURES}
+        # a column the file does not have leaves the stored figure alone
+        data: dict[str, Any] = {f: rec[f] for f in PopulationFigure.FIGURES if f in rec}
         data["source"] = PopulationFigure.Source.ENTERED
         fig = existing.get((rec["region_code"], rec["year"]))
         if fig is None:

@@ -14,6 +14,8 @@ from laoxiao.regions import actions, selectors
 from laoxiao.regions.models import PopulationFigure, Region
 from laoxiao.regions.scoping import LEVEL_ORDER, PREFIX_LENGTH, code_within
 
+LEVELS = {"city": "市", "county": "区县", "township": "乡镇街道", "community": "社区村"}
+
 
 @register
 class RegionsImport(ImportKind):
@@ -34,9 +36,10 @@ class RegionsImport(ImportKind):
         Column(
             "level",
             "层级",
-            p.choice(p.labels(Region.Level.choices)),
+            p.choice(LEVELS),
             True,
-            "city, county, township, community",
+            "level in the tree",
+            choices=LEVELS,
         ),
         Column(
             "parent_code", "上级区划代码", p.division_code, False, "code of the parent (empty for the city)"
@@ -47,11 +50,16 @@ class RegionsImport(ImportKind):
     ]
 
     def prepare(self, rows: list[Row], actor: Any) -> dict[str, Any]:
-        return {"existing": dict(Region.objects.values_list("code", "level"))}
+        return {
+            "existing": dict(Region.objects.values_list("code", "level")),
+            "prefixes": actor.region_prefixes(),
+        }
 
     def check_row(self, row: Row, errors: ErrorSink, context: dict[str, Any]) -> None:
         v = row.values
         code, level, parent = v.get("code"), v.get("level"), v.get("parent_code")
+        if code and not code_within(code, context["prefixes"]):
+            errors.add(row, "code", _("This region is outside your regions."))
         if not code or not level:
             return
         tail = code[PREFIX_LENGTH[level] :]

