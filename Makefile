@@ -25,7 +25,7 @@ run: $(STAMP)
 	$(BIN)/laoxiao serve $(HOST):$(PORT)
 
 ## make test: lint, makemigrations --check, and the whole suite on SQLite
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	$(BIN)/laoxiao makemigrations --check --dry-run
 	$(BIN)/pytest -n 2
 
@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check laoxiao benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy laoxiao
+	LAOXIAO_DEBUG=1 $(BIN)/mypy laoxiao
 
 ## make test-postgres: the suite against PostgreSQL (DATABASE server on 127.0.0.1:5432, user postgres)
 test-postgres: $(STAMP)

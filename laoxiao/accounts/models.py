@@ -36,15 +36,17 @@ class User(AbstractUser):
             ("approve_plan", "Can approve reported indicator values"),
         ]
 
+    _region_prefixes: tuple[str, ...] | None
+
     def __str__(self) -> str:
         return self.display_name or self.username
 
     # --- the Actor interface used by selectors and actions ---------------------------------
     def region_prefixes(self) -> tuple[str, ...] | None:
         """None = the whole city; () = nothing (deny by default); else the assigned prefixes."""
-        cached = getattr(self, "_region_prefixes", False)
-        if cached is not False:
-            return cached  # type: ignore[no-any-return]
+        if hasattr(self, "_region_prefixes"):
+            cached: tuple[str, ...] | None = self._region_prefixes
+            return cached
         result: tuple[str, ...] | None
         if not self.is_active:
             result = ()

@@ -21,7 +21,9 @@ class Pages(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: Any, pagination: Input, **params: Any
+    ) -> dict[str, Any]:
         offset = (pagination.page - 1) * pagination.page_size
         count = (
             queryset.count()

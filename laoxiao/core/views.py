@@ -37,15 +37,15 @@ def _date(value: str | None) -> dt.date | None:
 
 @login_required
 def changelog(request: HttpRequest) -> HttpResponse:
-    filters = {
-        "action": request.GET.get("action") or None,
-        "target_type": request.GET.get("target_type") or None,
-        "region": request.GET.get("region") or None,
-        "actor_name": request.GET.get("actor") or None,
-        "since": _date(request.GET.get("since")),
-        "until": _date(request.GET.get("until")),
-    }
-    qs = selectors.changelog_list(actor=request.user, **filters)
+    qs = selectors.changelog_list(
+        actor=request.user,
+        action=request.GET.get("action") or None,
+        target_type=request.GET.get("target_type") or None,
+        region=request.GET.get("region") or None,
+        actor_name=request.GET.get("actor") or None,
+        since=_date(request.GET.get("since")),
+        until=_date(request.GET.get("until")),
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -203,10 +203,11 @@ def map_headers(kind: ImportKind, header: list[str], errors: ErrorSink) -> dict[
     for i, name in enumerate(header):
         if not name.strip():
             continue
-        col = by_name.get(_normal(name))
-        if col is None:
+        found = by_name.get(_normal(name))
+        if found is None:
             errors.add(1, name, _("Unknown column."), value=name)
             continue
+        col = found
         if col in mapping.values():
             errors.add(1, name, _("The column appears twice."), value=name)
             continue

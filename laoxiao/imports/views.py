@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
 
-from laoxiao.imports.base import all_kinds, get_kind, run_import
+from laoxiao.imports.base import ImportReport, all_kinds, get_kind, run_import
 from laoxiao.imports.exporters import render
 
 
@@ -24,7 +24,7 @@ def _exportable(user: object) -> dict:
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     kinds = _importable(request.user)
-    report = None
+    report: ImportReport | dict[str, bool] | None = None
     if request.method == "POST":
         kind_key = request.POST.get("kind", "")
         upload = request.FILES.get("file")

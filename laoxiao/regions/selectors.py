@@ -77,21 +77,29 @@ def population_of(*, actor: Any, code: str) -> list[PopulationFigure]:
     return list(PopulationFigure.objects.filter(region_id=code).order_by("year"))
 
 
+def regions_with_population(*, actor: Any, regions: list[Region], year: int | None) -> list[dict[str, Any]]:
+    """Each region with its figures for ``year`` and how many sub-regions the actor sees under it."""
+    codes = [r.code for r in regions]
+    figures = (
+        {f.region_id: f for f in PopulationFigure.objects.filter(region_id__in=codes, year=year)}
+        if year is not None
+        else {}
+    )
+    counts: dict[str, int] = {}
+    for parent in (
+        Region.objects.visible_to(actor).filter(parent_id__in=codes).values_list("parent_id", flat=True)
+    ):
+        counts[parent] = counts.get(parent, 0) + 1
+    return [
+        {"region": r, "figure": figures.get(r.code), "child_count": counts.get(r.code, 0)} for r in regions
+    ]
+
+
 def children_with_population(*, actor: Any, code: str, year: int | None) -> list[dict[str, Any]]:
     """The sub-regions of ``code`` the actor sees, each with its figures for ``year``."""
-    kids = list(region_list(actor=actor, parent=code))
-    figures = {}
-    if year:
-        figures = {
-            f.region_id: f
-            for f in PopulationFigure.objects.filter(region_id__in=[k.code for k in kids], year=year)
-        }
-    counts: dict[str, int] = {}
-    for row in Region.objects.filter(parent_id__in=[k.code for k in kids]).values_list(
-        "parent_id", flat=True
-    ):
-        counts[row] = counts.get(row, 0) + 1
-    return [{"region": k, "figure": figures.get(k.code), "child_count": counts.get(k.code, 0)} for k in kids]
+    return regions_with_population(
+        actor=actor, regions=list(region_list(actor=actor, parent=code)), year=year
+    )
 
 
 def population_years() -> list[int]:

@@ -20,13 +20,7 @@ def region_tree(request: HttpRequest) -> HttpResponse:
     years = selectors.population_years()
     year = _year(request, years)
     roots = selectors.region_roots(actor=request.user)
-    from laoxiao.regions.models import PopulationFigure
-
-    figures = {
-        f.region_id: f
-        for f in PopulationFigure.objects.filter(region_id__in=[r.code for r in roots], year=year)
-    }
-    rows = [{"region": r, "figure": figures.get(r.code), "child_count": r.children.count()} for r in roots]
+    rows = selectors.regions_with_population(actor=request.user, regions=roots, year=year)
     return render(request, "regions/tree.html", {"rows": rows, "years": years, "year": year})
 
 
