@@ -36,6 +36,15 @@ class User(AbstractUser):
             ("approve_plan", "Can approve reported indicator values"),
         ]
 
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operators",
+        verbose_name=_("provider (for provider operators)"),
+    )
+
     _region_prefixes: tuple[str, ...] | None
 
     def __str__(self) -> str:

@@ -62,3 +62,35 @@ class ChangeLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("the change log is append-only")
+
+
+class RuleVersion(models.Model):
+    """A rule of the plan or of a national standard, as data with an effective date.
+
+    ``key`` names the rule (``childcare.class_types``, ``pricing.inclusive_ratio``...); ``data`` holds
+    its content; the version in force on a date is the latest with ``effective_from`` on or before it.
+    ``certainty`` says how sure we are of the source: V (read in the source), S (secondary sources
+    agree), ? (not confirmed: shown as such in the UI). Loaded from ``laoxiao/<app>/rules/*.json`` by
+    migrations (``laoxiao load-rules``); a city adds its own versions with ``rule_version_create``.
+    """
+
+    class Certainty(models.TextChoices):
+        VERIFIED = "V", _("verified in the source")
+        SECONDARY = "S", _("from agreeing secondary sources")
+        UNCONFIRMED = "?", _("not confirmed: a setting")
+
+    key = models.CharField(max_length=80, db_index=True)
+    effective_from = models.DateField()
+    data = models.JSONField()
+    title = models.CharField(max_length=200, blank=True)
+    certainty = models.CharField(max_length=1, choices=Certainty.choices, default=Certainty.SECONDARY)
+    source = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["key", "effective_from"], name="rule_key_from")]
+
+    def __str__(self) -> str:
+        return f"{self.key} from {self.effective_from}"

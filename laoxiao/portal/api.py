@@ -1,0 +1,4 @@
+from django.http import HttpRequest  # noqa: F401
+from ninja import Router
+
+router = Router(tags=["portal"])
