@@ -78,3 +78,23 @@ def reveal(request: HttpRequest, target_type: str, target_id: str, field: str) -
     except PermissionDenied:
         return HttpResponse(status=403)
     return HttpResponse(f'<span class="revealed">{escape(value)}</span>')
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """Every versioned rule, with the version in force today and the history."""
+    from collections import defaultdict
+
+    from django.utils import timezone
+
+    from laoxiao.core.models import RuleVersion
+
+    today = timezone.localdate()
+    grouped: dict[str, list[RuleVersion]] = defaultdict(list)
+    for v in RuleVersion.objects.order_by("key", "-effective_from"):
+        grouped[v.key].append(v)
+    rows = []
+    for key, versions in grouped.items():
+        current = next((v for v in versions if v.effective_from <= today), None)
+        rows.append({"key": key, "title": versions[0].title, "current": current, "versions": versions})
+    return render(request, "core/rules.html", {"rows": rows, "today": today})
