@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "laoxiao.institutions",
     "laoxiao.supervision",
     "laoxiao.portal",
+    "laoxiao.people",
     "laoxiao.imports",
     "laoxiao.demo",
     "laoxiao.web",

@@ -1,0 +1,1 @@
+"""actions of the people app: elders in elders.py, children in children.py."""

@@ -1,0 +1,1 @@
+"""importers of the people app: elders in elders.py, children in children.py."""

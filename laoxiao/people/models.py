@@ -1,0 +1,343 @@
+"""People: older people (60+) and young children (under 3), with the follow-up the standards prescribe.
+
+Older people: categories with effective dates, living arrangement, contacts, ability assessments
+(GB/T 42195-2022), monthly welfare visits, yearly health management (65+). Children: guardians,
+enrolment, newborn visits, health checks at the scheduled ages, vaccinations. Every row carries
+``region_code`` (the person's community) for scoping; personal identifiers are encrypted with a
+blind index. Rules (scoring table, visit-list rules, schedules) are versioned data in ``rules/``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from laoxiao.core.fields import BlindIndexField, EncryptedCharField
+from laoxiao.regions.scoping import RegionScopedQuerySet
+
+
+class PersonQuerySet(RegionScopedQuerySet):
+    """Scoped by region; the sector filter (civil affairs → elders, health → children and health
+    follow-up) is applied by the selectors, which know what a page shows."""
+
+
+class Elder(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    class LivingArrangement(models.TextChoices):
+        ALONE = "alone", _("living alone")
+        EMPTY_NEST = "empty_nest", _("empty-nest")
+        LEFT_BEHIND = "left_behind", _("left-behind")
+        WITH_FAMILY = "with_family", _("with family")
+        INSTITUTION = "institution", _("in an institution")
+
+    PROTECTED_FIELDS = {"id_number": "id", "phone": "phone"}
+
+    id_number = EncryptedCharField(_("ID number"), blind_index="id_number_hash")
+    id_number_hash = BlindIndexField(unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"), db_index=True)
+    phone = EncryptedCharField(_("phone"), purpose="phone")
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="elders")
+    region_code = models.CharField(_("region code"), max_length=12, db_index=True)
+    living_arrangement = models.CharField(
+        _("living arrangement"), max_length=16, choices=LivingArrangement.choices, blank=True, db_index=True
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="residents"
+    )
+    consent_data_sharing = models.BooleanField(_("consented to data sharing"), default=False)
+    consent_on = models.DateField(_("consent date"), null=True, blank=True)
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
+    moved_out_on = models.DateField(_("moved out"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_code", "name"]
+        verbose_name = _("older person")
+        verbose_name_plural = _("older people")
+        indexes = [models.Index(fields=["region_code", "died_on"], name="elder_region_alive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ElderCategory(models.Model):
+    """A category an older person belongs to, from ``valid_from`` until ``valid_to`` (open when empty)."""
+
+    class Category(models.TextChoices):
+        EXTREME_POVERTY = "extreme_poverty", _("extreme poverty (state support)")
+        DIBAO = "dibao", _("minimum living allowance")
+        NEAR_DIBAO = "near_dibao", _("near-allowance")
+        LOW_INCOME = "low_income", _("low income")
+        FP_SPECIAL = "fp_special", _("family-planning special family")
+        SEVERE_DISABILITY = "severe_disability", _("severe disability")
+
+    class SupportMode(models.TextChoices):
+        INSTITUTIONAL = "institutional", _("institutional support")
+        DISPERSED = "dispersed", _("dispersed support")
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="categories")
+    region_code = models.CharField(max_length=12, db_index=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    support_mode = models.CharField(_("support mode"), max_length=16, choices=SupportMode.choices, blank=True)
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until"), null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["elder", "category", "-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.category}"
+
+
+class Contact(models.Model):
+    """A household member or an emergency contact of an older person."""
+
+    PROTECTED_FIELDS = {"phone": "phone"}
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="contacts")
+    region_code = models.CharField(max_length=12, db_index=True)
+    name = models.CharField(_("name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=30)
+    phone = EncryptedCharField(_("phone"), purpose="phone")
+    lives_with = models.BooleanField(_("household member"), default=False)
+    is_emergency = models.BooleanField(_("emergency contact"), default=False)
+
+    objects = PersonQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AbilityLevel(models.TextChoices):
+    INTACT = "intact", _("intact")
+    MILD = "mild", _("mild loss of ability")
+    MODERATE = "moderate", _("moderate loss of ability")
+    SEVERE = "severe", _("severe loss of ability")
+    TOTAL = "total", _("total loss of ability")
+
+
+class AbilityAssessment(models.Model):
+    """An elder ability assessment (GB/T 42195-2022): 26 item scores → domains → total → level."""
+
+    class Reason(models.TextChoices):
+        FIRST = "first", _("first assessment")
+        ROUTINE = "routine", _("routine re-assessment")
+        IMMEDIATE = "immediate", _("immediate (after a change)")
+        REVIEW = "review", _("review")
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="assessments")
+    region_code = models.CharField(max_length=12, db_index=True)
+    assessed_on = models.DateField(_("assessed on"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    items = models.JSONField(_("item scores"))
+    self_care = models.PositiveSmallIntegerField(_("self-care"))
+    mobility = models.PositiveSmallIntegerField(_("basic mobility"))
+    mental = models.PositiveSmallIntegerField(_("mental state"))
+    perception = models.PositiveSmallIntegerField(_("perception and social participation"))
+    total = models.PositiveSmallIntegerField(_("total"))
+    preliminary_level = models.CharField(_("preliminary level"), max_length=10, choices=AbilityLevel.choices)
+    coma = models.BooleanField(_("coma"), default=False)
+    dementia = models.BooleanField(_("dementia"), default=False)
+    psychiatric = models.BooleanField(_("psychiatric diagnosis"), default=False)
+    risk_events_30d = models.PositiveSmallIntegerField(_("risk events in 30 days"), default=0)
+    level = models.CharField(_("final level"), max_length=10, choices=AbilityLevel.choices, db_index=True)
+    assessor = models.CharField(_("assessor"), max_length=100, blank=True)
+    next_due_on = models.DateField(_("next due"), null=True, blank=True)
+    rule_version = models.CharField(max_length=40, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["elder", "-assessed_on"]
+        constraints = [models.UniqueConstraint(fields=["elder", "assessed_on"], name="assessment_elder_date")]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.assessed_on} {self.level}"
+
+
+class WelfareVisit(models.Model):
+    """A visit to an older person in special difficulty (探访关爱)."""
+
+    class Mode(models.TextChoices):
+        HOME = "home", _("home visit")
+        PHONE = "phone", _("phone call")
+        VIDEO = "video", _("video call")
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="welfare_visits")
+    region_code = models.CharField(max_length=12, db_index=True)
+    visited_on = models.DateField(_("visited on"), db_index=True)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
+    visitor = models.CharField(_("visitor"), max_length=100, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    needs = models.TextField(_("needs raised"), blank=True)
+    follow_up = models.TextField(_("follow-up action"), blank=True)
+    routed_to_institution = models.ForeignKey(
+        "institutions.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    routed_to_region = models.CharField(_("routed to office (region code)"), max_length=12, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["elder", "-visited_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["elder", "visited_on", "mode"], name="visit_elder_date_mode")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.visited_on}"
+
+
+class HealthCheck(models.Model):
+    """Yearly health management of a person aged 65+ (老年人健康管理)."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="health_checks")
+    region_code = models.CharField(max_length=12, db_index=True)
+    checked_on = models.DateField(_("checked on"), db_index=True)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    complete = models.BooleanField(_("all parts done"), default=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["elder", "-checked_on"]
+        constraints = [models.UniqueConstraint(fields=["elder", "checked_on"], name="healthcheck_elder_date")]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.checked_on}"
+
+
+class Child(models.Model):
+    """A child under 3, keyed by the ID number, or the birth medical certificate number until one exists."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    PROTECTED_FIELDS = {"id_number": "id", "birth_certificate_number": "id"}
+
+    id_number = EncryptedCharField(_("ID number"), blind_index="id_number_hash")
+    id_number_hash = BlindIndexField()
+    birth_certificate_number = EncryptedCharField(
+        _("birth medical certificate number"), blind_index="birth_certificate_hash", purpose="birthcert"
+    )
+    birth_certificate_hash = BlindIndexField()
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"), db_index=True)
+    birth_weight_g = models.PositiveIntegerField(_("birth weight (g)"), null=True, blank=True)
+    discharge_date = models.DateField(_("discharge date"), null=True, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="children_registered")
+    region_code = models.CharField(_("region code"), max_length=12, db_index=True)
+    institution = models.ForeignKey(
+        "institutions.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolled"
+    )
+    childcare_class = models.ForeignKey(
+        "institutions.ChildcareClass",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
+    moved_out_on = models.DateField(_("moved out"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_code", "birth_date"]
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Guardian(models.Model):
+    PROTECTED_FIELDS = {"id_number": "id", "phone": "phone"}
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardians")
+    region_code = models.CharField(max_length=12, db_index=True)
+    id_number = EncryptedCharField(_("ID number"), blind_index="id_number_hash")
+    id_number_hash = BlindIndexField()
+    name = models.CharField(_("name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), purpose="phone")
+
+    objects = PersonQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NewbornVisit(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="newborn_visits")
+    region_code = models.CharField(max_length=12, db_index=True)
+    visited_on = models.DateField(_("visited on"))
+    visitor = models.CharField(_("visitor"), max_length=100, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["child", "visited_on"]
+        constraints = [models.UniqueConstraint(fields=["child", "visited_on"], name="newborn_child_date")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.visited_on}"
+
+
+class ChildHealthCheck(models.Model):
+    class AgePoint(models.TextChoices):
+        M1 = "1m", _("28–30 days")
+        M3 = "3m", _("3 months")
+        M6 = "6m", _("6 months")
+        M8 = "8m", _("8 months")
+        M12 = "12m", _("12 months")
+        M18 = "18m", _("18 months")
+        M24 = "24m", _("24 months")
+        M30 = "30m", _("30 months")
+        M36 = "36m", _("36 months")
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="health_checks")
+    region_code = models.CharField(max_length=12, db_index=True)
+    checked_on = models.DateField(_("checked on"))
+    age_point = models.CharField(_("age point"), max_length=4, choices=AgePoint.choices)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["child", "checked_on"]
+        constraints = [models.UniqueConstraint(fields=["child", "age_point"], name="childcheck_child_point")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.age_point}"
+
+
+class Vaccination(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="vaccinations")
+    region_code = models.CharField(max_length=12, db_index=True)
+    vaccine = models.CharField(_("vaccine"), max_length=10)
+    dose = models.PositiveSmallIntegerField(_("dose"))
+    given_on = models.DateField(_("given on"))
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["child", "given_on"]
+        constraints = [models.UniqueConstraint(fields=["child", "vaccine", "dose"], name="vaccination_dose")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.vaccine}{self.dose}"
