@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.regions.tests.factories import make_city
+
+# CI machines are small and shared: no per-example deadline, no "too slow" health check
+settings.register_profile("laoxiao", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("laoxiao")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ urlpatterns = [
     path("plan/", include("laoxiao.indicators.urls")),
     path("imports/", include("laoxiao.imports.urls")),
     path("providers/", include("laoxiao.institutions.urls")),
+    path("people/", include("laoxiao.people.urls")),
     path("supervision/", include("laoxiao.supervision.urls")),
     path("public/", include("laoxiao.portal.urls")),
     path("", include("laoxiao.core.urls")),

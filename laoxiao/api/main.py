@@ -20,6 +20,7 @@ from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
 from laoxiao.indicators.api import router as plan_router  # noqa: E402
 from laoxiao.institutions.api import router as institutions_router  # noqa: E402
+from laoxiao.people.api import router as people_router  # noqa: E402
 from laoxiao.portal.api import router as portal_router  # noqa: E402
 from laoxiao.regions.api import router as regions_router  # noqa: E402
 from laoxiao.supervision.api import router as supervision_router  # noqa: E402
@@ -29,5 +30,6 @@ api.add_router("/plan", plan_router)
 api.add_router("/changelog", changelog_router)
 api.add_router("/reveal", reveal_router)
 api.add_router("/providers", institutions_router)
+api.add_router("/people", people_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/public", portal_router)  # no login: the portal router sets auth=None

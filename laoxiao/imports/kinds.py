@@ -1,3 +1,6 @@
 """Importing this module registers every import kind. Each app keeps its kinds in ``importers.py``."""
 
+from laoxiao.institutions import importers as _institutions  # noqa: F401
+from laoxiao.people.importers import children as _children  # noqa: F401
+from laoxiao.people.importers import elders as _elders  # noqa: F401
 from laoxiao.regions import importers as _regions  # noqa: F401

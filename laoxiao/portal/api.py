@@ -1,4 +1,73 @@
-from django.http import HttpRequest  # noqa: F401
-from ninja import Router
+"""The public API (/api/v1/public): no login. Filed providers only, nothing personal."""
 
-router = Router(tags=["portal"])
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from laoxiao.api.pagination import Pages
+from laoxiao.institutions import selectors
+from laoxiao.institutions.schemas import MapOut, PublicFilters, PublicProviderDetail, PublicProviderOut
+
+router = Router(tags=["public"], auth=None)
+
+
+def public_detail(uscc: str) -> dict[str, Any]:
+    """What the public page and the public API show of one filed provider."""
+    institution = selectors.public_get(uscc)
+    supervision = selectors.public_supervision(institution)
+    data = PublicProviderOut.from_orm(institution).dict()
+    data["grade"] = supervision.get("grade", data.get("grade"))
+    data["credit_level"] = supervision.get("credit_level", data.get("credit_level"))
+    data["grade_rated_on"] = supervision.get("grade_rated_on")
+    data["grade_body"] = supervision.get("grade_body") or ""
+    data.update(
+        serves_meals=institution.serves_meals,
+        opened_on=institution.opened_on,
+        prices=[
+            {
+                "item_code": p.item_id,
+                "item_name": p.item.name,
+                "unit": p.item.unit,
+                "price": p.price,
+                "effective_from": p.effective_from,
+            }
+            for p in selectors.public_prices(institution, on=timezone.localdate())
+        ],
+        latest_inspection=_inspection(supervision),
+    )
+    return data
+
+
+def _inspection(supervision: dict[str, Any]) -> dict[str, Any] | None:
+    if supervision.get("latest_inspection_date") is None:
+        return None
+    return {
+        "date": supervision["latest_inspection_date"],
+        "result": supervision.get("latest_inspection_result"),
+        "result_label": supervision.get("latest_inspection_result_label"),
+    }
+
+
+@router.get("/providers", response=list[PublicProviderOut], summary="Filed providers (public)")
+@paginate(Pages)
+def list_public_providers(request: HttpRequest, filters: Query[PublicFilters]):  # type: ignore[no-untyped-def]
+    return selectors.public_list(**filters.dict())
+
+
+@router.get(
+    "/providers/map",
+    response=MapOut,
+    summary="Filed providers on the map (public)",
+    url_name="public-provider-map-points",
+)
+def public_provider_map(request: HttpRequest, filters: Query[PublicFilters]):  # type: ignore[no-untyped-def]
+    items = selectors.public_map_points(**filters.dict())
+    return {"count": len(items), "items": items}
+
+
+@router.get("/providers/{uscc}", response=PublicProviderDetail, summary="One filed provider (public)")
+def get_public_provider(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-def]
+    return public_detail(uscc)

@@ -65,8 +65,8 @@ def county_boundaries(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
     from django.http import JsonResponse
 
-    from laoxiao.demo.geo import county_boundaries_geojson
+    from laoxiao.regions.boundaries import city_boundaries
 
-    response = JsonResponse(county_boundaries_geojson(settings.LAOXIAO_CITY_CODE[:6]))
+    response = JsonResponse(city_boundaries(settings.LAOXIAO_CITY_CODE))
     response["Cache-Control"] = "private, max-age=86400"
     return response

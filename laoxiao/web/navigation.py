@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts import roles
@@ -36,6 +36,8 @@ def navigation_for(user: Any) -> list[Entry]:
             "☑",
         ),
     ]
+    entries.extend(_provider_entries(user))
+    entries.extend(_people_entries(user))
     if user.has_perm(roles.IMPORT) or user.has_perm(roles.MANAGE_REGIONS):
         entries.append(
             Entry(reverse("import-upload"), _("Import"), _("Load records from .xlsx or .csv files"), "⇪")
@@ -44,3 +46,77 @@ def navigation_for(user: Any) -> list[Entry]:
         entries.append(Entry(reverse("export-list"), _("Export"), _("Download records of your regions"), "⇩"))
     entries.append(Entry(reverse("changelog"), _("Change log"), _("Who changed what, and when"), "☰"))
     return entries
+
+
+def _provider_entries(user: Any) -> list[Entry]:
+    """Providers and their map for the offices (by sector); a provider operator's own provider."""
+    out: list[Entry] = []
+    office = user.is_superuser or bool(user.sectors() & {"eldercare", "childcare"})
+    if office:
+        out.append(
+            Entry(
+                reverse("provider-list"),
+                _("Providers"),
+                _("Elder-care and childcare providers, filing, staff, prices"),
+                "▣",
+            )
+        )
+        out.append(
+            Entry(
+                reverse("provider-map"),
+                _("Provider map"),
+                _("Providers on the map, with vacancies and ratings"),
+                "◉",
+            )
+        )
+        try:
+            out.append(
+                Entry(
+                    reverse("supervision-dashboard"),
+                    _("Supervision"),
+                    _("Inspections, complaints, incidents, risk signals and ratings"),
+                    "⚑",
+                )
+            )
+        except NoReverseMatch:
+            pass
+    elif getattr(user, "institution_id", None):
+        out.append(
+            Entry(
+                reverse("provider-list"),
+                _("My provider"),
+                _("Your provider's filing, capacity, staff and prices"),
+                "▣",
+            )
+        )
+    return out
+
+
+def _people_entries(user: Any) -> list[Entry]:
+    """Older people and the visit work list (civil affairs); children and the health work list (health)."""
+    out: list[Entry] = []
+    if user.has_perm(roles.SECTOR_ELDERCARE):
+        out.append(
+            Entry(reverse("people-elder-list"), _("Older people"), _("The registry of people aged 60+"), "☺")
+        )
+        out.append(
+            Entry(
+                reverse("people-visit-worklist"),
+                _("Visit work list"),
+                _("Who is to be visited this month, and who is overdue"),
+                "✓",
+            )
+        )
+    if user.has_perm(roles.SECTOR_HEALTH):
+        out.append(
+            Entry(reverse("people-child-list"), _("Children"), _("Children under 3 and their follow-up"), "☻")
+        )
+        out.append(
+            Entry(
+                reverse("people-health-worklist"),
+                _("Health work list"),
+                _("Children with checks, visits or vaccines due"),
+                "✚",
+            )
+        )
+    return out

@@ -27,7 +27,9 @@ def test_load_rules_upserts_and_keeps_city_versions(db: Any, tmp_path: Path, mon
     monkeypatch.setattr(rules, "rule_files", lambda: [path])
     assert rules.load_rules()["created"] == 1
     assert rules.load_rules() == {"created": 0, "updated": 0, "unchanged": 1}
-    RuleVersion.objects.create(key="t.file", effective_from=dt.date(2030, 1, 1), data={"a": 9})  # the city's own
+    RuleVersion.objects.create(
+        key="t.file", effective_from=dt.date(2030, 1, 1), data={"a": 9}
+    )  # the city's own
     spec["versions"][0]["data"] = {"a": 2}
     path.write_text(json.dumps(spec))
     assert rules.load_rules()["updated"] == 1
@@ -36,7 +38,9 @@ def test_load_rules_upserts_and_keeps_city_versions(db: Any, tmp_path: Path, mon
 
 
 def test_rules_page_lists_rules(client: Any, admin_user: Any) -> None:
-    RuleVersion.objects.create(key="t.page", effective_from=dt.date(2021, 1, 1), data={"x": 1}, title="Page rule")
+    RuleVersion.objects.create(
+        key="t.page", effective_from=dt.date(2021, 1, 1), data={"x": 1}, title="Page rule"
+    )
     client.force_login(admin_user)
     html = client.get("/rules/").content.decode()
     assert "t.page" in html

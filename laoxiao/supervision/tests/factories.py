@@ -1,0 +1,93 @@
+"""Providers and supervision records built directly (no import pipeline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from laoxiao.institutions.models import Institution
+from laoxiao.regions.models import Region
+from laoxiao.supervision.models import (
+    Complaint,
+    Incident,
+    Inspection,
+    RectificationOrder,
+    RiskSignal,
+)
+
+_n = 0
+
+
+def make_provider(
+    name: str, *, kind: str = "eldercare_home", region_code: str = "340603001001", **extra: Any
+) -> Institution:
+    global _n
+    _n += 1
+    values: dict[str, Any] = {
+        "uscc": f"91340{_n:05d}MA2T0X00",
+        "ownership": "private",
+        "supply_tier": "inclusive",
+        "filing_status": "filed",
+        "filed_on": dt.date(2020, 1, 1),
+    }
+    values.update(extra)
+    return Institution.objects.create(
+        name=name, kind=kind, region=Region.objects.get(code=region_code), region_code=region_code, **values
+    )
+
+
+def inspection(inst: Institution, date: dt.date, result: str = "pass", kind: str = "routine") -> Inspection:
+    return Inspection.objects.create(
+        institution=inst, region_code=inst.region_code, date=date, kind=kind, inspectors="A, B", result=result
+    )
+
+
+def order(insp: Inspection, deadline: dt.date, status: str = "open", **extra: Any) -> RectificationOrder:
+    return RectificationOrder.objects.create(
+        inspection=insp, requirement="fix the handrails", deadline=deadline, status=status, **extra
+    )
+
+
+def complaint(
+    inst: Institution, received_on: dt.date, substantiated: bool | None = None, **extra: Any
+) -> Complaint:
+    values: dict[str, Any] = {"source": "hotline_12345", "category": "service_quality", "status": "open"}
+    values.update(extra)
+    return Complaint.objects.create(
+        institution=inst,
+        region_code=inst.region_code,
+        received_on=received_on,
+        description="cold meals",
+        deadline=received_on + dt.timedelta(days=21),
+        substantiated=substantiated,
+        **values,
+    )
+
+
+def incident(
+    inst: Institution, on: dt.date, severity: str = "minor", late: bool = False, kind: str = "fall"
+) -> Incident:
+    at = timezone.make_aware(dt.datetime(on.year, on.month, on.day, 10, 0))
+    return Incident.objects.create(
+        institution=inst,
+        region_code=inst.region_code,
+        occurred_at=at,
+        reported_at=at + dt.timedelta(hours=30 if late else 1),
+        reported_late=late,
+        kind=kind,
+        severity=severity,
+        description="resident fell",
+    )
+
+
+def risk_signal(inst: Institution, on: dt.date, status: str = "open") -> RiskSignal:
+    return RiskSignal.objects.create(
+        institution=inst,
+        region_code=inst.region_code,
+        kind="prepaid_cards",
+        detected_on=on,
+        description="sells 10-year cards",
+        status=status,
+    )
