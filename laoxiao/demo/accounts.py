@@ -29,6 +29,7 @@ class DemoUser:
     role: str
     region: str  # "city", "xiangshan", "suixi", "township", "community" or "" (none)
     unit_name: str | None = None
+    provider: str = ""  # provider operators: the kind of demo provider in 相山区 they operate
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -40,7 +41,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("xiangnan_mz", "相南街道民政", "civil_affairs_township", "township"),
     DemoUser("xiangnan_wj", "相南街道卫健", "health_township", "township"),
     DemoUser("xiangnan_sq", "社区网格员", "community_worker", "community"),
-    DemoUser("provider_demo", "服务机构操作员", "provider_operator", ""),
+    DemoUser("provider_demo", "服务机构操作员", "provider_operator", "", provider="eldercare_home"),
+    DemoUser("provider_childcare", "托育机构操作员", "provider_operator", "", provider="childcare_centre"),
     DemoUser("mzj_reporter", "市民政局填报员", "bureau_reporter", "", unit_name=REPORTER_UNIT_NAME),
 )
 
@@ -106,8 +108,47 @@ def demo_accounts_ensure(*, actor: Any) -> tuple[list[str], list[dict[str, str]]
             unit_code=_unit_code(spec.unit_name),
         )
         created.append(spec.username)
+    for spec in DEMO_USERS:
+        if spec.provider:
+            _assign_provider(actor, spec)
     rows = [_row(spec) for spec in DEMO_USERS]
     return created, [r for r in rows if r]
+
+
+def demo_provider(kind: str) -> Any:
+    """The demo provider an operator account runs: a filed provider of ``kind`` in 相山区 (the
+    largest, then by credit code), else any of that kind; None before the providers exist."""
+    from laoxiao.institutions.models import Institution
+
+    qs = Institution.objects.filter(kind=kind).order_by("-beds", "uscc")
+    return (
+        qs.filter(region_code__startswith=XIANGSHAN, filing_status=Institution.FilingStatus.FILED).first()
+        or qs.filter(region_code__startswith=XIANGSHAN).first()
+        or qs.first()
+    )
+
+
+def _assign_provider(actor: Any, spec: DemoUser) -> None:
+    """Give a demo operator without a provider its demo provider (logged); one that has one keeps it."""
+    from laoxiao.accounts.models import User
+    from laoxiao.core.changelog import log_change
+    from laoxiao.core.models import ChangeLog
+
+    user = User.objects.filter(username=spec.username).first()
+    if user is None or user.institution_id is not None:
+        return
+    provider = demo_provider(spec.provider)
+    if provider is None:
+        return
+    user.institution = provider
+    user.save(update_fields=["institution"])
+    log_change(
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        target=user,
+        changes={"institution": [None, provider.pk]},
+        note=f"demo operator of {provider.name}",
+    )
 
 
 _SECTORS = (
@@ -120,7 +161,12 @@ _SECTORS = (
 def _row(spec: DemoUser) -> dict[str, str]:
     from laoxiao.accounts.models import User
 
-    user = User.objects.filter(username=spec.username).prefetch_related("groups").first()
+    user = (
+        User.objects.filter(username=spec.username)
+        .select_related("institution")
+        .prefetch_related("groups")
+        .first()
+    )
     if user is None:
         return {}
     role_codes = user.role_codes()
@@ -135,7 +181,12 @@ def _row(spec: DemoUser) -> dict[str, str]:
         scope = "无区域 no region"
     sectors = "; ".join(label for perm, label in _SECTORS if perm in perms)
     if "provider_operator" in role_codes:
-        sees = "its own provider — provider accounts arrive with the providers issue"
+        provider = user.institution
+        sees = (
+            f"its own provider: {provider.name} ({provider.get_kind_display()})"
+            if provider is not None
+            else "no provider yet: run laoxiao demo-city, then demo-accounts again"
+        )
     elif "bureau_reporter" in role_codes:
         try:
             unit = user.unit

@@ -70,6 +70,8 @@ BASE_YEAR = 2020
 STREAM_TREE = 1
 STREAM_GEO = 2
 STREAM_POPULATION = 3
+STREAM_PROVIDERS = 11  # laoxiao/demo/providers.py
+STREAM_SUPERVISION = 12  # its supervision records
 
 URBAN_MEAN = 7_000  # people per urban community
 VILLAGE_MEAN = 2_000  # people per village
@@ -613,6 +615,24 @@ def _population_step(ctx: DemoContext, advance: Advance) -> None:
     ctx.summary["population"] = population_upsert(actor=ctx.actor, records=records, progress=advance)
 
 
+def _providers_step(ctx: DemoContext, advance: Advance) -> None:
+    from laoxiao.demo.providers import providers_step
+
+    providers_step(ctx, advance)
+
+
+def _supervision_step(ctx: DemoContext, advance: Advance) -> None:
+    from laoxiao.demo.providers import supervision_step
+
+    supervision_step(ctx, advance)
+
+
+def _people_steps() -> list[Step]:
+    from laoxiao.demo.people import people_steps
+
+    return people_steps()
+
+
 STEPS: list[Step] = [
     Step("plan", "规划区划 planning the region tree", lambda ctx: 2, _plan_step),
     Step("regions", "写入区划 writing regions", lambda ctx: len(ctx.regions), _regions_step),
@@ -622,7 +642,9 @@ STEPS: list[Step] = [
         lambda ctx: sum(1 for r in ctx.regions if r.profile) * len(ctx.years),
         _population_step,
     ),
-    # later: Step("providers", ...), Step("people", ...) — each with its own random stream
+    Step("providers", "写入服务机构 writing providers", lambda ctx: 6, _providers_step),  # stream 11
+    Step("supervision", "写入监管记录 writing supervision records", lambda ctx: 7, _supervision_step),  # 12
+    *_people_steps(),  # older people, children, their follow-up (laoxiao/demo/people.py, streams 21–24)
 ]
 
 
@@ -633,9 +655,11 @@ def build_demo_city(
     *,
     years: Iterable[int] = DEFAULT_YEARS,
     actor: Any = None,
+    skip: Iterable[str] = (),
 ) -> DemoContext:
     """Write the demo city through the regions actions (logged as ``actor``, default the system
-    account), all steps in one transaction. Returns the context with the plan and a summary."""
+    account), all steps in one transaction, except the steps named in ``skip``. Returns the context
+    with the plan and a summary."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     if actor is None:
@@ -643,7 +667,10 @@ def build_demo_city(
 
         actor = system_actor()
     ctx = DemoContext(seed=seed, scale=scale, years=tuple(sorted(set(years))), actor=actor)
+    skipped = set(skip)
     with transaction.atomic():
         for step in STEPS:
+            if step.name in skipped:
+                continue
             step.run(ctx, progress(step.description, step.size(ctx)))
     return ctx

@@ -1,4 +1,4 @@
-"""``laoxiao demo-city [--seed N] [--scale F] [--years 2020,2021] [--if-empty]``
+"""``laoxiao demo-city [--seed N] [--scale F] [--years 2020,2021] [--if-empty] [--skip-people]``
 
 Builds the synthetic 淮北市 (see ``laoxiao.demo.generator``) through the regions actions, so the
 change log and the population roll-up behave as after an import. Same seed, same city.
@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from laoxiao.demo.generator import CITY_CODE, DEFAULT_YEARS, build_demo_city
+from laoxiao.demo.generator import CITY_CODE, DEFAULT_YEARS, STEPS, build_demo_city
+from laoxiao.demo.people import STEP_NAMES as PEOPLE_STEP_NAMES
 
 
 def _years(text: str) -> tuple[int, ...]:
@@ -45,6 +46,18 @@ class Command(BaseCommand):
             help="years of population figures, comma-separated (default 2020,2021)",
         )
         parser.add_argument("--if-empty", action="store_true", help="do nothing if any region exists already")
+        parser.add_argument(
+            "--skip",
+            action="append",
+            default=[],
+            choices=[step.name for step in STEPS if step.name not in ("plan", "regions", "population")],
+            help="leave out a step (repeatable), e.g. --skip supervision",
+        )
+        parser.add_argument(
+            "--skip-people",
+            action="store_true",
+            help="leave out older people, children and their follow-up (laoxiao.demo.people)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from laoxiao.regions.models import PopulationFigure, Region
@@ -73,7 +86,8 @@ class Command(BaseCommand):
                 task = bar.add_task(description, total=total)
                 return lambda n: bar.advance(task, n)
 
-            ctx = build_demo_city(seed, scale, progress, years=years)
+            skip = (*(PEOPLE_STEP_NAMES if opts.get("skip_people") else ()), *opts.get("skip", []))
+            ctx = build_demo_city(seed, scale, progress, years=years, skip=skip)
         elapsed = time.perf_counter() - started
 
         levels = {
@@ -116,4 +130,19 @@ class Command(BaseCommand):
                 f"注意 note: {len(foreign)} regions under {CITY_CODE} are not part of this demo city and were "
                 f"left as they are (e.g. {', '.join(foreign[:3])}); city totals include their figures."
             )
+        people = ctx.summary.get("people")
+        if people:
+            self.stdout.write(f"人员 people: {_people_line(people)}")
         self.stdout.write(f"用时 took {elapsed:.1f} s")
+
+
+def _people_line(people: dict[str, Any]) -> str:
+    parts = []
+    for key, value in people.items():
+        if isinstance(value, float):
+            parts.append(f"{key} {value:.1%}")
+        elif isinstance(value, int):
+            parts.append(f"{key} {value:,}")
+        else:
+            parts.append(f"{key} {value}")
+    return "; ".join(parts)
