@@ -53,4 +53,5 @@ def changelog_get(*, actor: Any, pk: int) -> ChangeLog:
 
 
 def changelog_target_types() -> list[str]:
-    return sorted(ChangeLog.objects.values_list("target_type", flat=True).distinct())
+    # order_by(): the model ordering would otherwise join DISTINCT and return every row
+    return sorted(ChangeLog.objects.order_by().values_list("target_type", flat=True).distinct())

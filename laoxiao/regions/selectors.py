@@ -103,7 +103,7 @@ def children_with_population(*, actor: Any, code: str, year: int | None) -> list
 
 
 def population_years() -> list[int]:
-    return sorted(PopulationFigure.objects.values_list("year", flat=True).distinct())
+    return sorted(PopulationFigure.objects.order_by().values_list("year", flat=True).distinct())
 
 
 def county_overview(*, actor: Any) -> dict[str, Any]:

@@ -30,3 +30,13 @@ def test_change_log_is_append_only(city: dict[str, Any], admin_user: Any) -> Non
 def test_nul_bytes_answer_400_not_500(client: Any, admin_user: Any, url: str) -> None:
     client.force_login(admin_user)
     assert client.get(url).status_code == 400
+
+
+def test_target_types_are_distinct(city: dict[str, Any], admin_user: Any) -> None:
+    from laoxiao.core.selectors import changelog_target_types
+
+    for i in range(3):
+        log_change(
+            actor=admin_user, action=ChangeLog.Action.UPDATE, target=city["city"], changes={"n": [i, i + 1]}
+        )
+    assert changelog_target_types() == ["regions.region"]
