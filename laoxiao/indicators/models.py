@@ -140,3 +140,34 @@ class PlanTaskUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}/{self.unit_id}"
+
+
+class IndicatorValue(models.Model):
+    """The value of an indicator for a region (the code's prefix scope) and a period (``2022`` or
+    ``2022-03``), with the numerator, the denominator and the inputs behind it. ``value`` is null
+    with a ``reason`` where it cannot be computed (or is reported by the responsible unit)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    region_code = models.CharField(_("region code"), max_length=12, db_index=True)
+    period = models.CharField(_("period"), max_length=7, db_index=True)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(_("numerator"), max_digits=20, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(
+        _("denominator"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    reason = models.TextField(_("reason when there is no value"), blank=True)
+    inputs = models.JSONField(_("inputs"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["indicator__order", "region_code", "period"]
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region_code", "period"], name="indicatorvalue_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.region_code} {self.period}: {self.value}"
