@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "laoxiao.supervision",
     "laoxiao.portal",
     "laoxiao.people",
+    "laoxiao.planning",
     "laoxiao.imports",
     "laoxiao.demo",
     "laoxiao.web",

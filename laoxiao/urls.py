@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("regions/", include("laoxiao.regions.urls")),
     path("plan/", include("laoxiao.indicators.urls")),
+    path("planning/", include("laoxiao.planning.urls")),
     path("imports/", include("laoxiao.imports.urls")),
     path("providers/", include("laoxiao.institutions.urls")),
     path("people/", include("laoxiao.people.urls")),

@@ -19,14 +19,22 @@ errors.install(api)
 from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
 from laoxiao.indicators.api import router as plan_router  # noqa: E402
+from laoxiao.indicators.api_records import router as records_router  # noqa: E402
+from laoxiao.indicators.api_tasks import router as plan_tasks_router  # noqa: E402
+from laoxiao.indicators.api_values import router as values_router  # noqa: E402
 from laoxiao.institutions.api import router as institutions_router  # noqa: E402
 from laoxiao.people.api import router as people_router  # noqa: E402
+from laoxiao.planning.api import router as planning_router  # noqa: E402
 from laoxiao.portal.api import router as portal_router  # noqa: E402
 from laoxiao.regions.api import router as regions_router  # noqa: E402
 from laoxiao.supervision.api import router as supervision_router  # noqa: E402
 
 api.add_router("/regions", regions_router)
 api.add_router("/plan", plan_router)
+api.add_router("/plan", plan_tasks_router)  # milestones, progress reports, meetings, major projects
+api.add_router("/indicators", values_router)  # values, reported values
+api.add_router("/indicators", records_router)  # drill-down to the records behind a value
+api.add_router("/planning", planning_router)
 api.add_router("/changelog", changelog_router)
 api.add_router("/reveal", reveal_router)
 api.add_router("/providers", institutions_router)

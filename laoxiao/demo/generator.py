@@ -627,6 +627,30 @@ def _supervision_step(ctx: DemoContext, advance: Advance) -> None:
     supervision_step(ctx, advance)
 
 
+def _tasks_step(ctx: DemoContext, advance: Advance) -> None:
+    from laoxiao.demo.plan_tracking import tasks_step
+
+    tasks_step(ctx, advance)
+
+
+def _reported_step(ctx: DemoContext, advance: Advance) -> None:
+    from laoxiao.demo.reported import reported_step
+
+    reported_step(ctx, advance)
+
+
+def _residential_step(ctx: DemoContext, advance: Advance) -> None:
+    from laoxiao.demo.residential import residential_step
+
+    residential_step(ctx, advance)
+
+
+def _indicators_step(ctx: DemoContext, advance: Advance) -> None:
+    from laoxiao.demo.indicator_values import indicators_step
+
+    indicators_step(ctx, advance)
+
+
 def _people_steps() -> list[Step]:
     from laoxiao.demo.people import people_steps
 
@@ -645,6 +669,14 @@ STEPS: list[Step] = [
     Step("providers", "写入服务机构 writing providers", lambda ctx: 6, _providers_step),  # stream 11
     Step("supervision", "写入监管记录 writing supervision records", lambda ctx: 7, _supervision_step),  # 12
     *_people_steps(),  # older people, children, their follow-up (laoxiao/demo/people.py, streams 21–24)
+    Step("tasks", "写入任务进展 writing task milestones and progress", lambda ctx: None, _tasks_step),  # 31
+    Step(
+        "reported", "写入填报指标 writing reported indicator values", lambda ctx: None, _reported_step
+    ),  # 32
+    Step(
+        "residential", "写入居住区项目 writing residential projects", lambda ctx: None, _residential_step
+    ),  # 33
+    Step("indicators", "计算指标 computing indicator values", lambda ctx: None, _indicators_step),
 ]
 
 

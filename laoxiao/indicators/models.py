@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from laoxiao.regions.scoping import RegionScopedQuerySet
 
 
 def plain_number(value: Decimal | float | int) -> str:
@@ -106,6 +109,12 @@ class PlanTask(models.Model):
     units: models.ManyToManyField[ResponsibleUnit, PlanTaskUnit] = models.ManyToManyField(
         ResponsibleUnit, through="PlanTaskUnit", related_name="tasks"
     )
+    indicators = models.ManyToManyField(
+        Indicator,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("indicators it moves"),
+    )
 
     class Meta:
         ordering = ["number"]
@@ -171,3 +180,214 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.region_code} {self.period}: {self.value}"
+
+
+class ReportedValue(models.Model):
+    """A figure of a reported indicator (or any indicator whose records the platform does not hold)
+    submitted by the responsible unit's reporter for a region and a period, and reviewed by a city
+    administrator. Every submission is a row: an approved row is locked (never edited); a change
+    after approval is a new submission which, once approved, supersedes the old one. The approved
+    figure is also written to ``IndicatorValue`` so that every reader sees one table."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        SUPERSEDED = "superseded", _("superseded")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="reported_values")
+    region_code = models.CharField(_("region code"), max_length=12, db_index=True)
+    period = models.CharField(_("period"), max_length=7)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    source = models.CharField(_("source"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    unit = models.ForeignKey(
+        ResponsibleUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("reporting unit")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("replaces")
+    )
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator__order", "region_code", "period", "-submitted_at"]
+        verbose_name = _("reported value")
+        verbose_name_plural = _("reported values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region_code", "period"],
+                condition=models.Q(status="submitted"),
+                name="reportedvalue_one_pending",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "region_code", "period"],
+                condition=models.Q(status="approved"),
+                name="reportedvalue_one_approved",
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "region_code", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.region_code} {self.period}: {self.value} ({self.status})"
+
+
+class TaskMilestone(models.Model):
+    """A dated step of a plan task (Annex 1): due on a date, done when ``done_on`` is set."""
+
+    task = models.ForeignKey(PlanTask, on_delete=models.CASCADE, related_name="milestones")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("milestone"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["task", "due_on", "order"]
+        verbose_name = _("task milestone")
+        verbose_name_plural = _("task milestones")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.title} ({self.due_on})"
+
+
+class TaskProgressReport(models.Model):
+    """A progress report on a plan task by one of its responsible units: what was done, how far the
+    task has come (0–100 %), with evidence files."""
+
+    task = models.ForeignKey(PlanTask, on_delete=models.CASCADE, related_name="reports")
+    unit = models.ForeignKey(ResponsibleUnit, on_delete=models.PROTECT, related_name="task_reports")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    as_of = models.DateField(_("as of"))
+    percent = models.PositiveSmallIntegerField(_("progress (%)"))
+    text = models.TextField(_("progress"))
+    milestone = models.ForeignKey(
+        TaskMilestone,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("milestone reached"),
+    )
+
+    class Meta:
+        ordering = ["task", "-as_of", "-reported_at"]
+        verbose_name = _("task progress report")
+        verbose_name_plural = _("task progress reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(percent__gte=0, percent__lte=100), name="taskreport_percent_0_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.as_of} {self.percent}%"
+
+
+class TaskEvidence(models.Model):
+    """A file attached to a progress report as evidence (a document, a photo, a spreadsheet)."""
+
+    report = models.ForeignKey(TaskProgressReport, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["report", "pk"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JointMeeting(models.Model):
+    """A joint meeting of the bureaus (联席会议). Its agenda gathers the overdue tasks and the
+    indicators behind target as of the meeting date (computed when it is read or exported)."""
+
+    held_on = models.DateField(_("meeting date"))
+    title = models.CharField(_("title"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("joint meeting")
+        verbose_name_plural = _("joint meetings")
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.title}"
+
+
+class MajorProject(models.Model):
+    """A project of the yearly major project list (重大项目清单) kept by the development-and-reform
+    bureau: what it builds, where, for how much, and the beds or childcare slots it adds."""
+
+    class Kind(models.TextChoices):
+        ELDERCARE_HOME = "eldercare_home", _("elder-care home")
+        NURSING_HOME = "nursing_home", _("nursing home / medical-care facility")
+        COMMUNITY_CENTRE = "community_centre", _("community elder-care centre")
+        CHILDCARE_CENTRE = "childcare_centre", _("childcare centre")
+        INTEGRATED = "integrated", _("integrated elder-care and childcare")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        UNDER_CONSTRUCTION = "under_construction", _("under construction")
+        COMPLETED = "completed", _("completed")
+        SUSPENDED = "suspended", _("suspended")
+
+    year = models.PositiveSmallIntegerField(_("list year"))
+    name = models.CharField(_("project name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    region_code = models.CharField(_("region code"), max_length=12, db_index=True)
+    investment = models.DecimalField(_("investment (10,000 yuan)"), max_digits=14, decimal_places=2)
+    beds_added = models.PositiveIntegerField(_("beds added"), default=0)
+    nursing_beds_added = models.PositiveIntegerField(_("nursing-type beds added"), default=0)
+    slots_added = models.PositiveIntegerField(_("childcare slots added"), default=0)
+    floor_area_added = models.DecimalField(
+        _("community elder-care floor space added (m²)"), max_digits=12, decimal_places=2, default=0
+    )
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.PLANNED)
+    starts_on = models.DateField(_("start"), null=True, blank=True)
+    completes_on = models.DateField(_("planned completion"), null=True, blank=True)
+    unit = models.ForeignKey(
+        ResponsibleUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("responsible unit")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "region_code", "name"]
+        verbose_name = _("major project")
+        verbose_name_plural = _("major projects")
+        constraints = [models.UniqueConstraint(fields=["year", "name"], name="majorproject_year_name")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"

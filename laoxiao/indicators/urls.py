@@ -7,4 +7,8 @@ urlpatterns = [
     path("indicators/<str:code>/", views.indicator_detail, name="indicator-detail"),
     path("tasks/", views.task_list, name="task-list"),
     path("units/", views.unit_list, name="unit-list"),
+    # -- values and reporting (views/values.py) --
+    # -- drill-down (views/records.py) --
+    # -- tasks, meetings, major projects (views/tasks.py) --
+    # -- cockpit (views/cockpit.py) --
 ]

@@ -1,0 +1,5 @@
+"""API: values (see the module's owner in docs/architecture.md)."""
+
+from ninja import Router
+
+router = Router(tags=["plan"])
