@@ -2,18 +2,14 @@
 
 ``indicators_compute`` runs the registered calculators (``laoxiao.indicators.calculators``) for
 regions and a period and upserts one ``IndicatorValue`` per (indicator, region, period), with the
-numerator, the denominator and the inputs. ``indicator_values`` reads them back as plain rows for
-the command (and later the API and the dashboards). Monthly indicators (E08) have values for months
-and years; the others for years. Reported indicators have no value here yet: they are listed with
-a reason until the reporting workflow lands.
+numerator, the denominator and the inputs. ``laoxiao.indicators.selectors.values`` reads them back.
+Monthly indicators (E08) have values for months and years; the others for years.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -106,82 +102,3 @@ def indicators_compute(
             update_fields=["value", "numerator", "denominator", "reason", "inputs", "computed_at"],
         )
     return rows
-
-
-# --- reading --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ValueRow:
-    indicator: Indicator
-    region_code: str
-    period: str
-    value: Decimal | None
-    numerator: Decimal | None
-    denominator: Decimal | None
-    reason: str
-    computed_at: Any
-
-    def as_json(self) -> dict[str, Any]:
-        i = self.indicator
-        count = self.denominator is None
-        return {
-            "code": i.code,
-            "name": i.name,
-            "unit": i.unit,
-            "period": self.period,
-            "region_code": self.region_code,
-            "value": _number(self.value, as_int=count),
-            "numerator": _number(self.numerator),
-            "denominator": _number(self.denominator),
-            "reason": self.reason or None,
-            "baseline": _number(i.baseline),
-            "target": _number(i.target),
-            "comparator": i.comparator,
-            "kind": i.kind,
-            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
-        }
-
-
-def _number(d: Decimal | None, *, as_int: bool | None = None) -> int | float | None:
-    """A JSON number: an int for whole numbers (or always for counts), else a float."""
-    if d is None:
-        return None
-    whole = d == d.to_integral_value()
-    if as_int is None:
-        as_int = whole
-    return int(d) if as_int and whole else float(d)
-
-
-def indicator_values(*, region_code: str, period: str) -> list[ValueRow]:
-    """Every indicator that has values for the period, in the plan's order, with the stored value
-    for the region, or no value and the reason."""
-    p = Period.parse(period)
-    stored = {
-        v.indicator_id: v for v in IndicatorValue.objects.filter(region_code=region_code, period=p.text)
-    }
-    out = []
-    for indicator in Indicator.objects.order_by("order"):
-        if not applies_to(indicator.code, p):
-            continue
-        v = stored.get(indicator.code)
-        if v is not None:
-            out.append(
-                ValueRow(
-                    indicator,
-                    region_code,
-                    p.text,
-                    v.value,
-                    v.numerator,
-                    v.denominator,
-                    v.reason,
-                    v.computed_at,
-                )
-            )
-            continue
-        if indicator.kind == Indicator.Kind.REPORTED or indicator.code not in REGISTRY:
-            reason = REPORTED_REASON
-        else:
-            reason = f"not computed yet: run `laoxiao indicators compute --period {p.text}`"
-        out.append(ValueRow(indicator, region_code, p.text, None, None, None, reason, None))
-    return out

@@ -15,8 +15,9 @@ from django.core.management import call_command
 from laoxiao.accounts.actions import system_actor
 from laoxiao.imports.base import run_import
 from laoxiao.indicators.calculators import Period, Result
-from laoxiao.indicators.engine import REPORTED_REASON, indicator_values, indicators_compute, value_of
+from laoxiao.indicators.engine import REPORTED_REASON, indicators_compute, value_of
 from laoxiao.indicators.models import IndicatorValue
+from laoxiao.indicators.selectors.values import indicator_values
 from laoxiao.people.models import Elder
 
 CITY = "340600000000"

@@ -12,8 +12,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from laoxiao.indicators.calculators import Period
-from laoxiao.indicators.engine import ValueRow, indicator_values, indicators_compute
+from laoxiao.indicators.engine import indicators_compute
 from laoxiao.indicators.models import plain_number
+from laoxiao.indicators.selectors.values import ValueRow, indicator_values
 from laoxiao.regions.models import Region
 
 

@@ -1,0 +1,5 @@
+"""API: planning (circle)."""
+
+from ninja import Router
+
+router = Router(tags=["planning"])

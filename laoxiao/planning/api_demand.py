@@ -1,0 +1,5 @@
+"""API: planning (demand)."""
+
+from ninja import Router
+
+router = Router(tags=["planning"])
