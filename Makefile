@@ -50,6 +50,7 @@ messages: $(STAMP)
 
 screenshot: $(STAMP)
 	$(BIN)/python -m laoxiao.web.screenshot docs/img/home.png
+	$(BIN)/python -m laoxiao.web.screenshot docs/img/cockpit.png --path /plan/cockpit/
 
 clean:
 	rm -rf $(VENV) var

@@ -44,6 +44,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("provider_demo", "服务机构操作员", "provider_operator", "", provider="eldercare_home"),
     DemoUser("provider_childcare", "托育机构操作员", "provider_operator", "", provider="childcare_centre"),
     DemoUser("mzj_reporter", "市民政局填报员", "bureau_reporter", "", unit_name=REPORTER_UNIT_NAME),
+    DemoUser("wjw_reporter", "市卫健委填报员", "bureau_reporter", "", unit_name="市卫健委"),
+    DemoUser("fgw_reporter", "市发改委填报员", "bureau_reporter", "", unit_name="市发改委"),
 )
 
 

@@ -1,9 +1,115 @@
-"""Demo residential projects, new and existing, some short of the standards (stream 33)."""
+"""Demo residential projects, new and existing, some short of the standards (stream 33).
+
+About 40 projects (× scale, at least 4) in urban communities across the counties, in proportion to
+their urban communities: seven in ten new residential areas, the rest renovations of existing
+ones. Most plan facilities to standard; about a quarter fall short on one standard or more (floor
+space per 100 households, childcare slots per 1,000 residents, or for new areas the 350 m² single
+facility). Delivery dates run from 2019 to 2025 (those after the reference date 2021-12-31 are
+still pending); delivered projects were mostly accepted. Everything is synthetic.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+import numpy as np
+
+from laoxiao.demo.generator import rng_for
+
+STREAM_RESIDENTIAL = 33
+REFERENCE_DATE = dt.date(2021, 12, 31)
+PROJECTS = 40
+_A = "锦翠金银新东西南北华和康乐安春明兴福荣泰惠清瑞祥嘉景雅博丰长文德仁"
+_B = "苑园城湖山河桥庭岸林源阳盛泉府里坊湾"
+_NEW_SUFFIX = ("小区", "家园", "花园", "新城", "公馆")
+_OLD_SUFFIX = ("老旧小区改造", "片区改造", "棚户区改造")
+
+
+def plan_projects(regions: list[Any], seed: int, scale: float) -> list[dict[str, Any]]:
+    """The project records (deterministic in ``seed``)."""
+    rng = rng_for(seed, STREAM_RESIDENTIAL)
+    urban = [r for r in regions if r.level == "community" and not r.is_rural]
+    if not urban:
+        return []
+    n = max(4, int(round(PROJECTS * scale)))
+    picks = rng.choice(len(urban), size=n, replace=len(urban) < n)
+    used: set[str] = set()
+    out = []
+    for i, k in enumerate(sorted(picks, key=lambda j: urban[int(j)].code)):
+        region = urban[int(k)]
+        new = bool(rng.random() < 0.7)
+        short = bool(rng.random() < 0.27)
+        households = int(rng.integers(300, 2500))
+        residents = int(round(households * rng.uniform(2.6, 3.0)))
+        per_100 = 30.0 if new else 20.0
+        per_1000 = 10.0 if new else 8.0
+        area_factor, slot_factor, single_short = (
+            1.0 + rng.uniform(0.0, 0.4),
+            1.0 + rng.uniform(0.0, 0.4),
+            False,
+        )
+        if short:
+            which = int(rng.integers(0, 3))
+            if which == 0:
+                area_factor = rng.uniform(0.5, 0.95)
+            elif which == 1:
+                slot_factor = rng.uniform(0.5, 0.95)
+            else:
+                single_short = True
+        area = round(households / 100 * per_100 * area_factor, 1)
+        slots = (
+            int(np.ceil(residents / 1000 * per_1000 * slot_factor))
+            if slot_factor >= 1
+            else int(residents / 1000 * per_1000 * slot_factor)
+        )
+        if new and area >= 350 and not single_short:
+            largest = round(max(350.0, area * rng.uniform(0.6, 1.0)), 1)
+        elif new and single_short:
+            largest = round(min(area, rng.uniform(180, 340)), 1)
+        else:
+            largest = round(area * rng.uniform(0.5, 1.0), 1)
+        delivery = dt.date(2019, 1, 1) + dt.timedelta(days=int(rng.integers(0, 7 * 365)))
+        if delivery > REFERENCE_DATE:
+            acceptance = "pending"
+        else:
+            acceptance = "failed" if short and rng.random() < 0.5 else "passed"
+        while True:
+            name = _A[int(rng.integers(len(_A)))] + _B[int(rng.integers(len(_B)))]
+            name += (
+                _NEW_SUFFIX[int(rng.integers(len(_NEW_SUFFIX)))]
+                if new
+                else _OLD_SUFFIX[int(rng.integers(len(_OLD_SUFFIX)))]
+            )
+            if name not in used:
+                used.add(name)
+                break
+        out.append(
+            {
+                "code": f"JZ{region.code[:6]}-{i + 1:03d}",
+                "name": name,
+                "region_code": region.code,
+                "area_type": "new" if new else "existing",
+                "households": households,
+                "residents": residents,
+                "eldercare_floor_area": area,
+                "largest_facility_area": min(largest, area),
+                "childcare_slots": slots,
+                "delivery_date": delivery,
+                "acceptance": acceptance,
+                "note": "示例数据 demo",
+            }
+        )
+    return out
 
 
 def residential_step(ctx: Any, advance: Any) -> None:
-    """Not written yet."""
+    """Write the projects; E05 is then computed from them by the indicators step (importing
+    ``laoxiao.planning.indicators`` registers its definition)."""
+    import laoxiao.planning.indicators  # noqa: F401 - registers E05 for the indicators step
+    from laoxiao.planning.actions import residential_projects_upsert
+
+    records = plan_projects(ctx.regions, ctx.seed, ctx.scale)
+    ctx.summary["residential"] = residential_projects_upsert(
+        actor=ctx.actor, records=records, progress=advance
+    )

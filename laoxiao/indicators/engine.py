@@ -8,13 +8,22 @@ Monthly indicators (E08) have values for months and years; the others for years.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from laoxiao.indicators.calculators import REGISTRY, Period, Result, Scope
+from laoxiao.indicators.calculators import (
+    REGISTRY,
+    Ctx,
+    Figures,
+    Period,
+    Result,
+    Scope,
+    common_prefix,
+    definition,
+)
 from laoxiao.indicators.models import Indicator, IndicatorValue
 from laoxiao.people.selectors.children import child_rules
 from laoxiao.regions.models import Region
@@ -53,44 +62,77 @@ def _dec(number: Decimal | int | None) -> Decimal | None:
 
 
 def compute_one(indicator: Indicator, scope: Scope) -> IndicatorValue:
-    spec = REGISTRY[indicator.code]
-    result = spec.func(scope)
+    """One indicator for one region (the batched ``indicators_compute`` is what callers want)."""
+    result = REGISTRY[indicator.code].func(scope)
+    return _row(indicator, scope.region_code, scope.period, result)
+
+
+def _row(indicator: Indicator, region_code: str, period: Period, result: Result) -> IndicatorValue:
     value, reason = value_of(result)
     return IndicatorValue(
         indicator=indicator,
-        region_code=scope.region_code,
-        period=scope.period.text,
+        region_code=region_code,
+        period=period.text,
         value=value,
         numerator=_dec(result.numerator),
         denominator=_dec(result.denominator),
         reason=reason,
-        inputs={"scale": result.scale, "period_end": scope.end.isoformat(), **result.inputs},
+        inputs={"scale": result.scale, "period_end": period.end.isoformat(), **result.inputs},
     )
 
 
+def indicators_results(
+    *,
+    period: str,
+    region_codes: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, Result]]:
+    """The results (code → region code → Result) of the computed indicators, without storing.
+
+    Each indicator reads its records ONCE for the widest region asked and rolls the tallies up to
+    every region by code prefix; ``progress(code)`` is called after each indicator."""
+    p = Period.parse(period)
+    regions = (
+        list(dict.fromkeys(region_codes))
+        if region_codes is not None
+        else list(Region.objects.values_list("code", flat=True))
+    )
+    wanted = [c for c in (codes or REGISTRY) if c in REGISTRY and applies_to(c, p)]
+    if not regions or not wanted:
+        return {}
+    ctx = Ctx(period=p, prefix=common_prefix(regions), rules=child_rules())
+    figures = Figures(p.year, regions)
+    out: dict[str, dict[str, Result]] = {}
+    for code in wanted:
+        out[code] = definition(code).compute(ctx, regions, figures)
+        if progress is not None:
+            progress(code)
+    return out
+
+
 def indicators_compute(
-    *, period: str, region_codes: Iterable[str] | None = None, codes: Iterable[str] | None = None
+    *,
+    period: str,
+    region_codes: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[IndicatorValue]:
     """Compute every computed indicator with a calculator for the regions (default: every region)
     and the period, and store the values (replacing earlier ones). Returns the stored values."""
     p = Period.parse(period)
-    regions = (
-        list(region_codes)
-        if region_codes is not None
-        else list(Region.objects.values_list("code", flat=True))
-    )
-    indicators = [
-        i
+    indicators = {
+        i.code: i
         for i in Indicator.objects.filter(kind=Indicator.Kind.COMPUTED, code__in=list(codes or REGISTRY))
-        if i.code in REGISTRY and applies_to(i.code, p)
-    ]
+    }
+    results = indicators_results(
+        period=period, region_codes=region_codes, codes=list(indicators), progress=progress
+    )
     now = timezone.now()
     rows: list[IndicatorValue] = []
-    rules = child_rules()  # one query for every region
-    for code in regions:
-        scope = Scope(region_code=code, period=p, _child_rules=rules)
-        for indicator in indicators:
-            row = compute_one(indicator, scope)
+    for code, by_region in results.items():
+        for region_code, result in by_region.items():
+            row = _row(indicators[code], region_code, p, result)
             row.computed_at = now
             rows.append(row)
     with transaction.atomic():
@@ -102,3 +144,28 @@ def indicators_compute(
             update_fields=["value", "numerator", "denominator", "reason", "inputs", "computed_at"],
         )
     return rows
+
+
+def indicators_compute_with_progress(
+    *, period: str, region_codes: Iterable[str] | None = None, codes: Iterable[str] | None = None
+) -> list[IndicatorValue]:
+    """``indicators_compute`` with a progress bar on the terminal (``laoxiao indicators compute``)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    p = Period.parse(period)
+    total = sum(1 for c in (codes or REGISTRY) if c in REGISTRY and applies_to(c, p))
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"计算指标 {p.text}", total=total)
+
+        def advance(code: str) -> None:
+            bar.update(task, advance=1, description=f"计算指标 {p.text} · {code}")
+
+        return indicators_compute(period=period, region_codes=region_codes, codes=codes, progress=advance)

@@ -8,14 +8,17 @@ The three files are written by hand from the plan (``seed/000_e2a4ffb9ede70059.t
   the table's order) and C10 from the overall goals. ``baseline`` is ``null`` where the table has
   "—"; ``comparator`` is ``gte`` for ≧ or a bare number, ``gt`` for ＞.
 - ``tasks.json``: the 37 tasks of Annex 1 (T01–T37), the exact Chinese text, an English
-  translation, and the unit codes in the plan's order (the first is the lead unit).
+  translation, the unit codes in the plan's order (the first is the lead unit), and the Table 1
+  indicators the task moves (``indicators``) with the reason for the link (``indicators_basis``;
+  see docs/tasks.md).
 
 ``load_reference_data()`` upserts by code: it creates what is missing, updates what differs and
 leaves equal rows untouched, so running it twice changes nothing. A task's units are made to
 match the file exactly. Nothing is deleted otherwise. It runs in the data migration
 ``0002_reference_data`` (with the historical models: pass ``apps``) and in
-``laoxiao load-reference``. Only the fields the (historical) model has are written, so a later
-migration can call it again after adding fields.
+``laoxiao load-reference``, and again in ``0005_task_indicator_links`` (the links need the
+``PlanTask.indicators`` table of ``0004``). Only the fields the (historical) model has are written,
+so a later migration can call it again after adding fields.
 """
 
 from __future__ import annotations
@@ -74,6 +77,18 @@ def _upsert(model: Any, key: dict[str, Any], values: dict[str, Any], counts: Cou
     return obj
 
 
+def _link_indicators(task: Any, codes: list[str], counts: Counts, *, before: tuple[int, int]) -> None:
+    """Make the task's indicator links match ``codes``; a task whose links change counts as
+    updated, unless this load already counted it (created or updated)."""
+    current = set(task.indicators.values_list("code", flat=True))
+    wanted = set(codes)
+    if current == wanted:
+        return
+    task.indicators.set(sorted(wanted))
+    if (counts.created, counts.updated) == before:
+        counts.updated += 1
+
+
 def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -82,6 +97,7 @@ def _check(
     units: list[dict[str, Any]], indicators: list[dict[str, Any]], tasks: list[dict[str, Any]]
 ) -> None:
     codes = {u["code"] for u in units}
+    indicator_codes = {i["code"] for i in indicators}
     if len(codes) != len(units):
         raise ValueError("units.json: a unit code appears twice")
     for ind in indicators:
@@ -99,6 +115,9 @@ def _check(
             raise ValueError(f"tasks.json: {task['code']} names unknown units {unknown}")
         if len(set(task["units"])) != len(task["units"]):
             raise ValueError(f"tasks.json: {task['code']} names a unit twice")
+        unknown = [c for c in task.get("indicators", []) if c not in indicator_codes]
+        if unknown:
+            raise ValueError(f"tasks.json: {task['code']} names unknown indicators {unknown}")
 
 
 def load_reference_data(apps: Any = None) -> dict[str, Counts]:
@@ -156,7 +175,9 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
                 },
                 counts["indicators"],
             )
+        has_links = any(f.name == "indicators" for f in Task._meta.get_fields())
         for t in tasks:
+            before = (counts["tasks"].created, counts["tasks"].updated)
             task = _upsert(
                 Task,
                 {"code": t["code"]},
@@ -168,6 +189,8 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
                 },
                 counts["tasks"],
             )
+            if has_links:
+                _link_indicators(task, t.get("indicators", []), counts["tasks"], before=before)
             stale = TaskUnit.objects.filter(task=task).exclude(unit_id__in=t["units"])
             counts["task_units"].deleted += stale.count()
             stale.delete()

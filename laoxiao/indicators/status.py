@@ -5,8 +5,9 @@
   (a ``>`` target is read as ``≥`` on the line);
 - behind: otherwise. Without a baseline a value is achieved or behind.
 
-Counts (no denominator: providers, staff, communities) have city targets only, so below the
-levels the rule lists they get no status. No value, no status.
+Counts and amounts (a unit the rule lists under ``count_units`` and no denominator: providers,
+staff, communities, the industry's size in 万元) have city targets only, so below the levels the
+rule lists (``count_levels``) they get no status. No value, no status.
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ class Status:
         return LABELS.get(self.code or "", "")
 
 
+def status_rule(year: int, on: dt.date | None = None) -> Any:
+    """The data of the status rule in force for a value of ``year`` (read it once for many values)."""
+    return rule("indicators.status", on=on or dt.date(max(year, 2021), 12, 31))
+
+
+def is_count_value(indicator: Any, denominator: Any, *, year: int = 2021, rule_data: Any = None) -> bool:
+    """Whether a value is a count or an amount (no denominator, a unit the rule lists)."""
+    data = rule_data if rule_data is not None else status_rule(year)
+    units = data.get("count_units", ["家", "人", "个"])
+    return denominator is None and indicator.unit in units
+
+
 def _meets(value: Decimal, bar: Decimal, comparator: str, *, strict: bool = True) -> bool:
     if comparator == "gt" and strict:
         return value > bar
@@ -70,11 +83,13 @@ def indicator_status(
     region_level: str = "city",
     is_count: bool = False,
     on: dt.date | None = None,
+    rule_data: Any = None,
 ) -> Status:
-    """The status of ``value`` of ``indicator`` for ``year`` in a region of ``region_level``."""
+    """The status of ``value`` of ``indicator`` for ``year`` in a region of ``region_level``
+    (``rule_data``: the status rule's data when the caller has read it already)."""
     if value is None:
         return Status(None, None)
-    data = rule("indicators.status", on=on or dt.date(max(year, 2021), 12, 31))
+    data = rule_data if rule_data is not None else status_rule(year, on)
     if is_count and region_level not in data.get("count_levels", ["city"]):
         return Status(None, None)
     v = Decimal(str(value))

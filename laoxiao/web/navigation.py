@@ -20,8 +20,20 @@ class Entry:
 
 
 def navigation_for(user: Any) -> list[Entry]:
-    entries = [
-        Entry(reverse("home"), _("Home"), _("What you can do here"), "⌂"),
+    from laoxiao.indicators.selectors.tasks import can_read_projects, can_read_tasks
+    from laoxiao.indicators.selectors.values import can_read_values, is_plan_admin, is_reporter
+
+    entries = [Entry(reverse("home"), _("Home"), _("What you can do here"), "⌂")]
+    if can_read_values(user):
+        entries.append(
+            Entry(
+                reverse("cockpit"),
+                _("Cockpit"),
+                _("Indicators, task progress and charts for the city and each county"),
+                "◈",
+            )
+        )
+    entries += [
         Entry(reverse("region-tree"), _("Regions"), _("The division tree with population figures"), "▦"),
         Entry(
             reverse("indicator-list"),
@@ -29,13 +41,51 @@ def navigation_for(user: Any) -> list[Entry]:
             _("The 25 indicators of the plan's Table 1, and C10"),
             "◎",
         ),
+    ]
+    if is_plan_admin(user) or is_reporter(user):
+        entries.append(
+            Entry(
+                reverse("reporting"),
+                _("Reported figures"),
+                _("Reported figures for the plan's indicators: submit, review"),
+                "✎",
+            )
+        )
+    entries.append(
         Entry(
             reverse("task-list"),
             _("Tasks"),
-            _("The 37 key tasks of Annex 1 and their responsible units"),
+            _("The 37 key tasks of Annex 1: milestones, progress, overdue"),
             "☑",
-        ),
-    ]
+        )
+    )
+    if can_read_tasks(user):
+        entries.append(
+            Entry(
+                reverse("meeting-list"),
+                _("Joint meetings"),
+                _("Agendas of the bureaus' joint meetings: overdue tasks and indicators behind target"),
+                "☷",
+            )
+        )
+    if can_read_projects(user):
+        entries.append(
+            Entry(
+                reverse("major-project-list"),
+                _("Major project list"),
+                _("The yearly major projects: investment, beds and slots added"),
+                "▤",
+            )
+        )
+    if user.is_superuser or user.sectors():
+        entries.append(
+            Entry(
+                reverse("planning-home"),
+                _("Planning"),
+                _("Service circle, accessibility, siting, projection and gaps"),
+                "◇",
+            )
+        )
     entries.extend(_provider_entries(user))
     entries.extend(_people_entries(user))
     if user.has_perm(roles.IMPORT) or user.has_perm(roles.MANAGE_REGIONS):

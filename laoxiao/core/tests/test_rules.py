@@ -44,3 +44,24 @@ def test_rules_page_lists_rules(client: Any, admin_user: Any) -> None:
     client.force_login(admin_user)
     html = client.get("/rules/").content.decode()
     assert "t.page" in html
+
+
+def test_every_shipped_rule_file_fits_the_table() -> None:
+    """SQLite does not enforce lengths; PostgreSQL does. Check every shipped file against the fields."""
+    fields = {f.name: f for f in RuleVersion._meta.get_fields() if hasattr(f, "max_length")}
+    certainties = {c for c, _label in RuleVersion.Certainty.choices}
+    problems = []
+    for path in rules.rule_files():
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        if (
+            len(spec["key"]) > fields["key"].max_length
+            or len(spec.get("title", "")) > fields["title"].max_length
+        ):
+            problems.append((path.name, "key or title"))
+        for v in spec["versions"]:
+            dt.date.fromisoformat(v["effective_from"])
+            if len(v.get("source", "")) > fields["source"].max_length:
+                problems.append((path.name, v["effective_from"], "source"))
+            if v.get("certainty", "S") not in certainties:
+                problems.append((path.name, v["effective_from"], "certainty"))
+    assert problems == []

@@ -115,6 +115,11 @@ def test_demo_accounts_are_created_once_and_see_their_regions():
     assert len(worker_prefix) == 12 and worker_prefix.startswith(township.code[:9])
     assert users["provider_demo"].region_prefixes() == ()
     assert users["mzj_reporter"].unit is not None and users["mzj_reporter"].unit.name == "市民政局"
+    assert {name: users[name].unit_id for name in ("wjw_reporter", "fgw_reporter")} == {
+        "wjw_reporter": "health_commission",
+        "fgw_reporter": "development_reform",
+    }
+    assert len(DEMO_USERS) == 13
     assert ChangeLog.objects.filter(target_type="accounts.user", action="create").count() == len(DEMO_USERS)
     users_before = User.objects.count()
     out = run("demo-accounts")

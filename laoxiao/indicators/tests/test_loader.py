@@ -53,7 +53,7 @@ def test_units_of_measure_kinds_sources_and_responsible_units():
     ind = {i.code: i for i in Indicator.objects.all()}
     assert ind["E09"].unit == "岁" and ind["E10"].unit == "万元" and ind["C03"].unit == "家"
     assert ind["C05"].unit == "个" and ind["E12"].unit == "人" and ind["E03"].unit == "%"
-    reported = {"E01", "E02", "E05", "E09", "E10", "E14", "E15"}
+    reported = {"E01", "E02", "E09", "E10", "E14", "E15"}  # E05: computed from residential projects
     assert {c for c, i in ind.items() if i.kind == "reported"} == reported
     assert {c for c, i in ind.items() if i.source == "表1"} == set(ELDERCARE + CHILDCARE) - {"C10"}
     assert ind["C10"].source == "整体目标"

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from laoxiao.core.errors import NotFound
 from laoxiao.indicators import selectors
 from laoxiao.indicators.models import Indicator
+from laoxiao.indicators.views.tasks import task_list as task_list  # the task list lives with the task pages
 
 
 @login_required
@@ -30,24 +31,6 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404 from None
     tasks = selectors.task_list(unit=indicator.responsible_unit_id) if indicator.responsible_unit_id else []
     return render(request, "indicators/indicator_detail.html", {"indicator": indicator, "tasks": tasks})
-
-
-@login_required
-def task_list(request: HttpRequest) -> HttpResponse:
-    """All tasks, or with ``?unit=<code>`` those that name the unit (as lead or co-responsible)."""
-    code = request.GET.get("unit") or None
-    unit = None
-    if code:
-        try:
-            unit = selectors.unit_get(code=code)
-        except NotFound:
-            raise Http404 from None
-    tasks = list(selectors.task_list(unit=code))
-    return render(
-        request,
-        "indicators/task_list.html",
-        {"tasks": tasks, "unit": unit, "units": selectors.unit_list()},
-    )
 
 
 @login_required

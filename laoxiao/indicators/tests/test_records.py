@@ -1,0 +1,242 @@
+"""Drill-down: the records listed behind each computed indicator add up to the stored figure,
+scoped to the user and masked; the API and the page answer, and refuse what they must."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from laoxiao.accounts.tests.factories import PASSWORD, make_user
+from laoxiao.core.errors import NotFound
+from laoxiao.indicators.calculators import REGISTRY, definition
+from laoxiao.indicators.engine import indicators_compute
+from laoxiao.indicators.models import IndicatorValue
+from laoxiao.indicators.records import indicator_records
+from laoxiao.indicators.tests.test_calculators import (
+    CITY,
+    SX,
+    SX1,
+    SX2,
+    XS,
+    XS1,
+    _everything,
+    add_population_figures,
+)
+from laoxiao.indicators.tests.test_engine import CITY as SAMPLE_CITY_CODE
+from laoxiao.indicators.tests.test_engine import SAMPLE_CITY, YI, _import
+
+REGIONS = (CITY, XS, SX, SX1, SX2, XS1)
+
+
+@pytest.fixture
+def town(city: dict[str, Any]) -> dict[str, Any]:
+    return add_population_figures(city)
+
+
+@pytest.fixture
+def sample_city(db: Any, tmp_path: Path) -> None:
+    for kind, text in SAMPLE_CITY.items():
+        _import(tmp_path, kind, text)
+
+
+def _stored(code: str, region: str, period: str) -> IndicatorValue:
+    return IndicatorValue.objects.get(indicator_id=code, region_code=region, period=period)
+
+
+def _check_listing_matches_stored(actor: Any, code: str, region: str, period: str) -> None:
+    stored = _stored(code, region, period)
+    d = definition(code)
+    num = indicator_records(actor=actor, code=code, region_code=region, period=period, part="numerator")
+    assert Decimal(num.total()) == stored.numerator, (code, region, period, "numerator")
+    if num.amount is None:
+        assert num.count() == stored.numerator and len(num.rows(0, 10_000)) == num.count()
+    else:
+        rows = num.rows(0, 10_000)
+        assert sum(r["amount"] for r in rows) == stored.numerator
+    if d.is_count:
+        return
+    den = indicator_records(actor=actor, code=code, region_code=region, period=period, part="denominator")
+    if d.figure is not None:
+        assert den.kind == "figure" and den.count() == 0
+        if stored.denominator is not None:
+            assert Decimal(den.total()).quantize(Decimal("0.0001")) == stored.denominator
+        return
+    assert Decimal(den.total()) == stored.denominator, (code, region, period, "denominator")
+    if den.amount is None:
+        assert len(den.rows(0, 10_000)) == den.count() == stored.denominator
+
+
+@pytest.mark.parametrize("period", ["2021", "2021-03"])
+def test_every_listing_adds_up_to_the_stored_value(town: Any, admin_user: Any, period: str) -> None:
+    _everything(town)
+    indicators_compute(period=period)
+    codes = [c for c, spec in REGISTRY.items() if spec.monthly or len(period) == 4]
+    for code in codes:
+        for region in REGIONS:
+            _check_listing_matches_stored(admin_user, code, region, period)
+    assert _stored("E08", CITY, period).denominator  # the listings were not all empty
+
+
+def test_the_sample_city_listings_add_up(sample_city: None) -> None:
+    root = make_user("root", [], [], is_superuser=True, is_staff=True)
+    indicators_compute(period="2022")
+    indicators_compute(period="2022-03")
+    for code, spec in REGISTRY.items():
+        _check_listing_matches_stored(root, code, SAMPLE_CITY_CODE, "2022")
+        if spec.monthly:
+            _check_listing_matches_stored(root, code, YI, "2022-03")
+
+
+def test_rows_are_masked_and_of_the_right_kind(town: Any, admin_user: Any) -> None:
+    _everything(town)
+    e03 = indicator_records(actor=admin_user, code="E03", region_code=CITY, period="2021", part="denominator")
+    assert e03.kind == "elders"
+    row = e03.rows()[0]
+    assert "*" in row["name"] and "********" in row["id_number"] and row["url"].startswith("/")
+    c02 = indicator_records(actor=admin_user, code="C02", region_code=CITY, period="2021", part="denominator")
+    assert c02.kind == "doses" and {"vaccine", "dose", "due_on", "given_on"} <= set(c02.rows()[0])
+    staff = indicator_records(
+        actor=admin_user, code="C08", region_code=CITY, period="2021", part="denominator"
+    )
+    assert staff.kind == "staff" and all("*" in r["name"] for r in staff.rows())
+    e06 = indicator_records(actor=admin_user, code="E06", region_code=CITY, period="2021", part="denominator")
+    assert e06.kind == "providers" and e06.amount == "beds"
+    e13 = indicator_records(actor=admin_user, code="E13", region_code=XS, period="2021", part="denominator")
+    assert e13.kind == "figure" and e13.figure == 600 and e13.figure_name == "age_60_plus"
+    e08 = indicator_records(actor=admin_user, code="E08", region_code=SX2, period="2021", part="numerator")
+    months = {r["month"] for r in e08.rows(0, 100)}
+    assert months == {"2021-02", "2021-03", "2021-04"}  # q in February
+
+
+def test_scope_other_county_is_not_found(town: Any, xiangshan_officer: Any, suixi_officer: Any) -> None:
+    _everything(town)
+    with pytest.raises(NotFound):
+        indicator_records(
+            actor=xiangshan_officer, code="E03", region_code=SX, period="2021", part="numerator"
+        )
+    with pytest.raises(NotFound):
+        indicator_records(
+            actor=xiangshan_officer, code="E03", region_code=CITY, period="2021", part="numerator"
+        )
+    own = indicator_records(
+        actor=xiangshan_officer, code="E03", region_code=XS, period="2021", part="denominator"
+    )
+    assert own.count() == 2
+    # a health officer sees no elder-care providers
+    homes = indicator_records(
+        actor=suixi_officer, code="E06", region_code=SX, period="2021", part="denominator"
+    )
+    assert homes.count() == 0
+
+
+def test_sectors_decide_who_lists_people(town: Any, xiangshan_officer: Any, suixi_officer: Any) -> None:
+    _everything(town)
+    year = {"period": "2021"}
+    # health: the yearly health checks, the children's follow-up; not the elder-care data
+    checked = indicator_records(actor=suixi_officer, code="E07", region_code=SX, part="numerator", **year)
+    assert checked.count() == 2
+    poor = indicator_records(actor=suixi_officer, code="E03", region_code=SX, part="denominator", **year)
+    assert poor.count() == 0
+    kids = indicator_records(actor=suixi_officer, code="C10", region_code=SX, part="denominator", **year)
+    assert kids.count() == 2
+    # civil affairs: the elder-care data; not the children's follow-up
+    assert (
+        indicator_records(
+            actor=xiangshan_officer, code="C10", region_code=XS, part="denominator", **year
+        ).count()
+        == 0
+    )
+    visits = indicator_records(
+        actor=xiangshan_officer, code="E08", region_code=XS, part="denominator", **year
+    )
+    assert visits.count() > 0
+
+
+def test_nobody_sees_nothing(town: Any, nobody: Any) -> None:
+    with pytest.raises(NotFound):
+        indicator_records(actor=nobody, code="E03", region_code=XS, period="2021", part="numerator")
+
+
+def test_bad_input(town: Any, admin_user: Any) -> None:
+    with pytest.raises(NotFound):
+        indicator_records(actor=admin_user, code="X99", region_code=CITY, period="2021", part="numerator")
+    with pytest.raises(NotFound):
+        indicator_records(
+            actor=admin_user, code="E03", region_code="349900000000", period="2021", part="numerator"
+        )
+    for kwargs, field in [
+        ({"period": "2021", "part": "both"}, "part"),
+        ({"period": "21", "part": "numerator"}, "period"),
+        ({"period": "2021-06", "part": "numerator"}, "period"),  # E03 has yearly values only
+        ({"period": "2021", "part": "denominator", "code": "E11"}, "part"),  # a count
+    ]:
+        args = {"code": "E03", **kwargs}
+        with pytest.raises(ValidationError) as exc:
+            indicator_records(actor=admin_user, region_code=CITY, **args)  # type: ignore[arg-type]
+        assert field in exc.value.message_dict
+
+
+# --- API and page ---------------------------------------------------------------------------------
+
+
+def _client(user: Any) -> Client:
+    c = Client()
+    assert c.login(username=user.username, password=PASSWORD)
+    return c
+
+
+def test_api_lists_pages_and_refuses(town: Any, admin_user: Any, xiangshan_officer: Any) -> None:
+    _everything(town)
+    indicators_compute(period="2021", region_codes=[CITY])
+    c = _client(admin_user)
+    url = "/api/v1/indicators/E03/records"
+    r = c.get(url, {"region": CITY, "period": "2021", "part": "denominator", "page_size": 3})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["kind"] == "elders" and body["count"] == 4 and len(body["items"]) == 3
+    assert body["count"] == _stored("E03", CITY, "2021").denominator
+    page2 = c.get(
+        url, {"region": CITY, "period": "2021", "part": "denominator", "page_size": 3, "page": 2}
+    ).json()
+    assert len(page2["items"]) == 1 and page2["items"][0]["id"] not in {i["id"] for i in body["items"]}
+    fig = c.get(
+        "/api/v1/indicators/C05/records", {"region": CITY, "period": "2021", "part": "denominator"}
+    ).json()
+    assert fig["kind"] == "figure" and fig["figure"] == 6000 and fig["total"] == 6 and fig["items"] == []
+    assert (
+        c.get(url, {"region": CITY, "period": "2021", "part": "all"}).json()["errors"][0]["field"] == "part"
+    )
+    assert c.get(url, {"region": CITY, "period": "2021-13"}).status_code == 422
+    assert c.get("/api/v1/indicators/Z01/records", {"period": "2021"}).status_code == 404
+    officer = _client(xiangshan_officer)
+    assert officer.get(url, {"region": SX, "period": "2021"}).status_code == 404
+    assert officer.get(url, {"region": XS, "period": "2021", "part": "denominator"}).json()["count"] == 2
+    assert Client().get(url, {"period": "2021"}).status_code == 401
+
+
+def test_page_shows_the_records_and_the_stored_value(
+    town: Any, admin_user: Any, xiangshan_officer: Any
+) -> None:
+    _everything(town)
+    indicators_compute(period="2021", region_codes=[CITY, XS])
+    c = _client(admin_user)
+    r = c.get("/plan/indicators/E03/records/", {"region": CITY, "period": "2021", "part": "denominator"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "E03" in html and "/people/elders/" in html and "75" in html
+    fig = c.get("/plan/indicators/E07/records/", {"region": CITY, "period": "2021", "part": "denominator"})
+    assert fig.status_code == 200 and "900" in fig.content.decode()
+    latest = c.get("/plan/indicators/E03/records/", {"part": "denominator"})  # the city, the latest year
+    assert latest.status_code == 200 and latest.context["found"].period == "2021"
+    assert latest.context["count"] == 4
+    bad = c.get("/plan/indicators/E03/records/", {"region": CITY, "period": "20x1"})
+    assert bad.status_code == 400 and "2021-06" in bad.content.decode()
+    assert c.get("/plan/indicators/Q42/records/", {"period": "2021"}).status_code == 404
+    officer = _client(xiangshan_officer)
+    assert officer.get("/plan/indicators/E03/records/", {"region": SX, "period": "2021"}).status_code == 404
+    assert officer.get("/plan/indicators/C02/records/", {"region": XS, "period": "2021"}).status_code == 200

@@ -1,0 +1,494 @@
+"""Thin adapters between the database and the pure projection and demand modules.
+
+* ``platform_base``: the base population of every township (where figures exist; else the county)
+  by sex and single year of age, built from the platform's own data at the end of the latest year
+  with population figures:
+  - ages 0–2: the child registry's counts by age and sex, scaled to the figure ``age_0_2``;
+  - ages 60–100+: the older-people registry's counts by age and sex, scaled to ``age_60_plus``;
+  - ages 3–59: the rest of ``population``, spread by the demo age shape
+    (``data/age_shape.csv``, a demo assumption);
+  age is the age reached in the year (base year − birth year), the age on 31 December.
+* ``disability_prevalence``: the registry's share of people with a latest assessment of moderate
+  or worse loss of ability (rule ``eldercare.disabled_levels``) among all registered people, by sex
+  and 5-year age group (60–64 … 95–99, 100+), city-wide.
+* ``platform_supply``: filed providers (beds and nursing-type beds of elder-care homes; childcare
+  slots of the classes of childcare providers; floor area of community centres and meal points),
+  plus what the major project list (not suspended) and residential projects add when they complete
+  after the base date.
+
+Everything is computed once per state of the data (a fingerprint of the registries and providers)
+and kept in memory (``_CACHE``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import ExtractYear, Substr
+
+from laoxiao.core.rules import rule
+from laoxiao.planning import demand as d
+from laoxiao.planning import projection as p
+from laoxiao.planning.projection_files import read_assumptions
+
+DATA = Path(__file__).resolve().parent / "data"
+OPEN_AGE = p.OPEN_AGE
+ELDER_AGE = 60
+
+
+@dataclass
+class PlatformBase:
+    year: int  # the base year (population at its end)
+    leaves: list[str]  # 12-digit codes of the regions projected (townships, or counties)
+    names: dict[str, str]  # code → name for every region in the tree (city, counties, townships)
+    parents: dict[str, list[str]]  # code of an aggregate (city, county) → its leaf codes
+    population: np.ndarray  # (L, 2, A)
+    persons_per_household: np.ndarray  # (L,)
+    figures: dict[str, dict[str, int | None]]  # code → the base year's PopulationFigure values
+    registered: np.ndarray  # (2, A) the older-people registry by sex and age (all regions)
+
+
+_CACHE: dict[tuple[Any, ...], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _cached(key: tuple[Any, ...], build: Any) -> Any:
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    value = build()
+    with _LOCK:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = value
+    return value
+
+
+def fingerprint() -> tuple[Any, ...]:
+    """Changes whenever the registries, figures, providers or projects change."""
+    from laoxiao.indicators.models import MajorProject
+    from laoxiao.institutions.models import ChildcareClass, Institution
+    from laoxiao.people.models import AbilityAssessment, Child, Elder
+    from laoxiao.planning.models import ResidentialProject
+    from laoxiao.regions.models import PopulationFigure
+
+    parts: list[Any] = []
+    for model, stamp in (
+        (Elder, "updated_at"),
+        (Child, "updated_at"),
+        (Institution, "updated_at"),
+        (ResidentialProject, "updated_at"),
+    ):
+        agg = model.objects.aggregate(n=Count("pk"), t=Max(stamp))
+        parts += [agg["n"], agg["t"]]
+    counted: tuple[Any, ...] = (AbilityAssessment, PopulationFigure, ChildcareClass, MajorProject)
+    for counted_model in counted:
+        agg = counted_model.objects.aggregate(n=Count("pk"), m=Max("pk"))
+        parts += [agg["n"], agg["m"]]
+    parts.append(ChildcareClass.objects.aggregate(s=Sum("capacity"))["s"])
+    parts.append(MajorProject.objects.aggregate(s=Sum("beds_added"), t=Sum("slots_added"))["s"])
+    parts.append(PopulationFigure.objects.aggregate(s=Sum("population"))["s"])
+    return tuple(parts)
+
+
+def base_year(city_prefix: str = "") -> int | None:
+    from laoxiao.regions.models import PopulationFigure
+
+    qs = PopulationFigure.objects.all()
+    if city_prefix:
+        qs = qs.filter(region_code__startswith=city_prefix)
+    return qs.aggregate(y=Max("year"))["y"]
+
+
+def age_shape() -> tuple[np.ndarray, np.ndarray]:
+    """Weights and male shares by single age 0..59 (data/age_shape.csv)."""
+    weights = np.zeros(ELDER_AGE)
+    male = np.zeros(ELDER_AGE)
+    with open(DATA / "age_shape.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            a = int(row["age"])
+            weights[a] = float(row["weight"])
+            male[a] = float(row["male_share"])
+    return weights, male
+
+
+def _tree() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    from laoxiao.regions.models import Region
+
+    names, levels, parent = {}, {}, {}
+    for code, name, level, parent_id in Region.objects.filter(
+        level__in=(Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP)
+    ).values_list("code", "name", "level", "parent_id"):
+        names[code], levels[code], parent[code] = name, level, parent_id or ""
+    return names, levels, parent
+
+
+def _build_base(year: int) -> PlatformBase:
+    from laoxiao.people.models import Child, Elder
+    from laoxiao.regions.models import PopulationFigure, Region
+
+    on = dt.date(year, 12, 31)
+    names, levels, parent = _tree()
+    figures: dict[str, dict[str, int | None]] = {}
+    for f in PopulationFigure.objects.filter(year=year, region_code__in=list(names)):
+        figures[f.region_code] = {k: getattr(f, k) for k in PopulationFigure.FIGURES}
+    townships = [c for c, lv in levels.items() if lv == Region.Level.TOWNSHIP and c in figures]
+    counties = [c for c, lv in levels.items() if lv == Region.Level.COUNTY]
+    covered = {parent[t] for t in townships}
+    leaves = sorted(townships + [c for c in counties if c not in covered and c in figures])
+    index = {c: i for i, c in enumerate(leaves)}
+    prefix_len = {c: (9 if levels[c] == Region.Level.TOWNSHIP else 6) for c in leaves}
+    by_prefix = {c[: prefix_len[c]]: c for c in leaves}
+
+    def leaf_of(region_code: str) -> str | None:
+        return by_prefix.get(region_code[:9]) or by_prefix.get(region_code[:6])
+
+    L = len(leaves)
+    pop = np.zeros((L, 2, OPEN_AGE + 1))
+    present = (Q(died_on__isnull=True) | Q(died_on__gt=on)) & (
+        Q(moved_out_on__isnull=True) | Q(moved_out_on__gt=on)
+    )
+    elders = np.zeros((L, 2, OPEN_AGE + 1))
+    rows = (
+        Elder.objects.filter(present, birth_date__lte=dt.date(year - ELDER_AGE, 12, 31))
+        .annotate(t=Substr("region_code", 1, 9), y=ExtractYear("birth_date"))
+        .values("t", "sex", "y")
+        .annotate(n=Count("pk"))
+    )
+    registered = np.zeros((2, OPEN_AGE + 1))
+    for r in rows:
+        age = min(year - r["y"], OPEN_AGE)
+        sex = 1 if r["sex"] == "M" else 0
+        registered[sex, age] += r["n"]
+        leaf = leaf_of(r["t"] + "000")
+        if leaf is not None:
+            elders[index[leaf], sex, age] += r["n"]
+    children = np.zeros((L, 2, 3))
+    rows = (
+        Child.objects.filter(present, birth_date__gt=dt.date(year - 3, 12, 31), birth_date__lte=on)
+        .annotate(t=Substr("region_code", 1, 9), y=ExtractYear("birth_date"))
+        .values("t", "sex", "y")
+        .annotate(n=Count("pk"))
+    )
+    for r in rows:
+        leaf = leaf_of(r["t"] + "000")
+        if leaf is None:
+            continue
+        children[index[leaf], 1 if r["sex"] == "M" else 0, year - r["y"]] += r["n"]
+    weights, male_share = age_shape()
+    pph = np.zeros(L)
+    for code, i in index.items():
+        fig = figures[code]
+        total = float(fig["population"] or 0)
+        old_n = float(fig["age_60_plus"]) if fig["age_60_plus"] is not None else elders[i].sum()
+        young_n = float(fig["age_0_2"]) if fig["age_0_2"] is not None else children[i].sum()
+        pop[i, :, ELDER_AGE:] = _scaled(elders[i, :, ELDER_AGE:], old_n, fallback=_old_shape())
+        pop[i, :, :3] = _scaled(children[i], young_n, fallback=_young_shape(weights, male_share))
+        middle = max(total - pop[i].sum(), 0.0)
+        w = weights[3:ELDER_AGE]
+        spread = middle * w / w.sum()
+        pop[i, 1, 3:ELDER_AGE] = spread * male_share[3:ELDER_AGE]
+        pop[i, 0, 3:ELDER_AGE] = spread * (1 - male_share[3:ELDER_AGE])
+        households = fig.get("households")
+        pph[i] = total / households if households else 0.0
+    parents: dict[str, list[str]] = defaultdict(list)
+    for leaf in leaves:
+        code = parent.get(leaf, "")
+        while code:
+            parents[code].append(leaf)
+            code = parent.get(code, "")
+    return PlatformBase(year, leaves, names, dict(parents), pop, pph, figures, registered)
+
+
+def _scaled(counts: np.ndarray, total: float, *, fallback: np.ndarray) -> np.ndarray:
+    s = counts.sum()
+    if s > 0:
+        return counts * (total / s)
+    return fallback * total
+
+
+def _old_shape() -> np.ndarray:
+    """Used only where a region has a 60+ figure but nobody in the registry: even by sex, falling
+    with age."""
+    ages = np.arange(ELDER_AGE, OPEN_AGE + 1)
+    w = np.exp(-(ages - ELDER_AGE) / 9.0)
+    w = w / w.sum() / 2
+    return np.stack([w, w])
+
+
+def _young_shape(weights: np.ndarray, male_share: np.ndarray) -> np.ndarray:
+    w = weights[:3] / weights[:3].sum()
+    return np.stack([w * (1 - male_share[:3]), w * male_share[:3]])
+
+
+def platform_base(year: int | None = None, fp: tuple[Any, ...] | None = None) -> PlatformBase | None:
+    year = year or base_year()
+    if year is None:
+        return None
+    return _cached(("base", year, fp or fingerprint()), lambda: _build_base(year))
+
+
+def disability_prevalence(base: PlatformBase, fp: tuple[Any, ...] | None = None) -> np.ndarray:
+    """(2, A): disabled ÷ registered by sex and 5-year group from 60 (100+ open), city-wide."""
+    return _cached(("prevalence", base.year, fp or fingerprint()), lambda: _build_prevalence(base))
+
+
+def _build_prevalence(base: PlatformBase) -> np.ndarray:
+    from laoxiao.people.models import AbilityAssessment
+
+    year = base.year
+    on = dt.date(year, 12, 31)
+    levels = set(rule("eldercare.disabled_levels", on=on)["levels"])
+    latest: dict[int, tuple[dt.date, str, str, int]] = {}
+    for elder_id, on_day, level, sex, birth, died, moved in AbilityAssessment.objects.filter(
+        assessed_on__lte=on
+    ).values_list(
+        "elder_id",
+        "assessed_on",
+        "level",
+        "elder__sex",
+        "elder__birth_date",
+        "elder__died_on",
+        "elder__moved_out_on",
+    ):
+        if (died is not None and died <= on) or (moved is not None and moved <= on):
+            continue
+        prev = latest.get(elder_id)
+        if prev is None or on_day >= prev[0]:
+            latest[elder_id] = (on_day, level, sex, birth.year)
+    disabled = np.zeros((2, OPEN_AGE + 1))
+    for _, level, sex, birth_year in latest.values():
+        age = year - birth_year
+        if level in levels and age >= ELDER_AGE:
+            disabled[1 if sex == "M" else 0, min(age, OPEN_AGE)] += 1
+    return prevalence_by_group(disabled, base.registered)
+
+
+def prevalence_by_group(disabled: np.ndarray, registered: np.ndarray, width: int = 5) -> np.ndarray:
+    """Shares by sex and ``width``-year group from 60, spread back over single ages."""
+    out = np.zeros((2, OPEN_AGE + 1))
+    for lo in range(ELDER_AGE, OPEN_AGE + 1, width):
+        hi = OPEN_AGE + 1 if lo + width > OPEN_AGE else lo + width
+        for s in (0, 1):
+            n = registered[s, lo:hi].sum()
+            out[s, lo:hi] = disabled[s, lo:hi].sum() / n if n else 0.0
+    return out
+
+
+def platform_supply(base: PlatformBase, fp: tuple[Any, ...] | None = None) -> d.Supply:
+    return _cached(("supply", base.year, fp or fingerprint()), lambda: _build_supply(base))
+
+
+def _build_supply(base: PlatformBase) -> d.Supply:
+    from laoxiao.indicators.models import MajorProject
+    from laoxiao.institutions.models import CHILDCARE_KINDS, ChildcareClass, Institution
+    from laoxiao.planning.models import ResidentialProject
+
+    on = dt.date(base.year, 12, 31)
+    index = {c: i for i, c in enumerate(base.leaves)}
+    by_prefix = {c[: (9 if c[6:9] != "000" else 6)]: c for c in base.leaves}
+
+    def leaf(code: str) -> int | None:
+        c = by_prefix.get(code[:9]) or by_prefix.get(code[:6])
+        return None if c is None else index[c]
+
+    existing = {m: np.zeros(len(base.leaves)) for m in d.MEASURES}
+    filed = Institution.objects.filter(filing_status=Institution.FilingStatus.FILED).filter(
+        Q(filed_on__isnull=True) | Q(filed_on__lte=on), Q(opened_on__isnull=True) | Q(opened_on__lte=on)
+    )
+    for code, beds, nursing in filed.filter(kind="eldercare_home").values_list(
+        "region_code", "beds", "nursing_beds"
+    ):
+        i = leaf(code)
+        if i is not None:
+            existing["beds"][i] += beds
+            existing["nursing_beds"][i] += nursing
+    for code, area in filed.filter(kind__in=("community_centre", "meal_point")).values_list(
+        "region_code", "floor_area"
+    ):
+        i = leaf(code)
+        if i is not None and area:
+            existing["floor_area"][i] += area
+    for code, capacity in ChildcareClass.objects.filter(
+        institution__in=filed.filter(kind__in=CHILDCARE_KINDS).values("pk")
+    ).values_list("institution__region_code", "capacity"):
+        i = leaf(code)
+        if i is not None:
+            existing["slots"][i] += capacity
+    additions: list[tuple[int, int, dict[str, float]]] = []
+    for mp in MajorProject.objects.exclude(status=MajorProject.Status.SUSPENDED):
+        done = mp.completes_on.year if mp.completes_on else mp.year
+        if (mp.completes_on or dt.date(mp.year, 12, 31)) <= on:
+            continue  # completed by the base date: its capacity is among the filed providers
+        i = leaf(mp.region_code)
+        if i is not None:
+            additions.append(
+                (
+                    i,
+                    done,
+                    {
+                        "beds": mp.beds_added,
+                        "nursing_beds": mp.nursing_beds_added,
+                        "slots": mp.slots_added,
+                        "floor_area": float(mp.floor_area_added),
+                    },
+                )
+            )
+    for rp in ResidentialProject.objects.filter(delivery_date__gt=on):
+        i = leaf(rp.region_code)
+        if i is not None and rp.delivery_date is not None:
+            additions.append(
+                (
+                    i,
+                    rp.delivery_date.year,
+                    {"slots": rp.childcare_slots, "floor_area": float(rp.eldercare_floor_area)},
+                )
+            )
+    return d.Supply(existing, additions)
+
+
+# --- the projection and the demand of the platform's regions ------------------------------------
+
+
+SCENARIOS_DIR = DATA
+
+
+def scenarios() -> list[str]:
+    """The fertility scenarios of the shipped assumptions."""
+    return _cached(("scenarios", (SCENARIOS_DIR / "fertility.csv").stat().st_mtime), _read_scenarios)
+
+
+def _read_scenarios() -> list[str]:
+    from laoxiao.planning.projection_files import read_csv
+
+    t = read_csv(SCENARIOS_DIR / "fertility.csv", required=("age", "rate"))
+    return sorted({cells.get("scenario", "") or "baseline" for _row, cells in t.rows})
+
+
+@dataclass
+class PlatformResult:
+    base: PlatformBase
+    scenario: str
+    years: list[int]
+    projection: p.Projection  # leaves
+    table: d.DemandTable  # leaves
+
+    def aggregate_index(self, code: str) -> list[int]:
+        return leaf_indices(self.base, code)
+
+
+def leaf_indices(base: PlatformBase, code: str) -> list[int]:
+    """Leaf indices making up ``code`` (a leaf itself or an aggregate; [] if unknown)."""
+    if code in base.leaves:
+        return [base.leaves.index(code)]
+    index = {c: i for i, c in enumerate(base.leaves)}
+    return [index[c] for c in base.parents.get(code, [])]
+
+
+def platform_projection(*, scenario: str | None = None, to_year: int = 2035) -> PlatformResult | None:
+    """The projection, demand, supply and gaps of every leaf region (computed once per state of
+    the data, scenario and last year)."""
+    fp = fingerprint()
+    base = platform_base(fp=fp)
+    if base is None or not base.leaves:
+        return None
+    key = ("result", base.year, scenario, to_year, fp)
+    return _cached(key, lambda: _build_result(base, scenario, to_year, fp))
+
+
+def _build_result(
+    base: PlatformBase, scenario: str | None, to_year: int, fp: tuple[Any, ...]
+) -> PlatformResult:
+    a = read_assumptions(SCENARIOS_DIR, open_age=OPEN_AGE, regions=base.leaves, scenario=scenario)
+    proj = p.project(
+        base.population, base_year=base.year, to_year=max(to_year, base.year), assumptions_for=a.source
+    )
+    on = dt.date(base.year, 12, 31)
+    ratios = d.Ratios.from_rule(rule("planning.facility_ratios", on=on))
+    table = d.demand(
+        proj.population,
+        proj.years,
+        prevalence=disability_prevalence(base, fp),
+        persons_per_household=base.persons_per_household,
+        ratios=ratios,
+        supply=platform_supply(base, fp),
+    )
+    return PlatformResult(base, a.scenario, proj.years, proj, table)
+
+
+def region_series(result: PlatformResult, code: str) -> dict[str, Any]:
+    """Everything the pages and the API show for one region: yearly rows of demand, supply and
+    gap, and the pyramid (by sex and 5-year group) of the base year and the last year."""
+    idx = result.aggregate_index(code)
+    if not idx:
+        return {}
+    t = result.table
+    agg = d.DemandTable(
+        t.years,
+        {k: v[:, idx].sum(axis=1, keepdims=True) for k, v in t.groups.items()},
+        {k: v[:, idx].sum(axis=1, keepdims=True) for k, v in t.need.items()},
+        {k: v[:, idx].sum(axis=1, keepdims=True) for k, v in t.supply.items()},
+        {k: v[:, idx].sum(axis=1, keepdims=True) for k, v in t.gap.items()},
+    )
+    pop = result.projection.population[:, idx].sum(axis=1)  # (Y, 2, A)
+    comps = {
+        "births": result.projection.births[:, idx].sum(axis=(1, 2)).round(0).tolist(),
+        "deaths": result.projection.deaths[:, idx].sum(axis=(1, 2)).round(0).tolist(),
+        "migration": result.projection.migration[:, idx].sum(axis=(1, 2)).round(0).tolist(),
+    }
+    rows = agg.rows(0)
+    for i, row in enumerate(rows):
+        for k, values in comps.items():
+            row[k] = int(values[i - 1]) if i > 0 else None  # type: ignore[assignment]
+    return {
+        "code": code,
+        "name": result.base.names.get(code, code),
+        "base_year": result.base.year,
+        "scenario": result.scenario,
+        "years": t.years,
+        "rows": rows,
+        "components": comps,
+        "pyramids": {str(result.years[i]): pyramid(pop[i]) for i in sorted({0, len(result.years) - 1})},
+    }
+
+
+def pyramid(pop: np.ndarray) -> dict[str, Any]:
+    """Population by 5-year group (0–4 … 95–99, 100+) and sex."""
+    labels, female, male = [], [], []
+    for lo in range(0, OPEN_AGE + 1, 5):
+        hi = OPEN_AGE + 1 if lo + 5 > OPEN_AGE else lo + 5
+        labels.append(f"{lo}+" if lo == OPEN_AGE else f"{lo}-{hi - 1}")
+        female.append(int(round(float(pop[0, lo:hi].sum()))))
+        male.append(int(round(float(pop[1, lo:hi].sum()))))
+    return {"groups": labels, "female": female, "male": male}
+
+
+def gap_by_county(result: PlatformResult, year: int, measure: str) -> list[dict[str, Any]]:
+    """The need, supply and gap of ``measure`` in ``year`` for each county (for the map)."""
+    from laoxiao.regions.scoping import level_of_code
+
+    if year not in result.years:
+        return []
+    yi = result.years.index(year)
+    counties = {c for c in [*result.base.parents, *result.base.leaves] if level_of_code(c) == "county"}
+    out = []
+    for code in sorted(counties):
+        idx = result.aggregate_index(code)
+        out.append(
+            {
+                "code": code,
+                "name": result.base.names.get(code, code),
+                "need": int(round(float(result.table.need[measure][yi, idx].sum()))),
+                "supply": int(round(float(result.table.supply[measure][yi, idx].sum()))),
+                "gap": int(round(float(result.table.gap[measure][yi, idx].sum()))),
+            }
+        )
+    return out
