@@ -21,7 +21,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/laoxiao migrate --no-input -v 0
 	$(BIN)/laoxiao demo-city --if-empty
-	$(BIN)/laoxiao demo-accounts
+	$(BIN)/laoxiao demo-accounts --url http://$(HOST):$(PORT)
 	$(BIN)/laoxiao serve $(HOST):$(PORT)
 
 ## make test: lint, makemigrations --check, and the whole suite on SQLite

@@ -24,3 +24,6 @@ STORAGES = {
 }
 
 INSTALLED_APPS = [*INSTALLED_APPS, "laoxiao.core.tests.testapp"]  # noqa: F405
+
+# No cache shared across test runs (docs/decisions/0003-planning-shared-cache.md)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -90,3 +90,15 @@ def log_change(
 
 def log_many(entries: list[ChangeLog]) -> None:
     ChangeLog.objects.bulk_create(entries, batch_size=2000)
+
+
+def latest_change(*labels: str) -> int:
+    """The id of the latest change-log row about records of these kinds (``"people.elder"``, ...),
+    0 when there is none. Every change is logged by the action that makes it, so this moves with
+    every change of such a record: caches of derived results key on it. One index step per kind."""
+    from django.db.models import Max
+
+    out = 0
+    for label in labels:
+        out = max(out, ChangeLog.objects.filter(target_type=label).aggregate(m=Max("id"))["m"] or 0)
+    return out

@@ -49,7 +49,11 @@ class ChangeLog(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="changelog_target")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="changelog_target"),
+            # the latest change of a kind of record in one index step (caches key on it)
+            models.Index(fields=["target_type", "id"], name="changelog_type_latest"),
+        ]
         permissions = [("view_all_changelog", "Can browse the change log of every region")]
 
     def __str__(self) -> str:

@@ -236,3 +236,36 @@ def withdraw_reported(request: HttpRequest, pk: int):  # type: ignore[no-untyped
     actor = request.auth  # type: ignore[attr-defined]
     row = selectors.reported_get(actor=actor, pk=pk)
     return _reported_out(actions.reported_value_withdraw(actor=actor, reported=row))
+
+
+class ComputeIn(Schema):
+    period: str = Field(description="a year (2021) or a month (2021-06)")
+    region: str = Field(description="a region's 12-digit code: it and every region below it are recomputed")
+
+
+class ComputeOut(Schema):
+    period: str
+    region: str
+    regions: int
+    values: int
+    seconds: float
+
+
+@router.post(
+    "/compute",
+    response=ComputeOut,
+    summary="Recompute the computed indicators of a region and everything below it (city administrators)",
+)
+def compute_values(request: HttpRequest, payload: ComputeIn):  # type: ignore[no-untyped-def]
+    done = actions.indicator_values_recompute(
+        actor=request.auth,  # type: ignore[attr-defined]
+        period=payload.period,
+        region_code=payload.region.strip(),
+    )
+    return {
+        "period": done.period,
+        "region": done.region_code,
+        "regions": done.regions,
+        "values": done.values,
+        "seconds": round(done.seconds, 3),
+    }

@@ -36,4 +36,5 @@ urlpatterns = [
     # -- cockpit (views/cockpit.py) --
     path("cockpit/", cockpit.cockpit_city, name="cockpit"),
     path("cockpit/<str:region_code>/", cockpit.cockpit_region, name="cockpit-region"),
+    path("cockpit/<str:region_code>/recompute/", cockpit.cockpit_recompute, name="cockpit-recompute"),
 ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import Count, Q, Sum
@@ -33,10 +33,15 @@ from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
 from laoxiao.institutions.models import CHILDCARE_KINDS, ELDERCARE_KINDS, ChildcareClass, Institution
 from laoxiao.people.models import Child, Elder
-from laoxiao.planning import accessibility, coverage, siting
 from laoxiao.planning.geo import Projection, projection_for, to_metres
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import PREFIX_LENGTH, code_within, prefix_q
+
+if TYPE_CHECKING:
+    from laoxiao.planning import coverage
+
+# The numeric cores (scipy) are imported where a report runs, not when the URLconf loads: a
+# server's first request of any page would otherwise wait for scipy (about 0.3 s).
 
 GROUPS = ("elders", "children")
 CAPACITIES = {"elders": ("beds", "nursing_beds"), "children": ("slots",)}
@@ -218,6 +223,8 @@ def _points_json(p: Points, **extra: list[Any]) -> list[dict[str, Any]]:
 
 
 def coverage_report(*, region: Region, group: str, radius: float, detour: float = 1.0) -> dict[str, Any]:
+    from laoxiao.planning import coverage
+
     demand = platform_demand(region, group)
     supply = platform_supply(region, group, margin_m=radius)
     proj = _projection(demand.lonlat, supply.lonlat)
@@ -268,6 +275,8 @@ def access_report(
     sigma: float | None = None,
     steps: dict[float, float] | None = None,
 ) -> dict[str, Any]:
+    from laoxiao.planning import accessibility
+
     if capacity not in CAPACITIES.get(group, ()):
         raise NotFound(capacity)
     demand = platform_demand(region, group)
@@ -320,6 +329,8 @@ def access_report(
 def siting_report(
     *, region: Region, group: str, radius: float, k: int, detour: float = 1.0
 ) -> dict[str, Any]:
+    from laoxiao.planning import siting
+
     demand = platform_demand(region, group)
     supply = platform_supply(region, group, margin_m=radius)
     candidates = platform_candidates(region, group, demand)

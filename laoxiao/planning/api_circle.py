@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from laoxiao.core.errors import NotFound
-from laoxiao.planning import accessibility
 from laoxiao.planning.adapters_circle import (
     CAPACITIES,
     access_report,
@@ -23,6 +22,7 @@ from laoxiao.planning.adapters_circle import (
     region_for,
     siting_report,
 )
+from laoxiao.planning.selectors import malformed_region
 
 router = Router(tags=["planning"])
 
@@ -51,6 +51,8 @@ class SitingQuery(CircleQuery):
 def _checked(request: HttpRequest, q: CircleQuery) -> tuple[Any, float]:
     """The region (404 outside the caller's regions or sectors) and the radius (422 if too large)."""
     actor = request.auth  # type: ignore[attr-defined]
+    if malformed_region(q.region):
+        raise ValidationError({"region": [_("Give a division code of 6, 9 or 12 digits.")]})
     region = region_for(q.region, actor=actor)
     if q.group not in groups_for(actor):
         raise NotFound(q.group)
@@ -74,11 +76,16 @@ def coverage(request: HttpRequest, q: Query[CircleQuery]) -> dict[str, Any]:
 )
 def access(request: HttpRequest, q: Query[AccessQuery]) -> dict[str, Any]:
     region, radius = _checked(request, q)
+    max_radius = circle_rules()["max_radius_m"]
+    if q.sigma is not None and q.sigma > float(max_radius):  # σ² stays finite
+        raise ValidationError({"sigma": [_("At most %(max)s metres.") % {"max": max_radius}]})
     capacity = q.capacity or CAPACITIES[q.group][0]
     if capacity not in CAPACITIES[q.group]:
         raise ValidationError({"capacity": [_("This capacity does not apply to this group.")]})
     steps = None
     if q.steps:
+        from laoxiao.planning import accessibility  # scipy: imported on use
+
         try:
             steps = accessibility.parse_steps(q.steps)
         except ValueError:

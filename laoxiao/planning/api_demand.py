@@ -6,13 +6,14 @@ The same JSON the pages draw. A region outside the caller's regions answers 404;
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator
 
 from laoxiao.api.pagination import Pages
 from laoxiao.planning import actions, selectors
@@ -70,6 +71,14 @@ class DemandOut(ProjectionOut):
     counties: list[CountyGapOut]
 
 
+def _region(value: str, *, field: str = "region") -> str:
+    """422 for a value that cannot be a division code; the selectors answer 404 for a code that
+    names no region or one outside the caller's regions."""
+    if selectors.malformed_region(value):
+        raise ValidationError({field: [_("Give a division code of 6, 9 or 12 digits.")]})
+    return value
+
+
 def _scenario(value: str | None) -> str | None:
     from laoxiao.planning import adapters_demand as ad
 
@@ -98,7 +107,7 @@ GROUP_KEYS = (
 @router.get("/projection", response=ProjectionOut, summary="Population projection of a region to 2035")
 def projection(request: HttpRequest, q: Query[ProjectionQuery]) -> dict[str, Any]:
     series = selectors.demand_series(
-        actor=_actor(request), code=q.region, scenario=_scenario(q.scenario), to_year=q.to
+        actor=_actor(request), code=_region(q.region), scenario=_scenario(q.scenario), to_year=q.to
     )
     rows = [{k: row[k] for k in (*GROUP_KEYS, "births", "deaths", "migration")} for row in series["rows"]]
     return series | {"rows": rows}
@@ -109,7 +118,7 @@ def demand(request: HttpRequest, q: Query[DemandQuery]) -> dict[str, Any]:
     year = q.year or 2025
     view = selectors.demand_view(
         actor=_actor(request),
-        code=q.region,
+        code=_region(q.region),
         scenario=_scenario(q.scenario),
         to_year=q.to,
         year=year,
@@ -124,7 +133,7 @@ def demand(request: HttpRequest, q: Query[DemandQuery]) -> dict[str, Any]:
         year = series["years"][-1]
         view = selectors.demand_view(
             actor=_actor(request),
-            code=q.region,
+            code=_region(q.region),
             scenario=_scenario(q.scenario),
             to_year=q.to,
             year=year,
@@ -168,10 +177,21 @@ class ResidentialFilters(Schema):
     area_type: Literal["new", "existing"] | None = None
 
 
+def _no_nul(value: str) -> str:
+    """JSON bodies pass the NUL filter of the query string: refuse them here (PostgreSQL cannot
+    store one)."""
+    if "\x00" in value:
+        raise ValueError("NUL byte")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
 class ResidentialIn(Schema):
-    code: str
-    name: str
-    region_code: str
+    code: Text
+    name: Text
+    region_code: Text
     area_type: Literal["new", "existing"]
     households: int = Field(..., ge=0)
     residents: int = Field(..., ge=0)
@@ -180,13 +200,13 @@ class ResidentialIn(Schema):
     childcare_slots: int = Field(0, ge=0)
     delivery_date: dt.date | None = None
     acceptance: Literal["pending", "passed", "failed"] = "pending"
-    note: str = ""
+    note: Text = ""
 
 
 class ResidentialPatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    region_code: str | None = None
+    code: Text | None = None
+    name: Text | None = None
+    region_code: Text | None = None
     area_type: Literal["new", "existing"] | None = None
     households: int | None = Field(None, ge=0)
     residents: int | None = Field(None, ge=0)
@@ -195,7 +215,7 @@ class ResidentialPatch(Schema):
     childcare_slots: int | None = Field(None, ge=0)
     delivery_date: dt.date | None = None
     acceptance: Literal["pending", "passed", "failed"] | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 def _out(checked: selectors.CheckedProject) -> dict[str, Any]:
@@ -234,7 +254,7 @@ class _CheckedList:
 def residential_list(request: HttpRequest, filters: Query[ResidentialFilters]) -> Any:
     region = filters.region
     if region:
-        region = selectors.demand_region(actor=_actor(request), code=region)
+        region = selectors.demand_region(actor=_actor(request), code=_region(region))
     return _CheckedList(
         selectors.residential_project_list(actor=_actor(request), region=region, area_type=filters.area_type)
     )
@@ -250,6 +270,7 @@ def residential_get(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.post("/residential-projects", response={201: ResidentialOut}, summary="Record a residential project")
 def residential_create(request: HttpRequest, payload: ResidentialIn) -> Any:
+    _region(payload.region_code, field="region_code")
     project = actions.residential_project_create(actor=_actor(request), data=payload.dict())
     return Status(201, _out(selectors.residential_checks([project])[0]))
 
@@ -258,5 +279,7 @@ def residential_create(request: HttpRequest, payload: ResidentialIn) -> Any:
 def residential_update(request: HttpRequest, pk: int, payload: ResidentialPatch) -> dict[str, Any]:
     project = selectors.residential_project_get(actor=_actor(request), pk=pk)
     data = payload.dict(exclude_unset=True)
+    if data.get("region_code") is not None:
+        _region(data["region_code"], field="region_code")
     project = actions.residential_project_update(actor=_actor(request), project=project, data=data)
     return _out(selectors.residential_checks([project])[0])

@@ -118,6 +118,29 @@ def demand_region(*, actor: Any, code: str) -> str:
     return code
 
 
+def malformed_region(code: str | None) -> bool:
+    """Whether ``code`` cannot be a division code at all (the API answers 422 for it; 404 for a
+    well-formed code that names no region or one outside the caller's regions)."""
+    code = (code or "").strip()
+    return not (code.isdigit() and 4 <= len(code) <= 12)
+
+
+def region_outside_scope(*, actor: Any, code: str) -> bool:
+    """Whether ``code`` (6, 9 or 12 digits) names a region that exists but lies outside the actor's
+    regions: the pages answer 404 for it, and show the form's message for a code that is malformed
+    or names no region."""
+    from laoxiao.regions.models import Region
+    from laoxiao.regions.scoping import code_within
+
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) not in (6, 9, 12):
+        return False
+    code = code.ljust(12, "0")
+    if not Region.objects.filter(code=code).exists():
+        return False
+    return not code_within(code, actor.region_prefixes())
+
+
 def demand_series(
     *, actor: Any, code: str, scenario: str | None = None, to_year: int = 2035
 ) -> dict[str, Any]:

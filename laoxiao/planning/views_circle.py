@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from laoxiao.core.errors import NotFound
-from laoxiao.planning import accessibility
+from laoxiao.planning import selectors
 from laoxiao.planning.adapters_circle import (
     CAPACITIES,
     access_report,
@@ -91,6 +91,9 @@ class AccessForm(CircleForm):
 
     def __init__(self, data: Any, *, user: Any, rules: dict[str, Any]) -> None:
         super().__init__(data, user=user, rules=rules)
+        sigma = self.fields["sigma"]
+        assert isinstance(sigma, forms.FloatField)
+        sigma.validators.append(MaxValueValidator(float(rules["max_radius_m"])))  # σ² stays finite
         self.initial_values.update(
             {
                 "capacity": "beds" if self.initial_values["group"] == "elders" else "slots",
@@ -104,6 +107,8 @@ class AccessForm(CircleForm):
         text = self.cleaned_data.get("steps") or ""
         if not text.strip():
             return None
+        from laoxiao.planning import accessibility  # scipy: imported on use
+
         try:
             return accessibility.parse_steps(text)
         except ValueError:
@@ -150,6 +155,10 @@ def _page(request: HttpRequest, form_class: type[CircleForm], template: str, run
     problem = ""
     if not form.fields["group"].choices or not form.fields["region"].choices:  # type: ignore[attr-defined]
         problem = _("Your roles and regions give you no population to analyse. Ask the city administrator.")
+    elif "region" in form.errors and selectors.region_outside_scope(
+        actor=request.user, code=str(form.data.get("region", ""))
+    ):
+        raise Http404  # a region that exists but lies outside the user's regions: not found
     elif form.is_valid():
         try:
             region = region_for(form.cleaned_data["region"], actor=request.user)

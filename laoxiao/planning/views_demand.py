@@ -96,9 +96,11 @@ def _form(request: HttpRequest) -> tuple[DemandForm, dict[str, Any] | None]:
     if not form.default_region:
         raise Http404
     if not form.is_valid():
-        if "region" in form.errors and request.GET.get("region"):
+        if "region" in form.errors and selectors.region_outside_scope(
+            actor=request.user, code=request.GET.get("region", "")
+        ):
             raise Http404  # a region outside the user's regions: not found
-        return form, None
+        return form, None  # the form shows what is wrong
     return form, form.cleaned_data
 
 
@@ -239,8 +241,17 @@ def residential_list(request: HttpRequest) -> HttpResponse:
     region = area_type = None
     if f.is_bound and f.is_valid():
         region, area_type = f.cleaned_data["region"] or None, f.cleaned_data["area_type"] or None
-    elif f.is_bound and request.GET.get("region"):
-        raise Http404
+    elif f.is_bound:
+        if "region" in f.errors and selectors.region_outside_scope(
+            actor=request.user, code=request.GET.get("region", "")
+        ):
+            raise Http404
+        for field, errors in f.errors.items():  # say what was wrong, keep what was right
+            label = f.fields[field].label if field in f.fields else ""
+            for e in errors:
+                messages.error(request, f"{label}: {e}" if label else str(e))
+        region = f.cleaned_data.get("region") or None
+        area_type = f.cleaned_data.get("area_type") or None
     qs = selectors.residential_project_list(actor=request.user, region=region, area_type=area_type)
     checked = selectors.residential_checks(qs)
     rows = [

@@ -16,6 +16,8 @@ the change (``ChangeLog``).
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -296,3 +298,49 @@ def reported_value_withdraw(*, actor: Any, reported: ReportedValue) -> ReportedV
         changes={"status": [RV.SUBMITTED.value, RV.WITHDRAWN.value]},
     )
     return locked
+
+
+# --- recomputing on demand ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    period: str
+    region_code: str
+    regions: int
+    values: int
+    seconds: float
+
+
+def indicator_values_recompute(*, actor: Any, period: Any, region_code: str) -> Recomputed:
+    """Recompute and store the computed indicators of a region and everything below it for a
+    period (a city administrator's button; `laoxiao indicators compute` does the same in batch).
+    One change-log row names the region, the period and how many values were stored."""
+    from laoxiao.indicators.engine import indicators_compute
+    from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
+
+    if not is_plan_admin(actor):
+        raise PermissionDenied(_("Only a city administrator may recompute indicator values."))
+    try:
+        p = Period.parse(str(period or ""))
+    except ValueError:
+        raise ValidationError(
+            {"period": fmt(_("“%(p)s” is not a period: a year (2021) or a month (2021-06)."), p=period)}
+        ) from None
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        raise ValidationError({"region": fmt(_("There is no region %(code)s."), code=region_code)})
+    prefix = region.code[: PREFIX_LENGTH[level_of_code(region.code)]]
+    codes = list(Region.objects.filter(prefix_q("code", prefix)).values_list("code", flat=True))
+    started = time.perf_counter()
+    with transaction.atomic():
+        rows = indicators_compute(period=p.text, region_codes=codes)
+        log_change(
+            actor=actor,
+            action=ChangeLog.Action.UPDATE,
+            target=region,
+            region_code=region.code,
+            changes={"indicator_values": [None, len(rows)]},
+            note=f"indicator values recomputed for {p.text}: {len(codes)} regions, {len(rows)} values",
+        )
+    return Recomputed(p.text, region.code, len(codes), len(rows), time.perf_counter() - started)

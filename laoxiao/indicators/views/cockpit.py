@@ -14,22 +14,25 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from laoxiao.core.errors import NotFound
+from laoxiao.indicators.actions import values as value_actions
 from laoxiao.indicators.engine import REPORTED_REASON
 from laoxiao.indicators.models import Indicator
 from laoxiao.indicators.selectors import cockpit as selectors
 from laoxiao.indicators.selectors.tasks import OVERDUE, STATUSES
 from laoxiao.indicators.selectors.tasks import STATUS_LABELS as TASK_LABELS
-from laoxiao.indicators.selectors.values import can_read_values
+from laoxiao.indicators.selectors.values import can_read_values, is_plan_admin
 from laoxiao.indicators.status import LABELS as STATUS_LABELS
 from laoxiao.regions.scoping import code_within
 
@@ -99,6 +102,7 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
             "groups": [g for g in groups if g["cards"]],
             "chart": chart,
             "has_map": region.level == "city",
+            "can_recompute": is_plan_admin(request.user),
             "summary": _summary(data),
             "no_boundaries": NO_BOUNDARIES if data.children and region.level != "city" else "",
             "child_level": data.children[0].get_level_display() if data.children else "",
@@ -244,3 +248,37 @@ def _card_view(card: selectors.Card, data: selectors.Cockpit, *, can_drill: bool
         "drill": drill,
         "computed_at": card.computed_at,
     }
+
+
+@login_required
+@require_POST
+def cockpit_recompute(request: HttpRequest, region_code: str) -> HttpResponse:
+    """A city administrator's button: recompute the region's values (and those below) for the period."""
+    if not is_plan_admin(request.user):
+        raise PermissionDenied
+    period = (request.POST.get("period") or "").strip()
+    try:
+        done = value_actions.indicator_values_recompute(
+            actor=request.user, period=period, region_code=region_code
+        )
+    except ValidationError as exc:
+        if "region" in exc.message_dict:
+            raise Http404 from None
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Recomputed %(values)s values of %(regions)s regions for %(period)s in %(seconds).1f s.")
+            % {
+                "values": done.values,
+                "regions": done.regions,
+                "period": done.period,
+                "seconds": done.seconds,
+            },
+        )
+    target = (
+        reverse("cockpit")
+        if region_code == settings.LAOXIAO_CITY_CODE
+        else reverse("cockpit-region", args=[region_code])
+    )
+    return redirect(f"{target}?{urlencode({'period': period})}" if period else target)

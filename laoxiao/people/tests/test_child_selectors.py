@@ -139,3 +139,55 @@ def test_the_work_list_of_2000_children_takes_a_bounded_number_of_queries(
     assert len(work) == 2000
     assert all(not any(i.code in ("HepB 1", "BCG 1") for i in e.items) for e in work)
     assert elapsed < 5  # generous for CI; a community of the demo city is far smaller
+
+
+@pytest.mark.parametrize("shortcut", [True, False])
+def test_overdue_filter_agrees_with_each_childs_followup(
+    admin_user: Any, monkeypatch: Any, shortcut: bool
+) -> None:
+    """``overdue_child_ids`` (the list filter, with shortcuts) picks exactly the children whose whole
+    follow-up has an overdue item, on several days, for children in every state."""
+    from laoxiao.people.models import Child, ChildHealthCheck, NewbornVisit, Vaccination
+
+    def rec(c: Child, visit: dt.date | None = None, checks=(), doses=()) -> None:  # type: ignore[no-untyped-def]
+        if visit:
+            NewbornVisit.objects.create(child=c, region_code=c.region_code, visited_on=visit)
+        for point, on in checks:
+            ChildHealthCheck.objects.create(
+                child=c, region_code=c.region_code, age_point=point, checked_on=on
+            )
+        for vaccine, dose, on in doses:
+            Vaccination.objects.create(
+                child=c, region_code=c.region_code, vaccine=vaccine, dose=dose, given_on=on
+            )
+
+    birth = D(2025, 1, 10)
+    make_child(name="甲", birth=birth)  # nothing recorded
+    visited = make_child(name="乙", birth=birth)
+    rec(visited, visit=D(2025, 1, 15))
+    vaccinated = make_child(name="丙", birth=birth)  # doses in time, no visit, no checks
+    rec(vaccinated, doses=[("HepB", 1, birth), ("BCG", 1, birth), ("HepB", 2, D(2025, 2, 10))])
+    everything = make_child(name="丁", birth=birth, discharge=D(2025, 1, 12))
+    rec(
+        everything,
+        visit=D(2025, 1, 20),
+        checks=[("1m", D(2025, 2, 10)), ("3m", D(2025, 4, 10))],
+        doses=[("HepB", 1, birth), ("BCG", 1, birth), ("HepB", 2, D(2025, 2, 10))],
+    )
+    late_check = make_child(name="戊", birth=D(2024, 11, 30))
+    rec(late_check, visit=D(2024, 12, 5), checks=[("1m", D(2025, 3, 1))])
+    gone = make_child(name="己", birth=birth)
+    Child.objects.filter(pk=gone.pk).update(moved_out_on=D(2025, 3, 1))
+    if not shortcut:  # as where the doses' days do not follow the birth dates: every dose read
+        monkeypatch.setattr(sel, "_missing_q", lambda overdue, records: None)
+    children = Child.objects.all()
+    answers = []
+    for on in (D(2025, 1, 11), D(2025, 2, 5), D(2025, 2, 20), D(2025, 3, 15), D(2025, 5, 1), D(2025, 9, 1)):
+        expected = sorted(
+            pk for pk, f in sel.child_followups(children=children, on=on).items() if f.overdue_count
+        )
+        assert sorted(sel.overdue_child_ids(children=children, on=on)) == expected, on
+        listed = sel.child_list(actor=admin_user, overdue=True, current=False, on=on)
+        assert sorted(c.pk for c in listed) == expected
+        answers.append(len(expected))
+    assert max(answers) >= 4 and len(set(answers)) > 2  # the days differ

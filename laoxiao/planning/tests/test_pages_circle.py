@@ -114,9 +114,10 @@ def test_scope_by_region_and_sector(circle, xiangshan_officer, suixi_officer, no
     xs = client_for(xiangshan_officer)  # civil affairs, 相山区
     assert xs.get("/api/v1/planning/coverage", {"region": "340603"}).status_code == 200
     assert xs.get("/api/v1/planning/coverage", {"region": "340621"}).status_code == 404
-    assert (
-        xs.get("/planning/coverage/", {"region": "340621000000"}).status_code == 200
-    )  # not a choice: form error
+    # a region outside the user's regions: not found, as the module says (it was a form error)
+    assert xs.get("/planning/coverage/", {"region": "340621000000"}).status_code == 404
+    r = xs.get("/planning/coverage/", {"region": "349999000000"})  # no such region: the form says so
+    assert r.status_code == 200 and 'class="messages circle-errors"' in r.content.decode()
     assert xs.get("/api/v1/planning/coverage", {"region": "340603", "group": "children"}).status_code == 404
     sx = client_for(suixi_officer)  # health, 濉溪县: children only
     assert sx.get("/api/v1/planning/coverage", {"region": "340621", "group": "children"}).status_code == 200

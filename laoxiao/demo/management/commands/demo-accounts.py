@@ -14,6 +14,9 @@ from laoxiao.demo.accounts import DEMO_PASSWORD, DEMO_URL, DemoCityMissing, demo
 class Command(BaseCommand):
     help = "Create the demo users (password laoxiao-demo) if missing and print them. Run demo-city first."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--url", default=DEMO_URL, help=f"the address to print (default {DEMO_URL})")
+
     def handle(self, *args: Any, **opts: Any) -> None:
         from laoxiao.accounts.actions import system_actor
 
@@ -35,4 +38,4 @@ class Command(BaseCommand):
             if created
             else "没有新建 nothing created: all exist"
         )
-        self.stdout.write(f"打开 open {DEMO_URL} — 密码 password: {DEMO_PASSWORD}")
+        self.stdout.write(f"打开 open {opts['url']} — 密码 password: {DEMO_PASSWORD}")
