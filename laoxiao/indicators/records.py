@@ -154,7 +154,12 @@ def indicator_records(*, actor: User, code: str, region_code: str, period: str, 
     if part == "denominator" and d.is_count:
         raise ValidationError({"part": [_("This indicator is a count: it has no denominator.")]})
     ctx = Ctx(period=p, prefix=region_prefix(region.code), start=_start_for(actor, d.sectors))
-    listing = _listing(d, ctx, part)
+    stored = None
+    if isinstance(d, E08) and not p.is_month and bool(d.sectors & actor.sectors()):
+        # the actor sees every elder of the region: the stored monthly counts hold while no change
+        # has been logged since they were computed (else e08_year_counts counts them again)
+        stored = fresh_monthly_counts(code, region.code, p, part)
+    listing = _listing(d, ctx, part, stored)
     kind = listing.kind
     if kind == "staff" and isinstance(listing, QuerySetListing):
         listing.qs = listing.qs.select_related("institution")
@@ -173,7 +178,7 @@ def indicator_records(*, actor: User, code: str, region_code: str, period: str, 
     )
 
 
-def _listing(d: Definition, ctx: Ctx, part: str) -> Listing:
+def _listing(d: Definition, ctx: Ctx, part: str, counts: list[int] | None = None) -> Listing:
     """The definition's listing; for C02, C10 and a year of E08 the same rows with less work."""
     if isinstance(d, C10):
         return c10_listing(d, ctx, part)
@@ -181,8 +186,47 @@ def _listing(d: Definition, ctx: Ctx, part: str) -> Listing:
         return c02_listing(d, ctx, part)
     listing = d.listing(ctx, part)
     if isinstance(d, E08) and isinstance(listing, ChainListing):  # a year: twelve counts in one pass
-        listing._counts = e08_year_counts(ctx, part)
+        listing._counts = counts if counts is not None else e08_year_counts(ctx, part)
     return listing
+
+
+E08_SOURCES = (
+    "people.elder",
+    "people.welfarevisit",
+    "people.abilityassessment",
+    "people.eldercategory",
+)
+
+
+def fresh_monthly_counts(code: str, region_code: str, period: Period, part: str) -> list[int] | None:
+    """The twelve monthly counts of a year of E08 as stored by the engine, if nothing that decides
+    them has changed since: no change logged about older people, visits, assessments or categories,
+    no elder saved and no rule version added after the values were computed."""
+    from laoxiao.core.changelog import latest_change
+    from laoxiao.core.models import ChangeLog, RuleVersion
+    from laoxiao.indicators.models import IndicatorValue
+
+    stored = (
+        IndicatorValue.objects.filter(indicator_id=code, region_code=region_code, period=period.text)
+        .values_list("inputs", "computed_at")
+        .first()
+    )
+    if stored is None or not isinstance(stored[0], dict) or "monthly" not in stored[0]:
+        return None
+    inputs, computed_at = stored
+    last = latest_change(*E08_SOURCES)
+    if last and ChangeLog.objects.filter(pk=last, at__gte=computed_at).exists():
+        return None
+    if Elder.objects.filter(updated_at__gte=computed_at).exists():
+        return None
+    if RuleVersion.objects.filter(created_at__gte=computed_at).exists():
+        return None
+    monthly = inputs["monthly"]
+    index = 0 if part == "numerator" else 1
+    try:
+        return [int(monthly[m.text][index]) for m in period.months()]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 # --- C10 and C02: the schedule-based lists, evaluated once per birth date ---------------------------

@@ -421,3 +421,41 @@ def test_c02_without_runs_of_birth_dates_lists_the_same(town: Any, admin_user: A
     for lo, hi in ((0, n), (2, 5), (n - 1, n + 3)):
         want = [_key(r) for r in slow[lo:hi]]
         assert [_key(r) for r in fallback[lo:hi]] == [_key(r) for r in counted[lo:hi]] == want
+
+
+def test_e08_year_uses_the_stored_counts_while_nothing_changed(
+    town: Any, admin_user: Any, monkeypatch: Any
+) -> None:
+    """A year of E08 for the whole city costs a grouped count of every elder-month; the engine
+    stored the twelve monthly counts, which hold until a change is logged (or an elder saved)."""
+    from laoxiao.core.changelog import log_change
+    from laoxiao.core.models import ChangeLog
+    from laoxiao.indicators import records
+    from laoxiao.indicators.tests.test_calculators import elder, visit
+
+    _e08_year_town()
+    indicators_compute(period="2021", codes=["E08"])
+    counted = records.e08_year_counts
+    expected = {
+        part: indicator_records(
+            actor=admin_user, code="E08", region_code=CITY, period="2021", part=part
+        ).count()
+        for part in ("numerator", "denominator")
+    }
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("counted again although the stored counts are fresh")
+
+    monkeypatch.setattr(records, "e08_year_counts", refuse)
+    for part, n in expected.items():
+        found = indicator_records(actor=admin_user, code="E08", region_code=CITY, period="2021", part=part)
+        assert found.count() == n == _stored("E08", CITY, "2021").__getattribute__(part)
+        assert len(found.rows(0, 10_000)) == n
+    # a visit recorded after the computation (and logged, as every action does): counted afresh
+    monkeypatch.setattr(records, "e08_year_counts", counted)
+    someone = elder(XS1, living="alone")
+    visit(someone, dt.date(2021, 12, 2))
+    log_change(actor=admin_user, action=ChangeLog.Action.CREATE, target=someone)
+    found = indicator_records(actor=admin_user, code="E08", region_code=CITY, period="2021", part="numerator")
+    assert found.count() == expected["numerator"] + 12 - 11  # listed all year, visited in December
+    assert found.count() == len(found.rows(0, 10_000))
