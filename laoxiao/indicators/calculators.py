@@ -873,25 +873,31 @@ class C02(ChildDefinition):
         start = ctx.start(Child)
 
         def fetch(page: list[Any]) -> list[Any]:
-            ids = sorted({r[0] for r in page})
-            children = {c.pk: c for c in start.filter(pk__in=ids)}
-            given = {
-                (v.child_id, v.vaccine, v.dose): v.given_on
-                for v in Vaccination.objects.filter(child_id__in=ids, given_on__lte=ctx.end)
-            }
-            return [
-                {
-                    "child": children.get(pk),
-                    "region_code": code,
-                    "vaccine": key[0],
-                    "dose": key[1],
-                    "due_on": due_on,
-                    "given_on": given.get((pk, *key)),
-                }
-                for pk, code, key, due_on in page
-            ]
+            return dose_rows(start, ctx.end, page)
 
         return ListListing(self.kind, rows, fetch)
+
+
+def dose_rows(children: QuerySet[Any], end: dt.date, page: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The display rows of a page of doses (child id, region code, (vaccine, dose), due date): the
+    child (from ``children``, the actor's) and the date given by ``end``, if any."""
+    ids = sorted({r[0] for r in page})
+    found = {c.pk: c for c in children.filter(pk__in=ids)}
+    given = {
+        (v.child_id, v.vaccine, v.dose): v.given_on
+        for v in Vaccination.objects.filter(child_id__in=ids, given_on__lte=end)
+    }
+    return [
+        {
+            "child": found.get(pk),
+            "region_code": code,
+            "vaccine": key[0],
+            "dose": key[1],
+            "due_on": due_on,
+            "given_on": given.get((pk, *key)),
+        }
+        for pk, code, key, due_on in page
+    ]
 
 
 class C10(ChildDefinition):

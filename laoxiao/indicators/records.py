@@ -63,6 +63,7 @@ from laoxiao.indicators.calculators import (
     Period,
     QuerySetListing,
     definition,
+    dose_rows,
     region_prefix,
 )
 from laoxiao.people import visitlist
@@ -403,23 +404,7 @@ class DoseListing(Listing):
         return given
 
     def _fetch(self, page: list[tuple[Any, ...]]) -> list[Any]:
-        ids = sorted({r[0] for r in page})
-        children = {c.pk: c for c in self.ctx.start(Child).filter(pk__in=ids)}
-        given = {
-            (v.child_id, v.vaccine, v.dose): v.given_on
-            for v in Vaccination.objects.filter(child_id__in=ids, given_on__lte=self.ctx.end)
-        }
-        return [
-            {
-                "child": children.get(pk),
-                "region_code": code,
-                "vaccine": key[0],
-                "dose": key[1],
-                "due_on": due_on,
-                "given_on": given.get((pk, *key)),
-            }
-            for pk, code, key, due_on in page
-        ]
+        return dose_rows(self.ctx.start(Child), self.ctx.end, page)
 
 
 def c02_listing(d: C02, ctx: Ctx, part: str) -> Listing:

@@ -29,6 +29,7 @@ after the ones before it (so the added weights sum to the newly covered weight).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -227,16 +228,7 @@ def _mclp_milp(
     a = vstack([link, count], format="csr")
     lb = np.concatenate([np.full(m, -np.inf), [k]])
     ub = np.concatenate([np.zeros(m), [k]])
-    integrality = np.concatenate([np.ones(n), np.zeros(m)])
-    res = milp(
-        c,
-        constraints=LinearConstraint(a, lb, ub),
-        integrality=integrality,
-        bounds=(0, 1),
-        options={"time_limit": time_limit, "mip_rel_gap": 0.0, "disp": False},
-    )
-    if res.x is None:
-        raise RuntimeError(f"the solver found no solution: {res.message}")
+    res = _milp_binary_sites(c, a, lb, ub, n, m, time_limit)
     x = res.x[:n]
     chosen = [int(j) for j in np.argsort(-x, kind="stable")[:k]]
     dual = getattr(res, "mip_dual_bound", None)
@@ -280,16 +272,7 @@ def set_covering(
     a = vstack([link, reach], format="csr")
     lb = np.concatenate([np.full(m, -np.inf), [need - tol]])
     ub = np.concatenate([np.zeros(m), [np.inf]])
-    integrality = np.concatenate([np.ones(n), np.zeros(m)])
-    res = milp(
-        c,
-        constraints=LinearConstraint(a, lb, ub),
-        integrality=integrality,
-        bounds=(0, 1),
-        options={"time_limit": time_limit, "mip_rel_gap": 0.0, "disp": False},
-    )
-    if res.x is None:
-        raise RuntimeError(f"the solver found no solution: {res.message}")
+    res = _milp_binary_sites(c, a, lb, ub, n, m, time_limit)
     chosen = [int(j) for j in np.flatnonzero(res.x[:n] > 0.5)]
     order, added = _order(red, rw, chosen)
     new = float(sum(added))
@@ -386,3 +369,26 @@ def capacitated_covering(
         seconds=time.perf_counter() - started,
         extra={"rows": float(m), "pairs": float(p)},
     )
+
+
+def _milp_binary_sites(
+    c: NDArray[np.float64],
+    a: Any,
+    lb: NDArray[np.float64],
+    ub: NDArray[np.float64],
+    n: int,
+    m: int,
+    time_limit: float,
+) -> Any:
+    """HiGHS on ``min c·z, lb ≤ A z ≤ ub, 0 ≤ z ≤ 1`` where the first ``n`` variables (the sites)
+    are binary and the last ``m`` (demand covered) continuous; exact (``mip_rel_gap`` 0)."""
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, lb, ub),
+        integrality=np.concatenate([np.ones(n), np.zeros(m)]),
+        bounds=(0, 1),
+        options={"time_limit": time_limit, "mip_rel_gap": 0.0, "disp": False},
+    )
+    if res.x is None:
+        raise RuntimeError(f"the solver found no solution: {res.message}")
+    return res
