@@ -111,10 +111,27 @@ class Dose:
 Schedule = tuple[Dose, ...]
 
 
+class ParsedSchedule(tuple):  # type: ignore[type-arg]
+    """A parsed schedule that computes its hash once: ``_plan`` is cached on (birth date, schedule)
+    and is called for every child of a work list or an indicator, so hashing 22 doses each time
+    cost more than the plan itself. Equal to the plain tuple of the same doses."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+
 def parse_schedule(data: Iterable[Mapping[str, Any] | Dose]) -> Schedule:
     """The ``immunisation.schedule`` rule data as Doses (a tuple of Doses passes through)."""
-    if isinstance(data, tuple) and all(isinstance(d, Dose) for d in data):
+    if isinstance(data, ParsedSchedule):
         return data
+    if isinstance(data, tuple) and all(isinstance(d, Dose) for d in data):
+        return ParsedSchedule(data)
     out = []
     for d in data:
         if isinstance(d, Dose):
@@ -129,7 +146,7 @@ def parse_schedule(data: Iterable[Mapping[str, Any] | Dose]) -> Schedule:
                 note=str(d.get("note", "")),
             )
         )
-    return tuple(out)
+    return ParsedSchedule(out)
 
 
 @dataclass(frozen=True)

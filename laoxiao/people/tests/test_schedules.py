@@ -281,3 +281,14 @@ def test_sample_city_checks_due_by_the_end_of_2022() -> None:
         for b, checks in sample.items()
     ]
     assert complete == [True, False]
+
+
+def test_a_parsed_schedule_hashes_once_and_equals_the_plain_tuple() -> None:
+    raw = [{"vaccine": "HepB", "dose": 1, "age_days": 0}, {"vaccine": "BCG", "dose": 1, "age_days": 0}]
+    parsed = s.parse_schedule(raw)
+    plain = tuple(parsed)
+    assert isinstance(parsed, s.ParsedSchedule) and parsed == plain and hash(parsed) == hash(plain)
+    assert s.parse_schedule(parsed) is parsed  # passes through without a check of every dose
+    assert s.parse_schedule(plain) == parsed and isinstance(s.parse_schedule(plain), s.ParsedSchedule)
+    assert parsed._hash == hash(plain)  # kept after the first hash
+    assert s.vaccine_plan(D(2024, 1, 1), schedule=parsed) == s.vaccine_plan(D(2024, 1, 1), schedule=plain)
