@@ -42,7 +42,8 @@ def render_import_formats() -> str:
             if kind.description:
                 out.append(f"{kind.description}\n")
             out.append(
-                f"Natural key: `{', '.join(kind.natural_key)}`. Permission: `{kind.permission}`.\n\n"
+                f"Natural key: `{', '.join(kind.natural_key)}`. Permission: `{kind.permission}`"
+                f"{'; ' + kind.permission_note if kind.permission_note else ''}.\n\n"
                 "| key | 中文列名 | required | meaning |\n|---|---|---|---|"
             )
             for c in kind.columns:

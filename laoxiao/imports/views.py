@@ -10,14 +10,14 @@ from laoxiao.imports.exporters import render
 
 
 def _importable(user: object) -> dict:
-    return {k: v for k, v in all_kinds().items() if user.has_perm(v.permission)}  # type: ignore[attr-defined]
+    return {k: v for k, v in all_kinds().items() if v.allowed(user)}
 
 
 def _exportable(user: object) -> dict:
     return {
         k: v
         for k, v in all_kinds().items()
-        if user.has_perm("accounts.export_records") or user.has_perm(v.permission)  # type: ignore[attr-defined]
+        if user.has_perm("accounts.export_records") or v.allowed(user)  # type: ignore[attr-defined]
     }
 
 

@@ -289,46 +289,53 @@ def progress_report_submit(
         )
     ]
     conf = rule("tasks.evidence", on=as_of)
-    for f in files:
-        name = PurePath(f.name).name
-        ext = name.rsplit(".", 1)[-1].lower()
-        ev = TaskEvidence(
-            report=report,
-            name=name[:200],
-            size=int(f.size),
-            content_type=conf["types"][ext]["content_type"],
-            sha256=_sha256(f),
-            uploaded_at=now,
-        )
-        ev.file.save(name, f, save=False)
-        ev.save()
-        entries.append(
-            build_entry(
-                actor=actor,
-                action=ChangeLog.Action.CREATE,
-                target=ev,
-                changes=snapshot(ev, ("report_id", "name", "size", "sha256")),
-                region_code=region,
+    saved: list[TaskEvidence] = []
+    try:
+        for f in files:
+            name = PurePath(f.name).name
+            ext = name.rsplit(".", 1)[-1].lower()
+            ev = TaskEvidence(
+                report=report,
+                name=name[:200],
+                size=int(f.size),
+                content_type=conf["types"][ext]["content_type"],
+                sha256=_sha256(f),
+                uploaded_at=now,
             )
-        )
-    if (
-        milestone is not None
-        and milestone.done_on is None
-        and any(tu.unit_id == actor.unit_id and tu.is_lead for tu in task.task_units.all())
-    ):
-        milestone.done_on = as_of
-        milestone.save(update_fields=["done_on"])
-        entries.append(
-            build_entry(
-                actor=actor,
-                action=ChangeLog.Action.UPDATE,
-                target=milestone,
-                changes={"done_on": [None, as_of]},
-                region_code=region,
-                note=f"reached in progress report {report.pk}",
+            ev.file.save(name, f, save=False)
+            saved.append(ev)
+            ev.save()
+            entries.append(
+                build_entry(
+                    actor=actor,
+                    action=ChangeLog.Action.CREATE,
+                    target=ev,
+                    changes=snapshot(ev, ("report_id", "name", "size", "sha256")),
+                    region_code=region,
+                )
             )
-        )
-    log_many(entries)
+        if (
+            milestone is not None
+            and milestone.done_on is None
+            and any(tu.unit_id == actor.unit_id and tu.is_lead for tu in task.task_units.all())
+        ):
+            milestone.done_on = as_of
+            milestone.save(update_fields=["done_on"])
+            entries.append(
+                build_entry(
+                    actor=actor,
+                    action=ChangeLog.Action.UPDATE,
+                    target=milestone,
+                    changes={"done_on": [None, as_of]},
+                    region_code=region,
+                    note=f"reached in progress report {report.pk}",
+                )
+            )
+        log_many(entries)
+    except BaseException:
+        for ev in saved:  # the rows roll back with the transaction; the files would stay behind
+            ev.file.delete(save=False)
+        raise
     return report
 
 

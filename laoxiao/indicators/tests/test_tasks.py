@@ -284,3 +284,31 @@ def test_the_status_rule_is_data(mzj: Any) -> None:
     )
     assert (sel.task_statuses(on=on)["T01"], sel.task_statuses(on=on)["T02"]) == (sel.NOT_STARTED, sel.DONE)
     assert sel.task_statuses(on=D(2022, 1, 4))["T01"] == sel.OVERDUE
+
+
+def test_a_failed_report_leaves_no_evidence_file_behind(wjw: Any, monkeypatch: Any) -> None:
+    from django.core.files.storage import default_storage
+
+    def fail(entries: Any) -> None:
+        raise RuntimeError("the log could not be written")
+
+    stored: list[str] = []
+    real_save = default_storage.save
+
+    def save(name: str, content: Any, **kwargs: Any) -> str:
+        stored.append(real_save(name, content, **kwargs))
+        return stored[-1]
+
+    monkeypatch.setattr(default_storage, "save", save)
+    monkeypatch.setattr(actions, "log_many", fail)
+    with pytest.raises(RuntimeError):
+        actions.progress_report_submit(
+            actor=wjw,
+            task=PlanTask.objects.get(code="T02"),
+            as_of=D(2021, 12, 31),
+            percent=35,
+            text="完成摸底调查",
+            files=[ContentFile(PDF, name="方案.pdf"), ContentFile(PNG, name="photo.PNG")],
+        )
+    assert len(stored) == 2 and not any(default_storage.exists(name) for name in stored)
+    assert not TaskProgressReport.objects.exists() and not TaskEvidence.objects.exists()

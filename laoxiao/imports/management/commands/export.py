@@ -31,9 +31,7 @@ class Command(BaseCommand):
             kind = get_kind(opts["kind"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        if opts.get("user") and not (
-            actor.has_perm("accounts.export_records") or actor.has_perm(kind.permission)
-        ):
+        if opts.get("user") and not (actor.has_perm("accounts.export_records") or kind.allowed(actor)):
             raise CommandError("此用户无导出权限 / this user may not export")
         data = render(opts["kind"], actor=actor, fmt=opts["format"], labels=opts["labels"])
         if opts.get("out"):
