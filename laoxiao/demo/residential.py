@@ -26,8 +26,16 @@ _NEW_SUFFIX = ("小区", "家园", "花园", "新城", "公馆")
 _OLD_SUFFIX = ("老旧小区改造", "片区改造", "棚户区改造")
 
 
-def plan_projects(regions: list[Any], seed: int, scale: float) -> list[dict[str, Any]]:
-    """The project records (deterministic in ``seed``)."""
+def plan_projects(
+    regions: list[Any], seed: int, scale: float, standards: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The project records (deterministic in ``seed``), around the standards in force on the
+    reference date (rule ``planning.residential_standards``; read from the database by default)."""
+    if standards is None:
+        from laoxiao.core.rules import rule
+
+        standards = rule("planning.residential_standards", on=REFERENCE_DATE)
+    single_min = float(standards["single_facility_min_area"])
     rng = rng_for(seed, STREAM_RESIDENTIAL)
     urban = [r for r in regions if r.level == "community" and not r.is_rural]
     if not urban:
@@ -42,8 +50,9 @@ def plan_projects(regions: list[Any], seed: int, scale: float) -> list[dict[str,
         short = bool(rng.random() < 0.27)
         households = int(rng.integers(300, 2500))
         residents = int(round(households * rng.uniform(2.6, 3.0)))
-        per_100 = 30.0 if new else 20.0
-        per_1000 = 10.0 if new else 8.0
+        standard = standards["new" if new else "existing"]
+        per_100 = float(standard["floor_area_per_100_households"])
+        per_1000 = float(standard["slots_per_1000_residents"])
         area_factor, slot_factor, single_short = (
             1.0 + rng.uniform(0.0, 0.4),
             1.0 + rng.uniform(0.0, 0.4),
@@ -63,10 +72,10 @@ def plan_projects(regions: list[Any], seed: int, scale: float) -> list[dict[str,
             if slot_factor >= 1
             else int(residents / 1000 * per_1000 * slot_factor)
         )
-        if new and area >= 350 and not single_short:
-            largest = round(max(350.0, area * rng.uniform(0.6, 1.0)), 1)
+        if new and area >= single_min and not single_short:
+            largest = round(max(single_min, area * rng.uniform(0.6, 1.0)), 1)
         elif new and single_short:
-            largest = round(min(area, rng.uniform(180, 340)), 1)
+            largest = round(min(area, rng.uniform(0.5, 0.97) * single_min), 1)
         else:
             largest = round(area * rng.uniform(0.5, 1.0), 1)
         delivery = dt.date(2019, 1, 1) + dt.timedelta(days=int(rng.integers(0, 7 * 365)))
