@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def rollup(tally: Tally) -> dict[str, list[Number]]:
 # --- listings (drill-down) ------------------------------------------------------------------------
 
 
-class Listing:
+class Listing(ABC):
     """The records behind a numerator or a denominator: ``count()``, slices of rows (records or
     tuples, turned into display rows by ``laoxiao.indicators.records``), and for sums the field
     whose total is the figure (``amount``)."""
@@ -216,9 +217,11 @@ class Listing:
     figure: Decimal | int | None = None
     figure_name: str = ""
 
+    @abstractmethod
     def count(self) -> int:
         raise NotImplementedError
 
+    @abstractmethod
     def __getitem__(self, item: slice) -> list[Any]:
         raise NotImplementedError
 
@@ -322,7 +325,7 @@ class FigureListing(Listing):
 # --- definitions ----------------------------------------------------------------------------------
 
 
-class Definition:
+class Definition(ABC):
     """A computed indicator. Subclasses say which records count (see the module docstring)."""
 
     code = ""
@@ -337,9 +340,11 @@ class Definition:
     # children's follow-up (newborn visits, vaccinations, checks) to health
     sectors: frozenset[str] = frozenset({"eldercare", "childcare", "health"})
 
+    @abstractmethod
     def tally(self, ctx: Ctx) -> Tally:
         raise NotImplementedError
 
+    @abstractmethod
     def listing(self, ctx: Ctx, part: str) -> Listing:
         raise NotImplementedError
 
@@ -407,6 +412,7 @@ class QuerySetDefinition(Definition):
     num_amount: str | None = None
     den_amount: str | None = None
 
+    @abstractmethod
     def base(self, ctx: Ctx) -> QuerySet[Any]:
         raise NotImplementedError
 
@@ -772,6 +778,7 @@ class ChildDefinition(Definition):
     def children(self, ctx: Ctx) -> QuerySet[Child]:
         return ctx.records(Child).filter(children_q(ctx))
 
+    @abstractmethod
     def evaluate(self, ctx: Ctx) -> Iterator[tuple[int, str, int, int]]:
         """(child id, region code, numerator, denominator) for each child that counts."""
         raise NotImplementedError
