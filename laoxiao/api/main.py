@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from laoxiao.api import errors
+from laoxiao.api import errors, openapi
 from laoxiao.api.auth import AUTH
 
 api = NinjaAPI(
@@ -15,6 +15,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 errors.install(api)
+openapi.install(api)  # every error answer declared, with the one error schema
 
 from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402

@@ -160,12 +160,15 @@ def visit_worklist(request: HttpRequest, query: Query[VisitWorklistQuery]):  # t
     today = _today()
     month = dt.date(int(query.month[:4]), int(query.month[5:7]), 1) if query.month else today.replace(day=1)
     rows = elder_sel.visit_worklist(actor=actor, region_code=query.region, month=month, today=today)  # type: ignore[arg-type]
+    page = Pages().paginate_queryset(rows, pagination=query)  # bounded: one page of the list
     return {
         "region": query.region,
         "month": f"{month:%Y-%m}",
         "count": len(rows),
         "visited": sum(1 for r in rows if r.visited),
         "overdue": sum(1 for r in rows if r.overdue),
+        "page": page["page"],
+        "page_size": page["page_size"],
         "items": [
             {
                 "elder_id": r.elder.pk,
@@ -177,7 +180,7 @@ def visit_worklist(request: HttpRequest, query: Query[VisitWorklistQuery]):  # t
                 "visited": r.visited,
                 "overdue": r.overdue,
             }
-            for r in rows
+            for r in page["items"]
         ],
     }
 

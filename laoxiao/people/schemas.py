@@ -6,6 +6,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from laoxiao.api.pagination import Pages
 from laoxiao.core.masking import mask_id_number, mask_phone
 
 # --- filters --------------------------------------------------------------------------------------
@@ -26,7 +27,9 @@ class ChildFilters(Schema):
     overdue: bool | None = None
 
 
-class VisitWorklistQuery(Schema):
+class VisitWorklistQuery(Pages.Input):
+    """One page of the list (``page``, ``page_size`` up to 500): a county's list is thousands of rows."""
+
     region: str
     month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
 
@@ -198,6 +201,8 @@ class VisitWorklistOut(Schema):
     count: int
     visited: int
     overdue: int
+    page: int
+    page_size: int
     items: list[VisitRowOut]
 
 

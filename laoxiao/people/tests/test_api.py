@@ -212,3 +212,14 @@ def test_child_404_and_health_worklist_items(health: Any) -> None:
     body = client.get("/api/v1/people/health/worklist", {"region": XS1}).json()
     assert body["items"][0]["child_id"] == child.pk and body["items"][0]["overdue"] is True
     assert client.get("/api/v1/people/children/999999").status_code == 404
+
+
+def test_the_visit_work_list_answers_one_bounded_page(xiangshan_officer: Any, alone: Any) -> None:
+    client = _client(xiangshan_officer)
+    body = client.get("/api/v1/people/visits/worklist", {"region": XS1, "month": "2024-06"}).json()
+    assert (body["page"], body["page_size"], body["count"], len(body["items"])) == (1, 50, 1, 1)
+    past = client.get("/api/v1/people/visits/worklist", {"region": XS1, "month": "2024-06", "page": 2}).json()
+    assert past["count"] == 1 and past["items"] == [] and past["overdue"] == 1  # the counts are the list's
+    for size in (0, 501):
+        bad = client.get("/api/v1/people/visits/worklist", {"region": XS1, "page_size": size})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "page_size"

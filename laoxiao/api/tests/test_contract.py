@@ -1,0 +1,149 @@
+"""The OpenAPI document is a contract: schemathesis runs every operation against the app, bounded.
+
+Loads ``/api/v1/openapi.json`` from the WSGI application itself, then, for every operation, sends a
+few requests valid by the schema (they must be accepted or answer a declared refusal) and a few
+invalid ones (they must be refused with 4xx), authenticated as a city administrator on a small
+database made here. Every response must be declared (status code, content type, body schema) and
+none may be a server error. ``make contract`` runs the same test with a larger budget
+(``LAOXIAO_CONTRACT_EXAMPLES``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from laoxiao.accounts.actions import token_create
+from laoxiao.accounts.tests.factories import make_user
+from laoxiao.supervision.tests.factories import complaint, incident, inspection, make_provider, risk_signal
+
+pytestmark = pytest.mark.contract
+
+EXAMPLES = int(os.environ.get("LAOXIAO_CONTRACT_EXAMPLES", "5"))
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+]
+
+# A request valid by the schema may still be refused for what a schema cannot say: the record does
+# not exist or lies outside the caller's regions (404: a random id names nobody), the caller's role
+# may not make it (403), or the domain refuses it as a whole (422: a birth date after the visit, a
+# provider of the wrong sector, a duplicate). Those are declared answers, with the one error format
+# checked by response_schema_conformance; what positive_data_acceptance must catch is a refusal the
+# schema could have said — an enum, a format, a bound — and those answer 422 with a field named in
+# the schema, which ``_refused_for_a_schema_reason`` looks for.
+POSITIVE_STATUSES = ["2XX", "403", "404", "409"]
+
+
+def _wsgi() -> WSGIHandler:
+    return WSGIHandler()
+
+
+@pytest.fixture
+def no_connection_closing() -> Iterator[None]:
+    """Keep the test's transaction open across requests, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def small_city(city: dict[str, Any]) -> dict[str, Any]:
+    """A few providers of each sector with supervision records; a city administrator's token."""
+    admin = make_user("contract_admin", ["city_admin"], [city["city"].code])
+    home = make_provider("相山养老院", beds=50, occupied_beds=20)
+    nursery = make_provider("濉溪托育园", kind="nursery", region_code="340621100001")
+    on = dt.date(2025, 3, 1)
+    inspection(home, on)
+    complaint(home, on)
+    incident(home, on)
+    risk_signal(home, on)
+    inspection(nursery, on)
+    _row, raw = token_create(actor=admin, user=admin, name="contract")
+    return {"admin": admin, "token": raw, "home": home, "nursery": nursery}
+
+
+def _schema() -> Any:
+    config = SchemathesisConfig()
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _wsgi(), config=config)
+
+
+def test_every_operation_keeps_the_contract(
+    small_city: dict[str, Any], no_connection_closing: None
+) -> None:
+    schema = _schema()
+    headers = {"Authorization": f"Bearer {small_city['token']}"}
+    schema.config.checks.positive_data_acceptance.expected_statuses = POSITIVE_STATUSES
+    # the credentials are the test's (a city administrator's token), not generated input
+    schema.config.generation.update(with_security_parameters=False)
+    # NUL bytes are refused before the API by core.middleware (400, the hardening tests' concern)
+    schema.config.generation.update(allow_x00=False)
+    failures: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            _explore(operation, mode, headers, failures)
+    assert operations > 50
+    assert not failures, f"{len(failures)} contract failures:\n\n" + "\n\n".join(failures)
+
+
+def _explore(operation: Any, mode: GenerationMode, headers: dict[str, str], failures: list[str]) -> None:
+    seen: set[str] = set()
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    def run(case: Any) -> None:
+        try:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as exc:  # collected: every operation's, not the first
+            found = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+            for failure in found:
+                title = str(failure).strip().split("\n")[0]
+                key = f"{type(failure).__name__}:{title}"
+                if key not in seen:
+                    seen.add(key)
+                    text = f"{operation.label} [{mode}]: {type(failure).__name__}: {failure}"[:1200]
+                    failures.append(text + "\n    " + case.as_curl_command(headers=headers))
+
+    try:
+        run()
+    except Unsatisfiable:  # an operation without input has no invalid request to make
+        assert mode == GenerationMode.NEGATIVE, operation.label
