@@ -6,11 +6,13 @@ from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
 from laoxiao.core import selectors
-from laoxiao.core.schemas import ChangeLogOut
+from laoxiao.core.models import ChangeLog
+from laoxiao.core.schemas import ChangeLogOut, contract
 
 router = Router(tags=["change log"])
 
 
+@contract(ChangeLog)
 class ChangeLogFilters(Schema):
     action: str | None = None
     target_type: str | None = None
@@ -32,6 +34,7 @@ def get_change(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     return selectors.changelog_get(actor=request.auth, pk=pk)
 
 
+@contract()
 class RevealIn(Schema):
     target_type: str
     target_id: str

@@ -12,12 +12,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from laoxiao.core.schemas import contract
 from laoxiao.indicators import records
 from laoxiao.regions.models import Region
 
 router = Router(tags=["indicator values"])
 
 
+@contract()
 class RecordsQuery(Schema):
     region: str | None = Field(None, description="a 12-digit division code (default: the city)")
     period: str = Field(..., description="a year (2021) or a month (2021-06, monthly indicators)")

@@ -19,9 +19,10 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
+from laoxiao.core.schemas import contract
 from laoxiao.indicators.actions import tasks as actions
 from laoxiao.indicators.exports_tasks import agenda_xlsx
-from laoxiao.indicators.models import MajorProject, TaskMilestone, TaskProgressReport
+from laoxiao.indicators.models import JointMeeting, MajorProject, TaskMilestone, TaskProgressReport
 from laoxiao.indicators.selectors import tasks as sel
 
 router = Router(tags=["plan"])
@@ -41,12 +42,14 @@ class MilestoneOut(Schema):
     note: str
 
 
+@contract(TaskMilestone)
 class MilestoneIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     due_on: dt.date
     note: str = ""
 
 
+@contract(TaskMilestone)
 class MilestonePatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=200)
     due_on: dt.date | None = None
@@ -76,6 +79,7 @@ class ReportOut(Schema):
     evidence: list[EvidenceOut]
 
 
+@contract(TaskProgressReport)
 class ReportIn(Schema):
     as_of: dt.date
     percent: int = Field(..., ge=0, le=100)
@@ -116,6 +120,7 @@ class TaskProgressOut(TaskStateOut):
     indicators: list[IndicatorLinkOut]
 
 
+@contract()
 class ProgressQuery(Schema):
     on: dt.date | None = None
     unit: str | None = None
@@ -123,6 +128,7 @@ class ProgressQuery(Schema):
     overdue_first: bool = False
 
 
+@contract()
 class OnQuery(Schema):
     on: dt.date | None = None
 
@@ -134,12 +140,14 @@ class MeetingOut(Schema):
     note: str
 
 
+@contract(JointMeeting)
 class MeetingIn(Schema):
     held_on: dt.date
     title: str = Field(..., min_length=1, max_length=200)
     note: str = ""
 
 
+@contract(JointMeeting)
 class MeetingPatch(Schema):
     held_on: dt.date | None = None
     title: str | None = Field(None, min_length=1, max_length=200)
@@ -200,6 +208,7 @@ class ProjectOut(Schema):
     note: str
 
 
+@contract(MajorProject)
 class ProjectIn(Schema):
     year: int = Field(..., ge=2000, le=2100)
     name: str = Field(..., min_length=1, max_length=200)
@@ -217,6 +226,7 @@ class ProjectIn(Schema):
     note: str = ""
 
 
+@contract(MajorProject)
 class ProjectPatch(Schema):
     year: int | None = Field(None, ge=2000, le=2100)
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -234,6 +244,7 @@ class ProjectPatch(Schema):
     note: str | None = None
 
 
+@contract(MajorProject)
 class ProjectQuery(Schema):
     year: int | None = None
     region: str | None = Field(None, pattern=r"^\d{6,12}$")

@@ -20,6 +20,7 @@ from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
 from laoxiao.core.errors import NotFound
+from laoxiao.core.schemas import contract
 from laoxiao.indicators.actions import values as actions
 from laoxiao.indicators.calculators import Period
 from laoxiao.indicators.models import Indicator, ReportedValue
@@ -52,6 +53,7 @@ class ValueOut(Schema):
     computed_at: str | None
 
 
+@contract()
 class ValuesQuery(Schema):
     region: str | None = Field(None, description="a 12-digit division code (default: the city)")
     period: str = Field(..., description="a year (2021) or a month (2021-06)")
@@ -113,6 +115,7 @@ class ReportedOut(Schema):
         return obj.replaces_id
 
 
+@contract(ReportedValue)
 class ReportedFilters(Schema):
     indicator: str | None = Field(None, description="an indicator code (E01)")
     region: str | None = Field(None, description="a 12-digit division code (exactly)")
@@ -120,6 +123,7 @@ class ReportedFilters(Schema):
     status: ReportedValue.Status | None = None
 
 
+@contract(ReportedValue)
 class ReportedIn(Schema):
     indicator: str = Field(..., description="the code of a reported indicator (E01, E02, E09, ...)")
     region_code: str = Field(..., description="a 12-digit division code of the city")
@@ -129,6 +133,7 @@ class ReportedIn(Schema):
     note: str = ""
 
 
+@contract(ReportedValue)
 class ReviewIn(Schema):
     note: str = ""
 
@@ -238,6 +243,7 @@ def withdraw_reported(request: HttpRequest, pk: int):  # type: ignore[no-untyped
     return _reported_out(actions.reported_value_withdraw(actor=actor, reported=row))
 
 
+@contract()
 class ComputeIn(Schema):
     period: str = Field(description="a year (2021) or a month (2021-06)")
     region: str = Field(description="a region's 12-digit code: it and every region below it are recomputed")

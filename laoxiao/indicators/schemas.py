@@ -6,13 +6,16 @@ from typing import Literal
 
 from ninja import Schema
 
+from laoxiao.core.schemas import contract
 from laoxiao.indicators.models import Indicator, PlanTask
 
 
+@contract()
 class IndicatorFilters(Schema):
     sector: Literal["eldercare", "childcare"] | None = None
 
 
+@contract()
 class TaskFilters(Schema):
     unit: str | None = None
 

@@ -11,8 +11,19 @@ from typing import Any
 from ninja import Field, Schema
 
 from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.core.schemas import contract
+from laoxiao.institutions.models import (
+    Certificate,
+    ChildcareClass,
+    FilingDocument,
+    FilingEvent,
+    Institution,
+    Price,
+    StaffMember,
+)
 
 
+@contract(Institution)
 class InstitutionFilters(Schema):
     kind: str | None = None
     sector: str | None = None
@@ -27,6 +38,7 @@ class InstitutionFilters(Schema):
     q: str | None = None
 
 
+@contract(Institution)
 class MapFilters(Schema):
     kind: str | None = None
     sector: str | None = None
@@ -77,6 +89,7 @@ class InstitutionOut(Schema):
         return mask_phone(obj.contact_phone or "")
 
 
+@contract(Institution)
 class InstitutionIn(Schema):
     uscc: str
     name: str
@@ -104,6 +117,7 @@ class InstitutionIn(Schema):
     floor_area: int | None = Field(None, ge=0)
 
 
+@contract(Institution)
 class InstitutionPatch(Schema):
     name: str | None = None
     kind: str | None = None
@@ -130,6 +144,7 @@ class InstitutionPatch(Schema):
     floor_area: int | None = Field(None, ge=0)
 
 
+@contract(FilingEvent)
 class FilingIn(Schema):
     to_status: str
     reasons: list[str] = []
@@ -147,6 +162,7 @@ class FilingEventOut(Schema):
     note: str
 
 
+@contract(FilingDocument)
 class DocumentIn(Schema):
     kind: str
     number: str = ""
@@ -163,6 +179,7 @@ class DocumentOut(Schema):
     note: str
 
 
+@contract(ChildcareClass)
 class ClassIn(Schema):
     name: str
     class_type: str
@@ -178,6 +195,7 @@ class ClassOut(Schema):
     carers: int
 
 
+@contract(Certificate)
 class CertificateIn(Schema):
     kind: str
     number: str = ""
@@ -193,6 +211,7 @@ class CertificateOut(Schema):
     expires_on: dt.date | None
 
 
+@contract(StaffMember)
 class StaffIn(Schema):
     id_number: str
     name: str
@@ -220,6 +239,7 @@ class StaffOut(Schema):
         return list(obj.certificates.all())
 
 
+@contract(Price)
 class PriceIn(Schema):
     item_code: str
     price: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
@@ -271,6 +291,7 @@ class MapOut(Schema):
 # --- public (no login): nothing personal ---------------------------------------------------------------
 
 
+@contract(Institution)
 class PublicFilters(Schema):
     kind: str | None = None
     sector: str | None = None

@@ -8,10 +8,27 @@ from ninja import Field, Schema
 
 from laoxiao.api.pagination import Pages
 from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.core.schemas import contract
+from laoxiao.people.models import (
+    AbilityAssessment,
+    Child,
+    ChildHealthCheck,
+    Elder,
+    ElderCategory,
+    HealthCheck,
+    NewbornVisit,
+    Vaccination,
+    WelfareVisit,
+)
 
 # --- filters --------------------------------------------------------------------------------------
 
 
+@contract(
+    Elder,
+    category=ElderCategory._meta.get_field("category"),
+    level=AbilityAssessment._meta.get_field("level"),
+)
 class ElderFilters(Schema):
     region: str | None = None
     q: str | None = Field(None, description="part of a name, or a whole ID number")
@@ -21,12 +38,14 @@ class ElderFilters(Schema):
     level: str | None = None
 
 
+@contract(Child)
 class ChildFilters(Schema):
     region: str | None = None
     q: str | None = Field(None, description="part of a name, or a whole ID / birth certificate number")
     overdue: bool | None = None
 
 
+@contract()
 class VisitWorklistQuery(Pages.Input):
     """One page of the list (``page``, ``page_size`` up to 500): a county's list is thousands of rows."""
 
@@ -34,6 +53,7 @@ class VisitWorklistQuery(Pages.Input):
     month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
 
 
+@contract()
 class HealthWorklistQuery(Schema):
     region: str
     on: dt.date | None = None
@@ -142,6 +162,7 @@ class ElderDetailOut(ElderOut):
     health_checks: list[HealthCheckOut] = []
 
 
+@contract(Elder, support_mode=ElderCategory._meta.get_field("support_mode"))
 class ElderIn(Schema):
     id_number: str
     name: str | None = None
@@ -157,6 +178,7 @@ class ElderIn(Schema):
     categories_from: dt.date | None = None
 
 
+@contract(AbilityAssessment)
 class AssessmentIn(Schema):
     assessed_on: dt.date
     reason: str
@@ -168,6 +190,7 @@ class AssessmentIn(Schema):
     assessor: str = ""
 
 
+@contract(WelfareVisit)
 class WelfareVisitIn(Schema):
     visited_on: dt.date
     mode: str
@@ -178,6 +201,7 @@ class WelfareVisitIn(Schema):
     routed_to_region: str = ""
 
 
+@contract(HealthCheck)
 class HealthCheckIn(Schema):
     checked_on: dt.date
     provider: str = ""
@@ -272,6 +296,7 @@ class ChildDetailOut(ChildOut):
     followup: FollowupOut | None = Field(None, description="for health staff")
 
 
+@contract(Child)
 class ChildIn(Schema):
     id_number: str | None = None
     birth_certificate_number: str | None = None
@@ -283,16 +308,19 @@ class ChildIn(Schema):
     region_code: str | None = None
 
 
+@contract(NewbornVisit)
 class NewbornVisitIn(Schema):
     visited_on: dt.date
     visitor: str = ""
 
 
+@contract(ChildHealthCheck)
 class ChildCheckIn(Schema):
     age_point: str
     checked_on: dt.date
 
 
+@contract(Vaccination)
 class VaccinationIn(Schema):
     vaccine: str
     dose: int = Field(ge=1)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from laoxiao.core.errors import NotFound
+from laoxiao.core.schemas import contract
 from laoxiao.planning.adapters_circle import (
     CAPACITIES,
     access_report,
@@ -27,6 +28,7 @@ from laoxiao.planning.selectors import malformed_region
 router = Router(tags=["planning"])
 
 
+@contract()
 class CircleQuery(Schema):
     region: str = Field(..., description="division code of the region (6 digits are enough for a county)")
     group: Literal["elders", "children"] = "elders"
@@ -34,6 +36,7 @@ class CircleQuery(Schema):
     detour: float = Field(1.0, ge=1, le=3, description="straight-line distance × this")
 
 
+@contract()
 class AccessQuery(CircleQuery):
     capacity: Literal["beds", "nursing_beds", "slots"] | None = None
     method: Literal["2sfca", "e2sfca"] = "e2sfca"
@@ -44,6 +47,7 @@ class AccessQuery(CircleQuery):
     )
 
 
+@contract()
 class SitingQuery(CircleQuery):
     k: int = Field(..., ge=1, description="how many new sites")
 

@@ -16,7 +16,9 @@ from ninja.pagination import paginate
 from pydantic import AfterValidator
 
 from laoxiao.api.pagination import Pages
+from laoxiao.core.schemas import contract
 from laoxiao.planning import actions, selectors
+from laoxiao.planning.models import ResidentialProject
 
 router = Router(tags=["planning"])
 
@@ -28,6 +30,7 @@ def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
+@contract()
 class ProjectionQuery(Schema):
     region: str = Field(
         ..., description="division code of the city, a county or a township (6, 9 or 12 digits)"
@@ -36,6 +39,7 @@ class ProjectionQuery(Schema):
     to: int = Field(2035, ge=2000, le=2100, description="last year")
 
 
+@contract()
 class DemandQuery(ProjectionQuery):
     year: int | None = Field(None, description="year of the county gaps (default 2025)")
     measure: Measure = "beds"
@@ -172,6 +176,7 @@ class ResidentialOut(Schema):
     reasons_en: list[str]
 
 
+@contract(ResidentialProject)
 class ResidentialFilters(Schema):
     region: str | None = None
     area_type: Literal["new", "existing"] | None = None
@@ -188,6 +193,7 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 
 
+@contract(ResidentialProject)
 class ResidentialIn(Schema):
     code: Text
     name: Text
@@ -203,6 +209,7 @@ class ResidentialIn(Schema):
     note: Text = ""
 
 
+@contract(ResidentialProject)
 class ResidentialPatch(Schema):
     code: Text | None = None
     name: Text | None = None

@@ -3,18 +3,22 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
+from laoxiao.core.schemas import contract
 from laoxiao.regions import selectors
+from laoxiao.regions.models import PopulationFigure, Region
 from laoxiao.regions.schemas import PopulationOut, RegionOut
 
 router = Router(tags=["regions"])
 
 
+@contract(Region)
 class RegionFilters(Schema):
     parent: str | None = None
     level: str | None = None
     q: str | None = None
 
 
+@contract(PopulationFigure)
 class PopulationFilters(Schema):
     region: str | None = None
     year: int | None = None

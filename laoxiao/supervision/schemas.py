@@ -6,12 +6,14 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from laoxiao.core.schemas import contract
 from laoxiao.supervision.models import (
     Complaint,
     ComplaintStep,
     Incident,
     Inspection,
     InspectionItem,
+    RectificationOrder,
     RiskSignal,
 )
 
@@ -24,6 +26,7 @@ def _name(obj: Any) -> str:
     return str(obj.institution.name)
 
 
+@contract()
 class Filters(Schema):
     provider: str | None = Field(None, description="the provider's unified social credit code")
     status: str | None = None
@@ -96,6 +99,7 @@ class InspectionDetailOut(InspectionOut):
         return list(obj.orders.all())
 
 
+@contract(InspectionItem)
 class InspectionItemIn(Schema):
     code: str = Field(min_length=1, max_length=20)
     finding: InspectionItem.Finding
@@ -103,12 +107,14 @@ class InspectionItemIn(Schema):
     text: str = Field("", description="needed only for an item not on the checklist")
 
 
+@contract(RectificationOrder)
 class RectificationIn(Schema):
     requirement: str = Field(min_length=1)
     deadline: dt.date
     item_code: str | None = None
 
 
+@contract(Inspection)
 class InspectionIn(Schema):
     provider: str
     date: dt.date
@@ -150,6 +156,7 @@ class ComplaintDetailOut(ComplaintOut):
         return list(obj.steps.all())
 
 
+@contract(Complaint)
 class ComplaintIn(Schema):
     provider: str
     received_on: dt.date
@@ -158,6 +165,7 @@ class ComplaintIn(Schema):
     description: str = Field(min_length=1)
 
 
+@contract(ComplaintStep)
 class ComplaintStepIn(Schema):
     action: ComplaintStep.Action
     note: str = ""
@@ -180,6 +188,7 @@ class IncidentOut(_ProviderRow):
     closed_on: dt.date | None
 
 
+@contract(Incident)
 class IncidentIn(Schema):
     provider: str
     occurred_at: dt.datetime
@@ -201,6 +210,7 @@ class RiskSignalOut(_ProviderRow):
     status_note: str
 
 
+@contract(RiskSignal)
 class RiskSignalIn(Schema):
     provider: str
     kind: RiskSignal.Kind
