@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export LAOXIAO_DEBUG ?= 1
 
-.PHONY: run test test-postgres lint typecheck bench messages screenshot install clean
+.PHONY: run test test-postgres lint typecheck contract bench messages screenshot install clean
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ typecheck: $(STAMP)
 ## make test-postgres: the suite against PostgreSQL (DATABASE server on 127.0.0.1:5432, user postgres)
 test-postgres: $(STAMP)
 	LAOXIAO_TEST_DATABASE_URL=$${LAOXIAO_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/laoxiao_test} $(BIN)/pytest -n 2
+
+## make contract: schemathesis over every API operation with a larger budget than the suite's (5 each)
+contract: $(STAMP)
+	LAOXIAO_CONTRACT_EXAMPLES=$${LAOXIAO_CONTRACT_EXAMPLES:-50} $(BIN)/pytest -n 0 -m contract laoxiao/api/tests/test_contract.py
 
 bench: $(STAMP)
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

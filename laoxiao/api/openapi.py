@@ -8,8 +8,9 @@ ninja builds, not by hand on each operation:
   exist or lies outside the caller's regions) and 403 (the caller's role may not) on every operation;
 - 401 (no or bad credentials) on every operation that needs them (not the public portal's);
 
-each with the one error body, ``ErrorOut``. A query or path parameter cannot be ``null`` (it is
-present or absent), so pydantic's ``anyOf [T, null]`` of an optional parameter is documented as ``T``.
+each with the one error body, ``ErrorOut``. A query or path parameter, or a form field, cannot be
+``null`` (it is present or absent), so pydantic's ``anyOf [T, null]`` of an optional one is documented as
+``T``.
 """
 
 from __future__ import annotations
@@ -83,6 +84,12 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") in ("query", "path") and "schema" in parameter:
                     parameter["schema"] = _not_null(parameter["schema"])
+            for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                if media == "application/json":
+                    continue
+                properties = content.get("schema", {}).get("properties", {})  # a form: strings or absent
+                for name, schema in properties.items():
+                    properties[name] = _not_null(schema)
     return document
 
 

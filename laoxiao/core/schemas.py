@@ -33,7 +33,7 @@ from ninja import Schema
 from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic.fields import FieldInfo
 
-S = TypeVar("S", bound=type[Schema])
+S = TypeVar("S", bound=Schema)
 
 INT32 = 2**31 - 1
 _INT_RANGES: dict[str, tuple[int, int]] = {
@@ -215,11 +215,11 @@ def _complete(name: str, info: FieldInfo, field: models.Field[Any, Any] | None) 
     return FieldInfo.merge_field_infos(info, FieldInfo.from_annotation(annotation), annotation=annotation)
 
 
-def contract(model: type[models.Model] | None = None, **names: Any) -> Callable[[S], S]:
+def contract(model: type[models.Model] | None = None, **names: Any) -> Callable[[type[S]], type[S]]:
     """Complete an input schema from ``model``. ``names``: a schema field -> the model field's name
     where they differ, or a field of another model (``category=ElderCategory._meta.get_field(...)``)."""
 
-    def apply(cls: S) -> S:
+    def apply(cls: type[S]) -> type[S]:
         changed = False
         for name, info in list(cls.model_fields.items()):
             target = names.get(name, name)

@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -494,6 +495,9 @@ class VisitRowRenderer:
         return mark_safe("".join(self.row(r) for r in rows))  # noqa: S308 - each row is format_html
 
 
+WORKLIST_PAGE_SIZE = 200  # rows of the visit work list page; the summary counts the whole list
+
+
 def _worklist_context(request: HttpRequest, region: str | None, month: dt.date) -> dict[str, Any]:
     user = request.user
     today = _today()
@@ -503,9 +507,11 @@ def _worklist_context(request: HttpRequest, region: str | None, month: dt.date) 
             raise Http404
         rows = elder_sel.visit_worklist(actor=user, region_code=region, month=month, today=today)  # type: ignore[arg-type]
     renderer = VisitRowRenderer(month=month, visit_day=min(today, visitlist.month_end(month)))
+    page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))  # a county: thousands
     return {
-        "rows": rows,
-        "rows_html": renderer.rows(rows),
+        "rows": page.object_list,
+        "rows_html": renderer.rows(list(page.object_list)),
+        "page": page,
         "region": region,
         "month": month,
         "month_value": f"{month:%Y-%m}",

@@ -21,10 +21,14 @@ def document(client: Client) -> dict[str, Any]:
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(path, m, op) for path, item in document["paths"].items() for m, op in item.items() if m in METHODS]
+    return [
+        (path, m, op) for path, item in document["paths"].items() for m, op in item.items() if m in METHODS
+    ]
 
 
-def test_every_operation_declares_its_error_answers_with_the_one_error_schema(document: dict[str, Any]) -> None:
+def test_every_operation_declares_its_error_answers_with_the_one_error_schema(
+    document: dict[str, Any],
+) -> None:
     error = document["components"]["schemas"]["ErrorOut"]
     assert set(error["required"]) == {"detail", "errors"}
     operations = _operations(document)

@@ -225,6 +225,25 @@ def test_visit_worklist_records_a_visit_inline(city: Any, elders: Any) -> None:
     assert "overdue" in past
 
 
+def test_the_visit_work_list_page_shows_a_bounded_page(
+    xiangshan_officer: Any, elders: Any, monkeypatch: Any
+) -> None:
+    from laoxiao.people import views
+
+    make_elder(xiangshan_officer, seq=9, name="独居赵", living_arrangement="alone")
+    client = _client(xiangshan_officer)
+    county = {"region": "340603000000", "month": "2024-06"}  # a county's list: thousands in the city
+    whole = client.get("/people/visits/", county)
+    on_list = len(whole.context["rows"])
+    assert on_list >= 2
+    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 1)
+    first = client.get("/people/visits/", county)
+    assert len(first.context["rows"]) == 1 and first.context["summary"]["total"] == on_list
+    assert "page=2" in first.content.decode()
+    beyond = client.get("/people/visits/", {**county, "page": str(10**20)})
+    assert beyond.status_code == 200 and len(beyond.context["rows"]) == 1  # the last page
+
+
 @pytest.fixture
 def baby(city: Any) -> Any:
     birth = timezone.localdate() - dt.timedelta(days=70)
