@@ -29,6 +29,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from django.core import validators as dj
 from django.db import models
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic.fields import FieldInfo
@@ -55,19 +56,24 @@ REGION_FILTERS = {"region", "county"}
 PATTERNS = {"period": r"^\d{4}(-(0[1-9]|1[0-2]))?$", "month": r"^\d{4}-(0[1-9]|1[0-2])$"}
 
 
-def _iso(pattern: re.Pattern[str], what: str) -> Callable[[Any], Any]:
+def _iso(pattern: re.Pattern[str], message: Callable[[], str]) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if isinstance(value, dt.date) or value is None:
             return value
         if not isinstance(value, str) or not pattern.match(value):
-            raise ValueError(f"Enter a {what} in ISO 8601 form.")
+            raise ValueError(message())
         return value
 
     return check
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso(_DATE, "date (YYYY-MM-DD)"))]
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso(_DATETIME, "date and time"))]
+IsoDate = Annotated[
+    dt.date, BeforeValidator(_iso(_DATE, lambda: _("Enter a date in ISO 8601 form (YYYY-MM-DD).")))
+]
+IsoDateTime = Annotated[
+    dt.datetime,
+    BeforeValidator(_iso(_DATETIME, lambda: _("Enter a date and time in ISO 8601 form (YYYY-MM-DDTHH:MM)."))),
+]
 
 
 def _base(annotation: Any) -> tuple[Any, bool, tuple[Any, ...]]:
