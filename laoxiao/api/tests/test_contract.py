@@ -35,6 +35,8 @@ from schemathesis.specs.openapi.checks import (
 
 from laoxiao.accounts.actions import token_create
 from laoxiao.accounts.tests.factories import make_user
+from laoxiao.people.tests.child_factories import make_child
+from laoxiao.people.tests.elder_factories import make_elder
 from laoxiao.supervision.tests.factories import complaint, incident, inspection, make_provider, risk_signal
 
 pytestmark = pytest.mark.contract
@@ -98,8 +100,11 @@ def no_connection_closing() -> Iterator[None]:
 
 @pytest.fixture
 def small_city(city: dict[str, Any]) -> dict[str, Any]:
-    """A few providers of each sector with supervision records; a city administrator's token."""
+    """Providers of each sector with supervision records, people; a city administrator's token."""
     admin = make_user("contract_admin", ["city_admin"], [city["city"].code])
+    make_elder(admin, seq=1, name="独居张", living_arrangement="alone")
+    make_elder(admin, seq=2, name="同住李", living_arrangement="with_family", region="340621100001")
+    make_child(name="小明")
     home = make_provider("相山养老院", beds=50, occupied_beds=20)
     nursery = make_provider("濉溪托育园", kind="nursery", region_code="340621100001")
     on = dt.date(2025, 3, 1)
