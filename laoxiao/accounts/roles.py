@@ -132,3 +132,17 @@ RECORD_SECTOR: dict[str, str] = {
 def readable_kinds(sectors: set[str]) -> list[str]:
     """The record kinds an actor of ``sectors`` reads."""
     return sorted(kind for kind, readers in RECORD_READERS.items() if readers & sectors)
+
+
+# Aggregates: reads that carry no personal data, and how far they reach for a staff reader.
+# "city": every region (the plan compares counties with each other and with the city's targets;
+# Table 1 and the major-project list are published by the city); "own": the reader's regions only.
+AGGREGATE_READS: dict[str, str] = {
+    "indicator_values": "city",
+    "major_projects": "city",
+}
+
+
+def aggregate_reach(key: str) -> str:
+    """How far aggregate ``key`` reaches ("city" or "own"); unknown keys reach the own regions only."""
+    return AGGREGATE_READS.get(key, "own")

@@ -72,6 +72,9 @@ def record_scope(target: models.Model) -> tuple[str, int | None]:
     from laoxiao.accounts.roles import RECORD_SECTOR
 
     label = target._meta.label_lower
+    own = getattr(target, "record_sector", None)
+    if isinstance(own, str):
+        return own, None
     if label in RECORD_SECTOR:
         return RECORD_SECTOR[label], None
     provider = _provider_of(target)
