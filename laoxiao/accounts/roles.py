@@ -96,3 +96,53 @@ ROLES: tuple[Role, ...] = (
 )
 
 ROLE_BY_CODE = {r.code: r for r in ROLES}
+
+
+# --- who sees what: sectors of records ----------------------------------------------------------
+# Policy, not domain data: which sectors read which kind of record is how the offices are organised
+# (civil affairs / health), not a rule of a national standard with an effective date, so it is a
+# table in code, reviewed with the code (docs/architecture.md, "Who sees what").
+
+# A record kind → the actor sectors (``User.sectors()``) that read it.
+RECORD_READERS: dict[str, frozenset[str]] = {
+    "eldercare": frozenset({"eldercare"}),  # welfare visits, categories, assessments, contacts
+    "elder_health": frozenset({"eldercare", "health"}),  # the elder registry and elder health checks
+    "childcare": frozenset({"childcare", "health"}),  # children, guardians, childcare providers
+    "child_health": frozenset({"health"}),  # newborn visits, child checks, vaccinations
+}
+
+# A model label → its record kind. Rows of a provider (``institution`` or ``staff.institution``)
+# take the provider's sector; models in neither (regions, the plan, indicators) have no sector and
+# are seen by region.
+RECORD_SECTOR: dict[str, str] = {
+    "people.elder": "elder_health",
+    "people.healthcheck": "elder_health",
+    "people.eldercategory": "eldercare",
+    "people.contact": "eldercare",
+    "people.abilityassessment": "eldercare",
+    "people.welfarevisit": "eldercare",
+    "people.child": "childcare",
+    "people.guardian": "childcare",
+    "people.newbornvisit": "child_health",
+    "people.childhealthcheck": "child_health",
+    "people.vaccination": "child_health",
+}
+
+
+def readable_kinds(sectors: set[str]) -> list[str]:
+    """The record kinds an actor of ``sectors`` reads."""
+    return sorted(kind for kind, readers in RECORD_READERS.items() if readers & sectors)
+
+
+# Aggregates: reads that carry no personal data, and how far they reach for a staff reader.
+# "city": every region (the plan compares counties with each other and with the city's targets;
+# Table 1 and the major-project list are published by the city); "own": the reader's regions only.
+AGGREGATE_READS: dict[str, str] = {
+    "indicator_values": "city",
+    "major_projects": "city",
+}
+
+
+def aggregate_reach(key: str) -> str:
+    """How far aggregate ``key`` reaches ("city" or "own"); unknown keys reach the own regions only."""
+    return AGGREGATE_READS.get(key, "own")

@@ -48,6 +48,41 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> Changes:
     return {f: [None, getattr(obj, f)] for f in fields}
 
 
+def _provider_of(target: models.Model) -> Any:
+    """The provider a record belongs to (itself, ``institution`` or ``staff.institution``), or None."""
+    if target._meta.label_lower == "institutions.institution":
+        return target
+    for path in ("institution", "staff__institution"):
+        obj: Any = target
+        try:
+            for part in path.split("__"):
+                if obj is None or part not in {f.name for f in obj._meta.fields}:
+                    obj = None
+                    break
+                obj = getattr(obj, part)
+        except models.ObjectDoesNotExist:
+            obj = None
+        if obj is not None and obj._meta.label_lower == "institutions.institution":
+            return obj
+    return None
+
+
+def record_scope(target: models.Model) -> tuple[str, int | None]:
+    """``(sector, provider_id)`` of a record for the change log: who may read its rows."""
+    from laoxiao.accounts.roles import RECORD_SECTOR
+
+    label = target._meta.label_lower
+    own = getattr(target, "record_sector", None)
+    if isinstance(own, str):
+        return own, None
+    if label in RECORD_SECTOR:
+        return RECORD_SECTOR[label], None
+    provider = _provider_of(target)
+    if provider is not None:
+        return str(provider.sector), provider.pk
+    return "", None
+
+
 def build_entry(
     *,
     actor: Any,
@@ -59,7 +94,10 @@ def build_entry(
 ) -> ChangeLog:
     """An unsaved ChangeLog row (for bulk writes); ``log_change`` saves one."""
     safe = {k: [_masked(target, k, v[0]), _masked(target, k, v[1])] for k, v in (changes or {}).items()}
+    sector, provider_id = record_scope(target)
     return ChangeLog(
+        sector=sector,
+        provider_id=provider_id,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=getattr(actor, "username", "") or "system",
         action=action,

@@ -10,7 +10,19 @@ from django.utils.translation import gettext_lazy as _
 from laoxiao.regions.scoping import RegionScopedQuerySet
 
 
+def _fill_sector(row: ChangeLog) -> ChangeLog:
+    """Rows made without ``build_entry`` (summary rows of bulk writes) get the sector of their label."""
+    if not row.sector:
+        from laoxiao.accounts.roles import RECORD_SECTOR
+
+        row.sector = RECORD_SECTOR.get(row.target_type, "")
+    return row
+
+
 class ChangeLogQuerySet(RegionScopedQuerySet):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().bulk_create([_fill_sector(o) for o in objs], *args, **kwargs)
+
     def update(self, **kwargs: Any) -> int:
         raise TypeError("the change log is append-only")
 
@@ -30,6 +42,7 @@ class ChangeLog(models.Model):
         DELETE = "delete", _("deleted")
         STATUS = "status", _("status changed")
         REVEAL = "reveal", _("personal data revealed")
+        REVEAL_DENIED = "reveal_denied", _("reveal refused")
         HANDOVER = "handover", _("handed over")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -42,6 +55,10 @@ class ChangeLog(models.Model):
     target_id = models.CharField(max_length=64)
     target_repr = models.CharField(max_length=200, blank=True)
     region_code = models.CharField(max_length=12, db_index=True)
+    # who may read the row besides the region: the record's kind (accounts.roles.RECORD_READERS;
+    # "" = no sector, seen by region) and the provider it belongs to (its operator sees it)
+    sector = models.CharField(max_length=16, blank=True, default="", db_index=True)
+    provider_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     changes = models.JSONField(default=dict, blank=True)
     note = models.CharField(max_length=300, blank=True)
 
@@ -62,6 +79,7 @@ class ChangeLog(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise TypeError("the change log is append-only")
+        _fill_sector(self)
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:

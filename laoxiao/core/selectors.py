@@ -1,4 +1,9 @@
-"""Reads of the change log, scoped: city administrators see every row, others their regions' rows."""
+"""Reads of the change log, scoped as every other read.
+
+City administrators (``core.view_all_changelog``) see every row. Others see the rows of their regions
+whose record has no sector (regions, the plan) or a sector they read (``accounts.roles.RECORD_READERS``:
+civil affairs never reads children's rows, health never reads welfare visits), and a provider operator
+the rows of their own provider. Rows without a region (refused reveals) only the administrators see."""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from laoxiao.accounts.roles import VIEW_ALL_CHANGELOG
+from laoxiao.accounts.roles import VIEW_ALL_CHANGELOG, readable_kinds
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
-from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q
+from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q, scope_q
 
 
 def changelog_list(
@@ -24,10 +29,7 @@ def changelog_list(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet[ChangeLog]:
-    if actor is not None and getattr(actor, "is_authenticated", False) and actor.has_perm(VIEW_ALL_CHANGELOG):
-        qs = ChangeLog.objects.all()
-    else:
-        qs = ChangeLog.objects.visible_to(actor).exclude(region_code="")
+    qs = visible_changes(actor)
     if action:
         qs = qs.filter(action=action)
     if target_type:
@@ -43,6 +45,23 @@ def changelog_list(
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs.order_by("-at", "-id")
+
+
+def visible_changes(actor: Any) -> QuerySet[ChangeLog]:
+    """The change-log rows ``actor`` may read (region, sector, own provider)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return ChangeLog.objects.none()
+    if actor.has_perm(VIEW_ALL_CHANGELOG):
+        return ChangeLog.objects.all()
+    prefixes = actor.region_prefixes()
+    q = Q(pk__in=[])
+    if prefixes is None or prefixes:
+        in_region = scope_q("region_code", prefixes) or Q()
+        q = in_region & (Q(sector="") | Q(sector__in=readable_kinds(actor.sectors())))
+    own = getattr(actor, "institution_id", None)
+    if own:
+        q |= Q(provider_id=own)
+    return ChangeLog.objects.filter(q).exclude(region_code="")
 
 
 def changelog_get(*, actor: Any, pk: int) -> ChangeLog:

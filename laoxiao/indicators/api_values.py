@@ -155,13 +155,14 @@ def _reader(request: HttpRequest) -> Any:
     summary="Every indicator's value for a region and period, with its status against the plan",
 )
 def list_values(request: HttpRequest, query: Query[ValuesQuery]):  # type: ignore[no-untyped-def]
-    _reader(request)
+    actor = _reader(request)
     try:
         period = Period.parse(query.period)
     except ValueError:
         raise ValidationError({"period": _("A period is a year (2021) or a month (2021-06).")}) from None
     if query.region:
-        code = selectors.region_or_404(query.region).code
+        region = selectors.region_or_404(query.region)
+        code = selectors.require_aggregate_region(actor, "indicator_values", region).code
     else:
         city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
         if city is None:

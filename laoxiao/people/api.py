@@ -315,3 +315,90 @@ def health_worklist(request: HttpRequest, query: Query[HealthWorklistQuery]):  #
             for e in entries
         ],
     }
+
+
+# --- hand-over requests ---------------------------------------------------------------------------
+
+from typing import Literal  # noqa: E402
+
+from ninja import Schema  # noqa: E402
+
+from laoxiao.people.actions import handover as handover_actions  # noqa: E402
+from laoxiao.people.models import HandoverRequest  # noqa: E402
+
+
+class HandoverRequestIn(Schema):
+    kind: Literal["elder", "child"]
+    id_number: str
+    to_region_code: str
+    note: str = ""
+
+
+class HandoverDecisionIn(Schema):
+    note: str = ""
+
+
+class HandoverRequestOut(Schema):
+    id: int
+    kind: str
+    to_region_code: str
+    status: str
+    note: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    # only in the incoming list: the requester never learns where the person is registered
+    from_region_code: str | None = None
+
+
+def _handover_out(req: HandoverRequest, *, incoming: bool) -> dict[str, Any]:
+    return {
+        "id": req.pk,
+        "kind": req.kind,
+        "to_region_code": req.to_region_code,
+        "status": req.status,
+        "note": req.note,
+        "created_at": req.created_at,
+        "decided_at": req.decided_at,
+        "from_region_code": req.from_region_code if incoming else None,
+    }
+
+
+@router.post(
+    "/handover-requests",
+    response={201: HandoverRequestOut},
+    summary="Ask for a person registered in a region you cannot see to be handed over to yours",
+)
+def request_handover(request: HttpRequest, payload: HandoverRequestIn):  # type: ignore[no-untyped-def]
+    req = handover_actions.handover_request(actor=request.auth, **payload.dict())
+    return Status(201, _handover_out(req, incoming=False))
+
+
+@router.get(
+    "/handover-requests",
+    response=list[HandoverRequestOut],
+    summary="Hand-over requests: those you decide (incoming) or those you made (outgoing)",
+)
+def list_handover_requests(  # type: ignore[no-untyped-def]
+    request: HttpRequest, direction: Literal["incoming", "outgoing"] = "incoming"
+):
+    incoming = direction == "incoming"
+    qs = (
+        HandoverRequest.objects.incoming(request.auth)
+        if incoming
+        else HandoverRequest.objects.outgoing(request.auth)
+    )
+    return [_handover_out(r, incoming=incoming) for r in qs[:500]]
+
+
+@router.post(
+    "/handover-requests/{pk}/accept", response=HandoverRequestOut, summary="Accept: the person moves"
+)
+def accept_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):  # type: ignore[no-untyped-def]
+    req = handover_actions.handover_decide(actor=request.auth, request_id=pk, accept=True, note=payload.note)
+    return _handover_out(req, incoming=True)
+
+
+@router.post("/handover-requests/{pk}/refuse", response=HandoverRequestOut, summary="Refuse the request")
+def refuse_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):  # type: ignore[no-untyped-def]
+    req = handover_actions.handover_decide(actor=request.auth, request_id=pk, accept=False, note=payload.note)
+    return _handover_out(req, incoming=True)

@@ -9,7 +9,11 @@ blind index. Rules (scoring table, visit-list rules, schedules) are versioned da
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core.fields import BlindIndexField, EncryptedCharField
@@ -341,3 +345,86 @@ class Vaccination(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_id} {self.vaccine}{self.dose}"
+
+
+class HandoverRequestQuerySet(models.QuerySet):
+    def incoming(self, actor: Any) -> HandoverRequestQuerySet:
+        """Requests the actor decides: the record's current region is theirs and the sector is theirs."""
+        from laoxiao.regions.scoping import scope_q
+
+        if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+            return self.none()
+        sectors = actor.sectors()
+        kinds = [k for k, s in HANDOVER_SECTORS.items() if s & sectors]
+        prefixes = actor.region_prefixes()
+        qs = self.filter(kind__in=kinds).exclude(from_region_code="")
+        q = scope_q("from_region_code", prefixes)
+        return qs if q is None else qs.filter(q)
+
+    def outgoing(self, actor: Any) -> HandoverRequestQuerySet:
+        if actor is None or not getattr(actor, "is_authenticated", False):
+            return self.none()
+        return self.filter(requested_by=actor)
+
+
+# a request's kind → the sectors that ask for and decide it
+HANDOVER_SECTORS: dict[str, frozenset[str]] = {
+    "elder": frozenset({"eldercare"}),
+    "child": frozenset({"health"}),
+}
+
+
+class HandoverRequest(models.Model):
+    """A request to hand a person registered in a region the requester cannot see over to theirs.
+
+    The requester gives an ID number and their community; only its blind index is kept. The region
+    the person is registered in (``from_region_code``) is looked up when the request is made and is
+    shown to the deciding side only, never to the requester ("" when the number is not registered
+    outside the requester's regions: such a request waits with no one to decide it, so making one
+    tells nothing)."""
+
+    class Kind(models.TextChoices):
+        ELDER = "elder", _("older person")
+        CHILD = "child", _("child")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    id_hash = BlindIndexField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handover_requests"
+    )
+    from_region_code = models.CharField(_("registered in"), max_length=12, blank=True, db_index=True)
+    to_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    to_region_code = models.CharField(_("to region"), max_length=12, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = HandoverRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("hand-over request")
+        verbose_name_plural = _("hand-over requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to_region_code}"
+
+    @property
+    def region_code(self) -> str:
+        return self.to_region_code
+
+    @property
+    def record_sector(self) -> str:
+        """The change-log sector of its rows (accounts.roles.RECORD_READERS)."""
+        return "eldercare" if self.kind == self.Kind.ELDER else "child_health"

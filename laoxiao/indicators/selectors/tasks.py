@@ -40,7 +40,7 @@ from laoxiao.indicators.models import (
     TaskMilestone,
     TaskProgressReport,
 )
-from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q
+from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q, scope_q
 
 NOT_STARTED = "not_started"
 IN_PROGRESS = "in_progress"
@@ -363,10 +363,16 @@ def meeting_agenda(*, meeting: JointMeeting) -> Agenda:
 def major_project_list(
     *, actor: Any, year: int | None = None, region: str | None = None
 ) -> QuerySet[MajorProject]:
-    """The projects staff may read (the list is not personal: not scoped by region), by year."""
+    """The projects staff may read, by year. The list is not personal: how far it reaches is the rule
+    ``accounts.roles.AGGREGATE_READS["major_projects"]`` ("city": the whole list; "own": the reader's
+    regions)."""
     if not can_read_projects(actor):
         return MajorProject.objects.none()
     qs = MajorProject.objects.select_related("unit").order_by("-year", "region_code", "name")
+    if roles.aggregate_reach("major_projects") != "city" and not is_city_admin(actor):
+        q = scope_q("region_code", actor.region_prefixes())
+        if q is not None:
+            qs = qs.filter(q)
     if year:
         qs = qs.filter(year=year)
     if region:

@@ -31,7 +31,7 @@ from laoxiao.indicators.status import (
     status_rule,
 )
 from laoxiao.regions.models import Region
-from laoxiao.regions.scoping import level_of_code
+from laoxiao.regions.scoping import level_of_code, prefix_for
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,26 @@ def table_regions(region_codes: Iterable[str] | None = None) -> list[Region]:
     return list(
         Region.objects.filter(level__in=[Region.Level.CITY, Region.Level.COUNTY]).order_by("level", "code")
     )
+
+
+def aggregate_region_allowed(actor: Any, key: str, region_code: str) -> bool:
+    """Whether ``actor`` reads aggregate ``key`` of ``region_code`` (``accounts.roles.AGGREGATE_READS``):
+    "city" → any region; "own" → the actor's regions and below, and the regions above them
+    (a county officer reads their county and the city's total, not another county)."""
+    if roles.aggregate_reach(key) == "city":
+        return True
+    prefixes = actor.region_prefixes()
+    if prefixes is None:
+        return True
+    own = prefix_for(region_code, level_of_code(region_code)) if len(region_code) == 12 else region_code
+    return any(region_code.startswith(p) or p.startswith(own) for p in prefixes)
+
+
+def require_aggregate_region(actor: Any, key: str, region: Region) -> Region:
+    """``region`` if ``actor`` reads aggregate ``key`` there, else ``NotFound`` (as outside scope)."""
+    if not aggregate_region_allowed(actor, key, region.code):
+        raise NotFound(region.code)
+    return region
 
 
 def can_read_values(actor: Any) -> bool:

@@ -15,8 +15,9 @@ Natural key
     *and* the certificate number of a child registered without an ID updates that child (adds the
     ID): never a duplicate. A record whose ID number and certificate number belong to two different
     children, or whose certificate belongs to a child with another ID, is refused. A key that names a
-    child outside the actor's regions is refused ("registered outside your regions; ask for a
-    hand-over"): this tells that the number is registered, which a duplicate check cannot avoid.
+    child outside the actor's regions is refused (formerly "registered outside your regions; ask for a
+    hand-over"): the answer is ``handover.NOT_REGISTRABLE``, the same as a conflict of numbers, so it
+    tells nothing about other counties; the way forward is a hand-over request (``handover.py``).
 
 Who is entered
     A new child must be born on or before today and younger than ``max_age_years_on_entry`` (rule
@@ -64,6 +65,7 @@ from laoxiao.core.models import ChangeLog
 from laoxiao.imports.base import WriteResult
 from laoxiao.institutions.models import CHILDCARE_KINDS, ChildcareClass, Institution
 from laoxiao.people import schedules as s
+from laoxiao.people.actions.handover import NOT_REGISTRABLE
 from laoxiao.people.models import Child, ChildHealthCheck, Guardian, NewbornVisit, Vaccination
 from laoxiao.people.selectors.children import ChildRules, child_rules
 from laoxiao.regions.models import Region
@@ -212,31 +214,25 @@ def clean_child_data(
 def match_child(
     *, by_id: Child | None, by_cert: Child | None, id_number: str, cert: str
 ) -> tuple[Child | None, dict[str, Any]]:
-    """The registered child a record names, or an error: the ID and the certificate must agree."""
+    """The registered child a record names, or an error: the ID and the certificate must agree.
+
+    A conflict answers ``NOT_REGISTRABLE``, the same words as a number registered outside the
+    actor's regions, so neither tells anything about children the actor cannot see."""
+    field = "id_number" if id_number else "birth_certificate_number"
     if by_id is not None and by_cert is not None and by_id.pk != by_cert.pk:
-        return None, {
-            "birth_certificate_number": _(
-                "This birth certificate number belongs to another child than the ID number."
-            )
-        }
+        return None, {field: NOT_REGISTRABLE}
     if by_id is not None:
         if cert and by_id.birth_certificate_number and by_id.birth_certificate_number != cert:
-            return None, {
-                "birth_certificate_number": _(
-                    "The child with this ID number has another birth certificate number."
-                )
-            }
+            return None, {field: NOT_REGISTRABLE}
         return by_id, {}
     if by_cert is not None:
         if id_number and by_cert.id_number and by_cert.id_number != id_number:
-            return None, {
-                "id_number": _("The child with this birth certificate number has another ID number.")
-            }
+            return None, {field: NOT_REGISTRABLE}
         return by_cert, {}
     return None, {}
 
 
-OUTSIDE_REGIONS = _("This child is registered outside your regions; ask for a hand-over.")
+OUTSIDE_REGIONS = NOT_REGISTRABLE  # registered outside the actor's regions: the conflict's answer
 
 
 def _move_rows(child_ids: Iterable[int], region_code: str) -> None:
@@ -287,7 +283,7 @@ def child_upsert(*, actor: Any, data: Mapping[str, Any]) -> Child:
     if errors:
         raise ValidationError(errors)
     if child is not None and not code_within(child.region_code, actor.region_prefixes()):
-        raise NotFound(id_number or cert)
+        raise ValidationError({"id_number" if id_number else "birth_certificate_number": NOT_REGISTRABLE})
     region_code = values.get("region_code")
     if region_code:
         _require_scope(actor, region_code)

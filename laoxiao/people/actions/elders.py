@@ -297,7 +297,11 @@ def elder_upsert(*, actor: User, data: Mapping[str, Any]) -> Elder:
             changes={k: [None, getattr(elder, k)] for k in ("id_number", "sex", "birth_date", *clean)},
         )
     else:
-        _elder_in_scope(actor, elder)
+        if not code_within(elder.region_code, actor.region_prefixes()):
+            # the same answer as a conflict of numbers: nothing about other counties (handover.py)
+            from laoxiao.people.actions.handover import not_registrable
+
+            raise not_registrable()
         new_code = clean.pop("region_code", elder.region_code)
         if new_code != elder.region_code:
             require_region(actor, new_code)
@@ -865,7 +869,9 @@ def elders_upsert_many(
                 category_work.append((elder, rec, True))
             continue
         if not code_within(elder.region_code, prefixes):
-            raise NotFound(elder.region_code)
+            from laoxiao.people.actions.handover import not_registrable
+
+            raise not_registrable()
         new_code = data.pop("region_code", elder.region_code)
         if new_code != elder.region_code:
             old_code = elder.region_code

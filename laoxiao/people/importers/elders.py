@@ -27,6 +27,7 @@ from laoxiao.imports import parsers as p
 from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
 from laoxiao.institutions.models import ELDERCARE_KINDS, Institution
 from laoxiao.people.actions import elders as actions
+from laoxiao.people.actions.handover import NOT_REGISTRABLE
 from laoxiao.people.models import AbilityAssessment, Elder, HealthCheck, WelfareVisit
 from laoxiao.people.selectors import elders as selectors
 from laoxiao.people.visitlist import birthday
@@ -369,7 +370,7 @@ class EldersImport(ElderKindBase):
                 errors.add(
                     row,
                     "id_number",
-                    _("This person is registered in a region outside yours; that region hands them over."),
+                    NOT_REGISTRABLE,  # the same words as a conflict: nothing about other counties
                 )
             elif row.values.get("died_on"):
                 dead[ref.pk] = (row, row.values["died_on"])

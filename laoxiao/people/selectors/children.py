@@ -31,7 +31,7 @@ from laoxiao.core.errors import NotFound
 from laoxiao.core.models import RuleVersion
 from laoxiao.core.rules import RuleMissing
 from laoxiao.people import schedules as s
-from laoxiao.people.models import Child, ChildHealthCheck, NewbornVisit, Vaccination
+from laoxiao.people.models import Child, ChildHealthCheck, Guardian, NewbornVisit, Vaccination
 from laoxiao.regions.scoping import PREFIX_LENGTH, code_within, level_of_code, prefix_q
 
 RULE_KEYS = (
@@ -165,6 +165,11 @@ def visible_children(actor: Any) -> QuerySet[Child]:
     if not can_see_children(actor):
         return Child.objects.none()
     return Child.objects.visible_to(actor)
+
+
+def visible_guardians(actor: Any) -> QuerySet[Guardian]:
+    """Guardians of the children the actor sees (shown on the child's detail page)."""
+    return Guardian.objects.visible_to(actor).filter(child__in=visible_children(actor))
 
 
 def region_prefix(code: str) -> str:

@@ -47,6 +47,16 @@ def _elders(actor: User, *sectors: str) -> QuerySet[Elder]:
     return Elder.objects.visible_to(actor)
 
 
+def visible_elders(actor: User) -> QuerySet[Elder]:
+    """The elders whose detail page the actor may open (elder care or health follow-up)."""
+    return _elders(actor, ELDERCARE, HEALTH)
+
+
+def visible_contacts(actor: User) -> QuerySet[Contact]:
+    """Contacts of older people: shown in the follow-up to elder-care staff only."""
+    return Contact.objects.visible_to(actor).filter(elder__in=_elders(actor, ELDERCARE))
+
+
 def region_prefix(code: str) -> str:
     """The significant digits of a 12-digit division code (``340603000000`` → ``340603``)."""
     return code[: PREFIX_LENGTH[level_of_code(code)]] if len(code) == 12 and code.isdigit() else code

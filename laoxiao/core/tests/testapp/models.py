@@ -3,6 +3,7 @@
 from django.db import models
 
 from laoxiao.core.fields import BlindIndexField, EncryptedCharField
+from laoxiao.regions.scoping import RegionScopedQuerySet
 
 
 class Resident(models.Model):
@@ -13,6 +14,8 @@ class Resident(models.Model):
     id_number = EncryptedCharField(blind_index="id_number_hash")
     id_number_hash = BlindIndexField()
     phone = EncryptedCharField(purpose="phone")
+
+    objects = RegionScopedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name
