@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from laoxiao.api import errors
 from laoxiao.api.auth import AUTH
+from laoxiao.api.guard import refuse_unstorable
 
 api = NinjaAPI(
     title="laoxiao API",
@@ -15,6 +16,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 errors.install(api)
+# lone surrogates, NUL, integers beyond 64 bits: 422 with the field on every operation
+api.add_decorator(refuse_unstorable, mode="operation")  # wraps the view: after validation
 
 from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
