@@ -4,7 +4,8 @@ A string is refused when it is not encodable as UTF-8 (a lone surrogate such as 
 valid JSON but SQLite, the blind index and AES-GCM all fail on it) or holds a NUL byte (PostgreSQL
 refuses it). An integer is refused outside the signed 64-bit range every backend stores, and a
 model's integer field outside the range of its column on any backend (``PositiveSmallIntegerField``
-is 0..32767 on PostgreSQL, so it is 0..32767 everywhere). A float or decimal must be finite.
+is 0..32767 on PostgreSQL, so it is 0..32767 everywhere). A float or decimal must be finite, and a
+model's decimal must fit its ``max_digits``/``decimal_places``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
@@ -84,6 +86,14 @@ def check_string(value: str) -> None:
         raise ValidationError(problem, code="invalid")
 
 
+def _decimal_problem(value: Decimal, field: Any) -> str | None:
+    try:
+        DecimalValidator(field.max_digits, field.decimal_places)(value)
+    except ValidationError as exc:
+        return " ".join(str(m) for m in exc.messages)
+    return None
+
+
 def check_model_instance(instance: Any) -> None:
     """Refuse to save a model whose text or integer fields no database can hold (ValidationError
     naming the fields). Called before every save; ``bulk_create`` callers validate their rows."""
@@ -98,6 +108,10 @@ def check_model_instance(instance: Any) -> None:
         elif isinstance(value, int) and not isinstance(value, bool):
             low, high = INTEGER_RANGES.get(field.get_internal_type(), (INT64_MIN, INT64_MAX))
             problem = integer_problem(value, low, high)
+        elif isinstance(value, Decimal) and field.get_internal_type() == "DecimalField":
+            problem = value_problem(value) or _decimal_problem(value, field)
+        elif isinstance(value, float):
+            problem = value_problem(value)
         elif isinstance(value, dict | list):  # JSON fields
             found = next(walk(value), None)
             problem = found[1] if found else None

@@ -1,4 +1,4 @@
-"""Refuse requests whose path or query string holds a NUL byte: no database stores one, and
+"""Refuse requests whose path, query string or urlencoded form body holds a NUL byte: no database stores one, and
 PostgreSQL would raise on it (a 500). Such input is never valid here: an API request answers 422
 in the API's one error format, naming the parameter; a page answers 400 in the user's language.
 
@@ -29,6 +29,16 @@ def _nul_fields(request: HttpRequest) -> list[str]:
         fields.extend(k.replace("\x00", "\\x00") for k in names)
         if not names:
             fields.append("__all__")
+    # a page form's urlencoded body (multipart bodies are left to the view: an upload handler may
+    # have to be set before they are read; their text fields go through forms, which refuse NUL)
+    if (
+        request.method == "POST"
+        and request.content_type == "application/x-www-form-urlencoded"
+        and not request.path.startswith(API_PREFIX)
+    ):
+        fields.extend(
+            k for k, values in request.POST.lists() if "\x00" in k or any("\x00" in v for v in values)
+        )
     return fields
 
 
@@ -48,7 +58,9 @@ class RejectNulMiddleware:
                     "errors": [{"field": f, "message": message} for f in fields],
                 }
                 return HttpResponse(
-                    json.dumps(body, ensure_ascii=False), status=422, content_type="application/json; charset=utf-8"
+                    json.dumps(body, ensure_ascii=False),
+                    status=422,
+                    content_type="application/json; charset=utf-8",
                 )
             title = _("Bad request")
             page = (

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 CITY = "340600000000"
 HOSTILE_STRINGS = ["\ud800", "a\x00b", "\udfff\ud800x"]
 HOSTILE_INTEGERS = [2**63, -(2**63) - 1, 10**20]
+HOSTILE_NUMBERS = [*HOSTILE_INTEGERS, 1e300, float("inf"), float("nan")]  # json.dumps sends Infinity, NaN
 
 
 def _resolve(schema: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +151,7 @@ def test_no_hostile_value_in_any_api_field_answers_500(demo_admin: Client) -> No
                 kind = _kind(param.get("schema", {}), doc)
                 values: list[Any] = ["a\x00b"]
                 if kind in ("integer", "number"):
-                    values += HOSTILE_INTEGERS
+                    values += [*HOSTILE_INTEGERS, "1e300", "inf", "nan"]
                 for value in values:
                     query = urllib.parse.urlencode({param["name"]: value})
                     response = demo_admin.generic(method.upper(), path, QUERY_STRING=query)
@@ -165,8 +166,10 @@ def test_no_hostile_value_in_any_api_field_answers_500(demo_admin: Client) -> No
                 kind = _kind(prop, doc)
                 if kind == "string":
                     hostile: list[Any] = HOSTILE_STRINGS
-                elif kind in ("integer", "number"):
+                elif kind == "integer":
                     hostile = HOSTILE_INTEGERS
+                elif kind == "number":
+                    hostile = HOSTILE_NUMBERS
                 elif kind == "array" and _kind(_resolve(prop, doc).get("items", {}), doc) == "string":
                     hostile = [[s] for s in HOSTILE_STRINGS]
                 else:

@@ -34,7 +34,11 @@ def test_nul_bytes_answer_400_not_500(client: Any, admin_user: Any, url: str) ->
 
 @pytest.mark.parametrize(
     ("url", "field"),
-    [("/api/v1/regions/?q=%00", "q"), ("/api/v1/regions/%00", "path"), ("/api/v1/changelog/?a%00=1", "a\\x00")],
+    [
+        ("/api/v1/regions/?q=%00", "q"),
+        ("/api/v1/regions/%00", "path"),
+        ("/api/v1/changelog/?a%00=1", "a\\x00"),
+    ],
 )
 def test_nul_bytes_on_the_api_answer_422_in_the_one_error_format(
     client: Any, admin_user: Any, url: str, field: str
