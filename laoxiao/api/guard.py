@@ -19,7 +19,7 @@ def problems(values: dict[str, Any]) -> list[dict[str, Any]]:
     """The errors (ninja's ``loc``/``msg`` shape) of the validated arguments of an operation.
     A schema argument (body, ``Query[...]``, the paginator's input) is named by its own fields,
     as the client sent them; a plain argument (a path or query parameter) by its name."""
-    found = []
+    found: list[dict[str, Any]] = []
     for name, value in values.items():
         if isinstance(value, BaseModel):
             items = walk(value.model_dump(), ())
