@@ -53,6 +53,7 @@ class Forms(HTMLParser):
                     "action": a.get("action", ""),
                     "multipart": "multipart" in a.get("enctype", ""),
                     "fields": {},
+                    "kinds": {},
                 }
             )
             return
