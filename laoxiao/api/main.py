@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from laoxiao.api import errors, openapi
 from laoxiao.api.auth import AUTH
+from laoxiao.api.guard import refuse_unstorable
 
 api = NinjaAPI(
     title="laoxiao API",
@@ -16,6 +17,8 @@ api = NinjaAPI(
 )
 errors.install(api)
 openapi.install(api)  # every error answer declared, with the one error schema
+# lone surrogates, NUL, integers beyond 64 bits: 422 with the field on every operation
+api.add_decorator(refuse_unstorable, mode="operation")  # wraps the view: after validation
 
 from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402

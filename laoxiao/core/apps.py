@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
 
 
 class CoreConfig(AppConfig):
@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_load_rules, sender=self, dispatch_uid="laoxiao-load-rules")
+        pre_save.connect(_refuse_unstorable, dispatch_uid="laoxiao-refuse-unstorable")
 
 
 def _load_rules(sender, **kwargs):  # type: ignore[no-untyped-def]
@@ -16,3 +17,12 @@ def _load_rules(sender, **kwargs):  # type: ignore[no-untyped-def]
     from laoxiao.core.rules import load_rules
 
     load_rules()
+
+
+def _refuse_unstorable(sender, instance, raw=False, **kwargs):  # type: ignore[no-untyped-def]
+    """No save sends the database a value it cannot hold (a ValidationError naming the field)."""
+    if raw:
+        return
+    from laoxiao.core.hostile import check_model_instance
+
+    check_model_instance(instance)

@@ -25,7 +25,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+from laoxiao.core.hostile import string_problem
 
 PREFIX = "v1"
 
@@ -65,10 +67,19 @@ def keys() -> tuple[FieldKey, ...]:
     return _keys(settings.FIELD_KEY)
 
 
+def _storable(value: str) -> bytes:
+    """The UTF-8 bytes of ``value``; a ValidationError (not a crash) for text no store can hold."""
+    problem = string_problem(value)
+    if problem:
+        raise ValidationError(problem, code="invalid")
+    return value.encode("utf-8")
+
+
 def encrypt(plaintext: str) -> str:
+    data = _storable(plaintext)
     key = keys()[0]
     nonce = os.urandom(12)
-    sealed = key.aead.encrypt(nonce, plaintext.encode("utf-8"), PREFIX.encode())
+    sealed = key.aead.encrypt(nonce, data, PREFIX.encode())
     return f"{PREFIX}.{key.key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
@@ -93,4 +104,5 @@ def sealed_with_current_key(token: str) -> bool:
 def blind_index(value: str, *, purpose: str = "id") -> str:
     """A deterministic keyed hash for exact lookup of an encrypted value (64 hex digits)."""
     normal = value.strip().upper()
-    return hmac.new(keys()[0].index_key, f"{purpose}:{normal}".encode(), hashlib.sha256).hexdigest()
+    data = _storable(f"{purpose}:{normal}")
+    return hmac.new(keys()[0].index_key, data, hashlib.sha256).hexdigest()

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core.forms import HardenedForm
 from laoxiao.institutions.models import ChildcareClass, Institution, StaffMember
 
 INSTITUTION_FIELDS = [
@@ -58,7 +59,7 @@ def add_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
-class InstitutionForm(forms.Form):
+class InstitutionForm(HardenedForm):
     region_code = forms.ChoiceField(label=_("Community"))
     contact_phone = forms.CharField(
         label=_("contact phone"),
@@ -104,7 +105,7 @@ class InstitutionForm(forms.Form):
         }
 
 
-class FilingForm(forms.Form):
+class FilingForm(HardenedForm):
     to_status = forms.ChoiceField(choices=Institution.FilingStatus.choices, widget=forms.HiddenInput)
     reasons = forms.CharField(
         label=_("Reasons (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -115,7 +116,7 @@ class FilingForm(forms.Form):
         return [line.strip() for line in self.cleaned_data.get("reasons", "").splitlines() if line.strip()]
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(HardenedForm):
     kind = forms.CharField(label=_("document"), max_length=40)
     number = forms.CharField(label=_("number"), max_length=100, required=False)
     issued_on = forms.DateField(label=_("issued"), required=False, widget=DATE)
@@ -128,14 +129,14 @@ class DocumentForm(forms.Form):
             self.fields["kind"] = forms.ChoiceField(label=_("document"), choices=kinds)
 
 
-class ClassForm(forms.Form):
+class ClassForm(HardenedForm):
     name = forms.CharField(label=_("name"), max_length=50)
     class_type = forms.ChoiceField(label=_("class type"), choices=ChildcareClass.ClassType.choices)
     capacity = forms.IntegerField(label=_("capacity"), min_value=0)
     carers = forms.IntegerField(label=_("carers"), min_value=0)
 
 
-class CertificateFields(forms.Form):
+class CertificateFields(HardenedForm):
     certificate_kind = forms.CharField(label=_("certificate"), max_length=100, required=False)
     certificate_number = forms.CharField(label=_("certificate number"), max_length=100, required=False)
     certificate_issued_on = forms.DateField(label=_("certificate issued"), required=False, widget=DATE)
@@ -169,7 +170,7 @@ class CertificateForm(CertificateFields):
         self.fields["certificate_kind"].required = True
 
 
-class PriceForm(forms.Form):
+class PriceForm(HardenedForm):
     item_code = forms.ChoiceField(label=_("service item"))
     price = forms.DecimalField(label=_("price (yuan)"), min_value=0, max_digits=10, decimal_places=2)
     effective_from = forms.DateField(label=_("effective from"), widget=DATE)

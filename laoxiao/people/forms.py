@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core.forms import HardenedForm
 from laoxiao.people.assessment import ScoringRules
 from laoxiao.people.models import AbilityAssessment, ChildHealthCheck, WelfareVisit
 from laoxiao.regions.models import Region
@@ -47,7 +48,7 @@ def community_choices(qs: Any = None) -> list[tuple[str, str]]:
 # --- older people ---------------------------------------------------------------------------------
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(HardenedForm):
     """An ability assessment: the 26 items of the scoring table (``item_<key>``), the adjustments."""
 
     assessed_on = forms.DateField(label=_("Assessed on"), widget=DATE)
@@ -91,7 +92,7 @@ class AssessmentForm(forms.Form):
         return {i.key: f"item_{i.key}" for i in self.rules.items}
 
 
-class WelfareVisitForm(forms.Form):
+class WelfareVisitForm(HardenedForm):
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
     mode = forms.ChoiceField(label=_("Mode"), choices=WelfareVisit.Mode.choices)
     visitor = forms.CharField(label=_("Visitor"), max_length=100, required=False)
@@ -117,7 +118,7 @@ class WelfareVisitForm(forms.Form):
         self.fields["routed_to_region"].choices = [("", "—"), *(offices or [])]  # type: ignore[attr-defined]
 
 
-class QuickVisitForm(forms.Form):
+class QuickVisitForm(HardenedForm):
     """The work list's inline visit: date, mode, findings."""
 
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
@@ -125,17 +126,17 @@ class QuickVisitForm(forms.Form):
     findings = forms.CharField(label=_("Findings"), required=False, max_length=500)
 
 
-class HealthCheckForm(forms.Form):
+class HealthCheckForm(HardenedForm):
     checked_on = forms.DateField(label=_("Checked on"), widget=DATE)
     provider = forms.CharField(label=_("Provider"), max_length=200, required=False)
     complete = forms.BooleanField(label=_("All parts done"), required=False, initial=True)
 
 
-class DeathForm(forms.Form):
+class DeathForm(HardenedForm):
     died_on = forms.DateField(label=_("Date of death"), widget=DATE)
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(HardenedForm):
     to_region_code = forms.ChoiceField(label=_("Hand over to community"))
     on = forms.DateField(label=_("On"), widget=DATE, required=False)
 
@@ -149,17 +150,17 @@ class HandoverForm(forms.Form):
 # --- children -------------------------------------------------------------------------------------
 
 
-class NewbornVisitForm(forms.Form):
+class NewbornVisitForm(HardenedForm):
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
     visitor = forms.CharField(label=_("Visitor"), max_length=100, required=False)
 
 
-class ChildCheckForm(forms.Form):
+class ChildCheckForm(HardenedForm):
     age_point = forms.ChoiceField(label=_("Age point"), choices=ChildHealthCheck.AgePoint.choices)
     checked_on = forms.DateField(label=_("Checked on"), widget=DATE)
 
 
-class VaccinationForm(forms.Form):
+class VaccinationForm(HardenedForm):
     dose = forms.ChoiceField(label=_("Dose"))
     given_on = forms.DateField(label=_("Given on"), widget=DATE)
 

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 from laoxiao.accounts import roles
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
+from laoxiao.core.paging import last_page, page_number
 from laoxiao.institutions.models import ELDERCARE_KINDS, Institution
 from laoxiao.people import forms, visitlist
 from laoxiao.people.actions import children as child_actions
@@ -95,12 +96,15 @@ def region_choices(user: Any) -> list[tuple[str, str]]:
 
 def _pager(request: HttpRequest, ids_qs: QuerySet[Any], count: int | None = None) -> dict[str, Any]:
     """A page of primary keys without counting the whole city: one more row tells if there is a next page."""
-    try:
-        number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        number = 1
+    number = page_number(request.GET.get("page"))
+    if count is not None:
+        number = min(number, last_page(count, PAGE_SIZE))
     offset = (number - 1) * PAGE_SIZE
     ids = list(ids_qs.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
+    if not ids and number > 1:  # past the end: show the last page
+        number = last_page(ids_qs.count() if count is None else count, PAGE_SIZE)
+        offset = (number - 1) * PAGE_SIZE
+        ids = list(ids_qs.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("page", None)
     base = query.urlencode()

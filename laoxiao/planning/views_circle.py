@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from laoxiao.core.errors import NotFound
+from laoxiao.core.forms import HardenedForm
 from laoxiao.planning import selectors
 from laoxiao.planning.adapters_circle import (
     CAPACITIES,
@@ -50,7 +51,7 @@ def region_choices(user: Any) -> list[tuple[str, str]]:
     return [(code, ("" if level != "township" else "— ") + name) for code, name, level in qs]
 
 
-class CircleForm(forms.Form):
+class CircleForm(HardenedForm):
     region = forms.ChoiceField(label=gettext_lazy("Region"))
     group = forms.ChoiceField(label=gettext_lazy("Population group"))
     radius = forms.FloatField(label=gettext_lazy("Walking threshold (m)"), min_value=50)

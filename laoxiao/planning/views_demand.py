@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from laoxiao.core.errors import NotFound
+from laoxiao.core.forms import HardenedForm
 from laoxiao.planning import actions, selectors
 from laoxiao.planning import residential as r
 from laoxiao.planning.models import ResidentialProject
@@ -64,7 +65,7 @@ def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     return field
 
 
-class DemandForm(forms.Form):
+class DemandForm(HardenedForm):
     region = forms.ChoiceField(label=gettext_lazy("Region"))
     scenario = forms.ChoiceField(label=gettext_lazy("Fertility scenario"), required=False)
     measure = forms.ChoiceField(
@@ -187,7 +188,7 @@ def demand_page(request: HttpRequest) -> HttpResponse:
 # --- residential projects ---------------------------------------------------------------------
 
 
-class ResidentialFilter(forms.Form):
+class ResidentialFilter(HardenedForm):
     region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
     area_type = forms.ChoiceField(
         label=gettext_lazy("New or existing"),
@@ -286,7 +287,7 @@ def residential_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class ResidentialForm(forms.Form):
+class ResidentialForm(HardenedForm):
     code = forms.CharField(label=gettext_lazy("Project code"), max_length=40)
     name = forms.CharField(label=gettext_lazy("Project name"), max_length=200)
     region_code = forms.ChoiceField(label=gettext_lazy("Community"))

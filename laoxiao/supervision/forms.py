@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core.forms import HardenedForm
 from laoxiao.supervision.models import (
     Complaint,
     ComplaintStep,
@@ -20,7 +21,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 
-class ProviderForm(forms.Form):
+class ProviderForm(HardenedForm):
     """A form that names a provider from those the actor supervises."""
 
     provider = forms.ChoiceField(label=_("Provider"))
@@ -47,7 +48,7 @@ class ComplaintForm(ProviderForm):
     description = forms.CharField(label=_("Description"), widget=TEXT)
 
 
-class ComplaintStepForm(forms.Form):
+class ComplaintStepForm(HardenedForm):
     action = forms.ChoiceField(
         label=_("Step"),
         choices=[c for c in ComplaintStep.Action.choices if c[0] != ComplaintStep.Action.RECEIVED],
@@ -71,7 +72,7 @@ class IncidentForm(ProviderForm):
     description = forms.CharField(label=_("Description"), widget=TEXT)
 
 
-class IncidentCloseForm(forms.Form):
+class IncidentCloseForm(HardenedForm):
     handling = forms.CharField(label=_("Handling"), widget=TEXT)
     closed_on = forms.DateField(label=_("Closed on"), widget=DATE)
 
@@ -85,18 +86,18 @@ class RiskSignalForm(ProviderForm):
     description = forms.CharField(label=_("Description"), widget=TEXT)
 
 
-class RiskStatusForm(forms.Form):
+class RiskStatusForm(HardenedForm):
     status = forms.ChoiceField(label=_("Status"), choices=RiskSignal.Status.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(HardenedForm):
     on = forms.DateField(label=_("Followed up on"), widget=DATE)
     done = forms.BooleanField(label=_("Put right"), required=False)
     note = forms.CharField(label=_("Note"), required=False)
 
 
-class GradeForm(forms.Form):
+class GradeForm(HardenedForm):
     grade = forms.TypedChoiceField(label=_("Grade"), coerce=int, choices=[(g, str(g)) for g in range(1, 6)])
     rated_on = forms.DateField(label=_("Rated on"), widget=DATE)
     body = forms.CharField(label=_("Rating body"), max_length=200)
@@ -104,7 +105,7 @@ class GradeForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False)
 
 
-class DemonstrationForm(forms.Form):
+class DemonstrationForm(HardenedForm):
     granted = forms.TypedChoiceField(
         label=_("Decision"),
         coerce=lambda v: v == "1",

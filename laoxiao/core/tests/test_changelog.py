@@ -26,10 +26,33 @@ def test_change_log_is_append_only(city: dict[str, Any], admin_user: Any) -> Non
     assert ChangeLog.objects.get(pk=row.pk).note == ""
 
 
-@pytest.mark.parametrize("url", ["/api/v1/regions/?q=%00", "/regions/%00/", "/changelog/?action=a%00b"])
+@pytest.mark.parametrize("url", ["/regions/%00/", "/changelog/?action=a%00b"])
 def test_nul_bytes_answer_400_not_500(client: Any, admin_user: Any, url: str) -> None:
     client.force_login(admin_user)
     assert client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/regions/?q=%00", "q"),
+        ("/api/v1/regions/%00", "path"),
+        ("/api/v1/changelog/?a%00=1", "a\\x00"),
+    ],
+)
+def test_nul_bytes_on_the_api_answer_422_in_the_one_error_format(
+    client: Any, admin_user: Any, url: str, field: str
+) -> None:
+    client.force_login(admin_user)
+    r = client.get(url)
+    assert r.status_code == 422 and r["Content-Type"].startswith("application/json")
+    assert r.json()["detail"] and [e["field"] for e in r.json()["errors"]] == [field]
+
+
+def test_a_page_with_a_nul_byte_answers_400_in_the_users_language(client: Any, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    r = client.get("/changelog/?action=%00", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 400 and "NUL" in r.content.decode() and "请求" in r.content.decode()
 
 
 def test_target_types_are_distinct(city: dict[str, Any], admin_user: Any) -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts.models import User
 from laoxiao.core.errors import NotFound
+from laoxiao.core.paging import page_number
 from laoxiao.indicators import records as drill
 from laoxiao.indicators.calculators import REGISTRY, definition
 from laoxiao.indicators.models import Indicator, IndicatorValue
@@ -78,10 +79,7 @@ FIGURE_LABELS = {
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(int(request.GET.get("page") or 1), 1)
-    except ValueError:
-        return 1
+    return page_number(request.GET.get("page"))
 
 
 def _latest_year(indicator: Indicator) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from laoxiao.core.errors import NotFound
+from laoxiao.core.forms import HardenedForm
 from laoxiao.indicators import selectors
 from laoxiao.indicators.actions import tasks as actions
 from laoxiao.indicators.exports_tasks import agenda_xlsx
@@ -102,7 +103,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class MilestoneForm(forms.Form):
+class MilestoneForm(HardenedForm):
     title = forms.CharField(label=gettext_lazy("Milestone"), max_length=200)
     due_on = forms.DateField(label=gettext_lazy("Due on"), widget=DateInput)
     note = forms.CharField(
@@ -110,11 +111,11 @@ class MilestoneForm(forms.Form):
     )
 
 
-class MilestoneDoneForm(forms.Form):
+class MilestoneDoneForm(HardenedForm):
     done_on = forms.DateField(label=gettext_lazy("Done on"), widget=DateInput, required=False)
 
 
-class ReportForm(forms.Form):
+class ReportForm(HardenedForm):
     as_of = forms.DateField(label=gettext_lazy("As of"), widget=DateInput)
     percent = forms.IntegerField(label=gettext_lazy("Progress (%)"), min_value=0, max_value=100)
     text = forms.CharField(label=gettext_lazy("What was done"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -280,7 +281,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 # --- joint meetings ---------------------------------------------------------------------------------
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(HardenedForm):
     held_on = forms.DateField(label=gettext_lazy("Meeting date"), widget=DateInput)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     note = forms.CharField(
@@ -353,7 +354,7 @@ def _region_choices() -> list[tuple[str, str]]:
     return [(r.code, ("　" * ["city", "county", "township"].index(r.level)) + r.name) for r in rows]
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(HardenedForm):
     year = forms.IntegerField(label=gettext_lazy("List year"), min_value=2000, max_value=2100)
     name = forms.CharField(label=gettext_lazy("Project name"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=MajorProject.Kind.choices)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from laoxiao.core.errors import NotFound
+from laoxiao.core.forms import HardenedForm
 from laoxiao.indicators.actions import values as actions
 from laoxiao.indicators.calculators import Period
 from laoxiao.indicators.models import Indicator, IndicatorValue, ReportedValue
@@ -55,7 +56,7 @@ def _period(request: HttpRequest) -> str:
         return default_year()
 
 
-class ReportForm(forms.Form):
+class ReportForm(HardenedForm):
     indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
     region_code = forms.ChoiceField(label=gettext_lazy("Region"))
     period = forms.CharField(label=gettext_lazy("Period (year)"), max_length=7)
