@@ -84,7 +84,7 @@ def test_admin_unlocks_and_it_is_logged(xiangshan_officer: Any, admin_user: Any)
 def test_axes_reset_command(xiangshan_officer: Any) -> None:
     from django.conf import settings
 
-    for i in range(settings.AXES_FAILURE_LIMIT):
+    for _i in range(settings.AXES_FAILURE_LIMIT):
         _login(Client(), xiangshan_officer.username, "x", ip="10.0.4.1")
     assert AccessAttempt.objects.exists()
     call_command("axes_reset")
