@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "laoxiao.imports",
     "laoxiao.demo",
     "laoxiao.web",
+    "laoxiao.api",  # issue 10: Idempotency-Key records (laoxiao/api/idempotency.py)
 ]
 
 MIDDLEWARE = [
