@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
-from ninja.errors import HttpError
 from ninja.decorators import decorate_view
+from ninja.errors import HttpError
 
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "Idempotency-Key"
@@ -33,7 +33,7 @@ class _Refused(Exception):
 
 def _fingerprint(request: HttpRequest) -> str:
     h = hashlib.sha256()
-    h.update(request.method.encode() + b" " + request.path.encode() + b"\n")
+    h.update((request.method or "").encode() + b" " + request.path.encode() + b"\n")
     h.update(request.body)
     return h.hexdigest()
 

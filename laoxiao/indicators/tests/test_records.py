@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from laoxiao.accounts.tests.factories import PASSWORD, make_user
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.indicators.calculators import REGISTRY, definition
 from laoxiao.indicators.engine import indicators_compute
