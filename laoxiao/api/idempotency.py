@@ -69,7 +69,7 @@ def _wrap_run(run: Any) -> Any:
                         record = IdempotencyRecord.objects.create(
                             user=user,
                             key=key,
-                            method=request.method,
+                            method=request.method or "POST",
                             path=request.path[:500],
                             fingerprint=fingerprint,
                         )
