@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # issue 10: login throttling (see "Sign-in, headers and duplicates" below)
+    "csp",
     "laoxiao.core",
     "laoxiao.regions",
     "laoxiao.accounts",
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "laoxiao.imports",
     "laoxiao.demo",
     "laoxiao.web",
+    "laoxiao.api",  # issue 10: Idempotency-Key records (laoxiao/api/idempotency.py)
 ]
 
 MIDDLEWARE = [
@@ -99,6 +102,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # issue 10 (sign-in, headers): CSP on every answer, no-store on authenticated ones,
+    # axes last so it sees the authenticated user (its documented place).
+    "csp.middleware.CSPMiddleware",
+    "laoxiao.core.headers.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "laoxiao.urls"
@@ -148,6 +156,10 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # issue 10: refuses a locked-out account/address first
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -196,3 +208,48 @@ LOGGING = {
 }
 
 APP_NAME = _("laoxiao")
+
+
+# --- issue 10: sign-in throttling, security headers (docs/security.md "Sign-in, headers and duplicates")
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        return int(raw) if raw else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+# How many reverse proxies in front of the server append to X-Forwarded-For (0: use REMOTE_ADDR).
+LAOXIAO_TRUSTED_PROXY_COUNT = _env_int("LAOXIAO_TRUSTED_PROXY_COUNT", 0)
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = _env_int("LAOXIAO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = _env_int("LAOXIAO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+# Lock an account after N failures from anywhere, and an address after N failures on any accounts:
+# the first stops guessing one password from many addresses, the second spraying many accounts.
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "laoxiao.core.headers.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Bad API bearer tokens: this many from one address within the window answer 429.
+LAOXIAO_API_TOKEN_FAILURE_LIMIT = _env_int("LAOXIAO_API_TOKEN_FAILURE_LIMIT", 20)
+LAOXIAO_API_TOKEN_FAILURE_WINDOW = _env_int("LAOXIAO_API_TOKEN_FAILURE_WINDOW", 600)  # seconds
+
+# Content-Security-Policy: only our own scripts (htmx and ECharts are vendored). Styles allow
+# 'unsafe-inline' because ECharts and htmx set element styles at run time and templates use a few
+# style= attributes for widths/colours computed on the server; no script can run from a style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

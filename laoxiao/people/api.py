@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from laoxiao.api.idempotency import idempotent
 from laoxiao.api.pagination import Pages
 from laoxiao.core.crypto import blind_index
 from laoxiao.core.errors import NotFound
@@ -134,11 +135,16 @@ def record_assessment(request: HttpRequest, pk: int, payload: AssessmentIn):  # 
     return Status(201, row)
 
 
-@router.post("/elders/{pk}/welfare-visits", response={201: WelfareVisitOut}, summary="Record a welfare visit")
+@router.post(
+    "/elders/{pk}/welfare-visits",
+    response={201: WelfareVisitOut, 200: WelfareVisitOut},
+    summary="Record a welfare visit (201 when created; 200 when that day's visit of that mode existed and was updated)",
+)
+@idempotent
 def record_welfare_visit(request: HttpRequest, pk: int, payload: WelfareVisitIn):  # type: ignore[no-untyped-def]
     elder = elder_sel.elder_get(actor=request.auth, pk=pk)  # type: ignore[arg-type]
     row = elder_actions.welfare_visit_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
-    return Status(201, row)
+    return Status(201 if getattr(row, "was_created", False) else 200, row)
 
 
 @router.post(

@@ -233,6 +233,21 @@ def complaint_receive(
     _not_future("received_on", received_on)
     if not description.strip():
         raise _err("description", _("Describe the complaint."))
+    # Identical complaints from the same user within the rule's window are one complaint submitted
+    # twice: lock the provider so parallel identical requests are checked one after the other.
+    Institution.objects.select_for_update().filter(pk=institution.pk).first()
+    window = dt.timedelta(minutes=int(rule("supervision.complaint_duplicate_window")["minutes"]))
+    if Complaint.objects.filter(
+        institution=institution,
+        received_on=received_on,
+        source=source,
+        category=category,
+        description=description.strip(),
+        steps__action=ComplaintStep.Action.RECEIVED,
+        steps__actor_name=actor.username,
+        steps__at__gte=timezone.now() - window,
+    ).exists():
+        raise _err("description", _("This complaint was just registered; it is not registered twice."))
     complaint = Complaint.objects.create(
         institution=institution,
         region_code=institution.region_code,

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from laoxiao.api.idempotency import idempotent
 from laoxiao.api.pagination import Pages
 from laoxiao.supervision import actions, selectors
 from laoxiao.supervision.schemas import (
@@ -75,6 +76,7 @@ def get_complaint(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def
 
 
 @router.post("/complaints", response={201: ComplaintDetailOut}, summary="Register a complaint")
+@idempotent
 def create_complaint(request: HttpRequest, payload: ComplaintIn):  # type: ignore[no-untyped-def]
     institution = selectors.provider_get(actor=request.auth, uscc=payload.provider)
     complaint = actions.complaint_receive(

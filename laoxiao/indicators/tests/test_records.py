@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from laoxiao.accounts.tests.factories import PASSWORD, make_user
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.indicators.calculators import REGISTRY, definition
 from laoxiao.indicators.engine import indicators_compute
@@ -189,7 +189,7 @@ def test_bad_input(town: Any, admin_user: Any) -> None:
 
 def _client(user: Any) -> Client:
     c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
+    c.force_login(user)  # axes needs a request to authenticate: sign in without one here
     return c
 
 

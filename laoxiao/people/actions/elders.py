@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -677,18 +677,29 @@ def welfare_visit_record(
         "routed_to_institution_id": routed_to_institution.pk if routed_to_institution else None,
         "routed_to_region": routed_to_region,
     }
-    row = WelfareVisit.objects.filter(elder=elder, visited_on=visited_on, mode=mode).first()
+    row = (
+        WelfareVisit.objects.select_for_update().filter(elder=elder, visited_on=visited_on, mode=mode).first()
+    )
     if row is None:
-        row = WelfareVisit.objects.create(
-            elder=elder, region_code=elder.region_code, visited_on=visited_on, mode=mode, **values
-        )
-        log_change(
-            actor=actor,
-            action=ChangeLog.Action.CREATE,
-            target=row,
-            changes=_snapshot(values, visited_on=visited_on, mode=mode),
-        )
-        return row
+        try:
+            # The (elder, day, mode) constraint decides between parallel identical requests: the
+            # loser's insert waits for the winner's commit, fails, and updates the winner's row.
+            with transaction.atomic():
+                row = WelfareVisit.objects.create(
+                    elder=elder, region_code=elder.region_code, visited_on=visited_on, mode=mode, **values
+                )
+        except IntegrityError:
+            row = WelfareVisit.objects.select_for_update().get(elder=elder, visited_on=visited_on, mode=mode)
+        else:
+            log_change(
+                actor=actor,
+                action=ChangeLog.Action.CREATE,
+                target=row,
+                changes=_snapshot(values, visited_on=visited_on, mode=mode),
+            )
+            row.was_created = True  # type: ignore[attr-defined]  # the API answers 201 only then
+            return row
+    row.was_created = False  # type: ignore[attr-defined]
     changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
     if changes:
         for k, (_old, v) in changes.items():

@@ -111,8 +111,9 @@
       chart.setOption({
         title: { text: fmt(L.map, { name: ind.code + " " + ind.name, period: data.period }), left: "center", textStyle: { fontSize: 13, fontWeight: "normal", width: 360, overflow: "truncate" } },
         tooltip: { trigger: "item", formatter: function (p) {
+          var enc = echarts.format.encodeHTML;  // region names and labels are data: never HTML
           var v = p.data && p.data.value != null ? p.data.value + " " + ind.unit : L.no_value;
-          return p.name + "<br>" + ind.code + ": " + v + (ind.count ? "" : "<br>" + L.target + " " + ind.comparator_sign + " " + ind.target);
+          return enc(p.name) + "<br>" + enc(ind.code + ": " + v) + (ind.count ? "" : "<br>" + enc(L.target + " " + ind.comparator_sign + " " + ind.target));
         } },
         visualMap: { min: lo, max: hi, left: 10, bottom: 10, calculable: true,
           inRange: { color: ["#fde9e4", "#b4402a"] } },

@@ -45,14 +45,14 @@
 
     function tooltip(params) {
       var p = params.data && params.data.raw;
-      if (!p) return params.name;
+      if (!p) return echarts.format.encodeHTML(params.name || "");
       var care = ELDERCARE.indexOf(p.kind) >= 0;
-      var lines = ["<strong>" + echarts.format.encodeHTML(p.name) + "</strong>", kindLabels[p.kind] || p.kind];
+      var lines = ["<strong>" + echarts.format.encodeHTML(p.name) + "</strong>", echarts.format.encodeHTML(String(kindLabels[p.kind] || p.kind))];
       lines.push(care ? d.labelBeds + ": " + p.beds : d.labelSlots + ": " + p.slots);
       lines.push(d.labelVacancies + ": " + p.vacancies);
       if (p.inclusive) lines.push(d.labelInclusive + (p.inclusive_slots ? ": " + p.inclusive_slots : ""));
-      if (p.grade) lines.push(d.labelGrade + ": " + p.grade);
-      if (p.credit_level) lines.push(d.labelCredit + ": " + p.credit_level);
+      if (p.grade) lines.push(d.labelGrade + ": " + echarts.format.encodeHTML(String(p.grade)));
+      if (p.credit_level) lines.push(d.labelCredit + ": " + echarts.format.encodeHTML(String(p.credit_level)));
       return lines.join("<br>");
     }
 

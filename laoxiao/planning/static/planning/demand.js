@@ -88,7 +88,7 @@
         var c = echarts.init(el);
         c.setOption({
           title: { text: d.title, left: "center", textStyle: { fontSize: 13, fontWeight: "normal" } },
-          tooltip: { trigger: "item", formatter: function (p) { return p.name + (p.value !== undefined && !isNaN(p.value) ? ": " + fmt(p.value) : ""); } },
+          tooltip: { trigger: "item", formatter: function (p) { return echarts.format.encodeHTML(p.name) + (p.value !== undefined && !isNaN(p.value) ? ": " + fmt(p.value) : ""); } },
           visualMap: { min: lo, max: hi, left: 10, bottom: 10, calculable: true, inRange: { color: ["#e3efe0", "#fde9e4", "#b4402a"] } },
           series: [{ type: "map", map: "city", roam: false, label: { show: true, fontSize: 11 }, data: d.values }]
         });

@@ -13,7 +13,7 @@
         var chart = echarts.init(el);
         chart.setOption({
           title: { text: data.title, left: "center", textStyle: { fontSize: 13, fontWeight: "normal" } },
-          tooltip: { trigger: "item", formatter: function (p) { return p.name + (p.value ? ": " + p.value + "%" : ""); } },
+          tooltip: { trigger: "item", formatter: function (p) { return echarts.format.encodeHTML(p.name) + (p.value ? ": " + p.value + "%" : ""); } },
           visualMap: {
             min: values.length ? Math.floor(Math.min.apply(null, values)) : 0,
             max: values.length ? Math.ceil(Math.max.apply(null, values)) : 1,
