@@ -132,13 +132,12 @@ class ImportReport:
 
     def errors_csv(self) -> str:
         """The report as a CSV file: the kept errors in full, then the counts (bounded by the cap)."""
-        import csv
         import io
 
-        from laoxiao.imports.exporters import neutralise
+        from laoxiao.imports.exporters import csv_writer, neutralise
 
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv_writer(buf)
         w.writerow(["row 行", "column 列", "value 值", "原因", "reason"])
         for e in self.errors:
             w.writerow([e.row, neutralise(e.column), neutralise(e.value), e.reason_zh, e.reason_en])

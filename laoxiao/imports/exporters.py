@@ -37,6 +37,13 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def csv_writer(buf: Any) -> Any:
+    """The one CSV writer of exports and reports: CRLF line ends (RFC 4180), so that a CR inside a
+    cell is quoted too (with ``\\n`` line ends Python writes a bare CR, which a spreadsheet reads as
+    a new row whose first cell could be a formula)."""
+    return csv.writer(buf, lineterminator="\r\n")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -53,7 +60,7 @@ def render(kind_key: str, *, actor: Any, fmt: str, labels: str = "keys") -> byte
     header, rows = export_table(kind_key, actor=actor, labels=labels)
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = csv_writer(buf)
         writer.writerow([neutralise(h) for h in header])
         for row in rows:
             writer.writerow([neutralise(_cell(v)) for v in row])
