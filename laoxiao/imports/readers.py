@@ -103,7 +103,11 @@ def read_table(
 
 
 def _read(stream: IO[bytes], suffix: str, limits: Limits) -> Iterator[list[str]]:
-    rows = _read_spreadsheet(stream, suffix, limits) if suffix in SPREADSHEET_SUFFIXES else _read_csv(stream, limits)
+    rows = (
+        _read_spreadsheet(stream, suffix, limits)
+        if suffix in SPREADSHEET_SUFFIXES
+        else _read_csv(stream, limits)
+    )
     for n, row in enumerate(rows):
         if n > limits.max_rows:  # row 0 is the header
             raise too_many_rows(limits.max_rows)
@@ -113,7 +117,7 @@ def _read(stream: IO[bytes], suffix: str, limits: Limits) -> Iterator[list[str]]
 class _Bounded(io.RawIOBase):
     """A byte stream that refuses to give more than ``limit`` bytes (a file that grows, a pipe)."""
 
-    def __init__(self, inner: IO[bytes], limit: int):
+    def __init__(self, inner: Any, limit: int):
         self.inner, self.left = inner, limit
 
     def readable(self) -> bool:
@@ -157,7 +161,9 @@ class _Chain(io.RawIOBase):
 
     def read(self, n: int = -1) -> bytes:  # type: ignore[override]
         if self.head:
-            out, self.head = (self.head, b"") if n < 0 or n >= len(self.head) else (self.head[:n], self.head[n:])
+            out, self.head = (
+                (self.head, b"") if n < 0 or n >= len(self.head) else (self.head[:n], self.head[n:])
+            )
             return out
         return self.rest.read(n)
 
@@ -185,7 +191,9 @@ def check_zip(data: bytes, suffix: str, limits: Limits) -> None:
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ValidationError(_("The spreadsheet cannot be read: it is not a valid .xlsx/.ods file.")) from None
+        raise ValidationError(
+            _("The spreadsheet cannot be read: it is not a valid .xlsx/.ods file.")
+        ) from None
     with book:
         infos = book.infolist()
         if sum(i.file_size for i in infos) > limits.max_unzipped_bytes or len(infos) > 10_000:
@@ -218,7 +226,9 @@ def check_zip(data: bytes, suffix: str, limits: Limits) -> None:
                         if rows > limits.max_rows + 1 and suffix != ".ods":
                             raise too_many_rows(limits.max_rows)
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
-                raise ValidationError(_("The spreadsheet cannot be read: it is not a valid .xlsx/.ods file.")) from None
+                raise ValidationError(
+                    _("The spreadsheet cannot be read: it is not a valid .xlsx/.ods file.")
+                ) from None
 
 
 def _read_spreadsheet(stream: IO[bytes], suffix: str, limits: Limits) -> Iterator[list[str]]:

@@ -88,7 +88,8 @@ def bomb_xlsx(rows: int, header: str = "region_code,year,population", declared: 
         with z.open("xl/worksheets/sheet1.xml", "w") as sheet:
             dim = f'<dimension ref="A1:C{declared}"/>' if declared else ""
             cells = "".join(
-                f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in zip("ABC", header.split(","))
+                f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                for c, h in zip("ABC", header.split(","), strict=False)
             )
             sheet.write(
                 (
@@ -164,7 +165,9 @@ def test_a_csv_over_the_row_limit_is_refused_without_reading_it_all(
     before = PopulationFigure.objects.count()
     stream = Endless(POP_HEADER, "340603001001,2023,1\n", 2_000_000)  # a 2 M-row CSV, 42 MB
     report = bounded(
-        lambda: run_import("population", stream, actor=admin_user, filename="big.csv"), seconds=10, megabytes=30
+        lambda: run_import("population", stream, actor=admin_user, filename="big.csv"),
+        seconds=10,
+        megabytes=30,
     )
     assert not report.ok
     assert "more than 100 rows" in messages(report)
@@ -177,7 +180,9 @@ def test_a_bad_header_on_a_big_file_is_refused_before_any_row_is_parsed(
 ) -> None:
     stream = Endless("region_code,year,populaton\n", "340603001001,2023,1\n", 2_000_000)
     report = bounded(
-        lambda: run_import("population", stream, actor=admin_user, filename="big.csv"), seconds=5, megabytes=20
+        lambda: run_import("population", stream, actor=admin_user, filename="big.csv"),
+        seconds=5,
+        megabytes=20,
     )
     assert {(e.row, e.value) for e in report.errors} == {(1, "populaton"), (1, "")}
     assert stream.read_bytes < 1024 * 1024
@@ -233,7 +238,9 @@ def test_the_error_report_is_capped_with_correct_counts_and_offered_as_a_file(
     got = client.get("/imports/errors.csv")
     assert got.status_code == 200 and got["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
-    assert len([row for row in lines if row and row[0].isdigit() and row[1] in ("population", "year")]) == 5 + 2
+    assert (
+        len([row for row in lines if row and row[0].isdigit() and row[1] in ("population", "year")]) == 5 + 2
+    )
 
 
 def test_id_numbers_are_masked_in_error_reports(city: dict[str, Any], admin_user: Any) -> None:
@@ -285,17 +292,24 @@ def test_a_chunked_write_gives_the_same_result_in_several_transactions(
     assert report.ok and report.written and report.result.created == 6
     assert calls == [4, 2] and report.chunks == 2 and len(opened) == 2
     assert seen[-2:] == [(4, 6), (6, 6)]
-    chunked = set(PopulationFigure.objects.filter(year__gt=2030).values_list("region_id", "year", "population"))
+    chunked = set(
+        PopulationFigure.objects.filter(year__gt=2030).values_list("region_id", "year", "population")
+    )
     PopulationFigure.objects.filter(year__gt=2030).delete()
     calls.clear()
     report = run_import("population", io.BytesIO(text.encode()), actor=admin_user, filename="p.csv")
     assert calls == [6] and report.result.created == 6
-    assert set(PopulationFigure.objects.filter(year__gt=2030).values_list("region_id", "year", "population")) == chunked
+    assert (
+        set(PopulationFigure.objects.filter(year__gt=2030).values_list("region_id", "year", "population"))
+        == chunked
+    )
     again = run_import("population", io.BytesIO(text.encode()), actor=admin_user, filename="p.csv")
     assert again.result.unchanged == 6  # a rerun (after a crash, say) changes nothing more
 
 
-def test_the_old_one_argument_progress_callback_still_counts_rows(city: dict[str, Any], admin_user: Any) -> None:
+def test_the_old_one_argument_progress_callback_still_counts_rows(
+    city: dict[str, Any], admin_user: Any
+) -> None:
     text = POP_HEADER + "340603001001,2023,1\n"
     got: list[int] = []
     report = run_import(
@@ -347,7 +361,7 @@ HOSTILE = [
 def test_formula_cells_are_neutralised_in_csv_exports(city: dict[str, Any], admin_user: Any) -> None:
     communities = list(Region.objects.order_by("code")[: len(HOSTILE)])
     assert len(communities) == len(HOSTILE)
-    for region, name in zip(communities, HOSTILE):
+    for region, name in zip(communities, HOSTILE, strict=True):
         Region.objects.filter(pk=region.pk).update(name=name)
     data = render("regions", actor=admin_user, fmt="csv").decode("utf-8-sig")
     cells = [c for row in csv.reader(io.StringIO(data, newline="")) for c in row]
@@ -373,16 +387,25 @@ def test_xlsx_exports_write_formula_like_text_as_strings(city: dict[str, Any], a
 # --- 7a. capacity -----------------------------------------------------------------------------------
 
 
-def test_the_children_import_refuses_rows_over_the_providers_slots(city: dict[str, Any], admin_user: Any) -> None:
+def test_the_children_import_refuses_rows_over_the_providers_slots(
+    city: dict[str, Any], admin_user: Any
+) -> None:
     provider = make_provider(uscc="52340603MA0000001X")
     make_class(provider, capacity=2)
     rows = "".join(
         f",Q34040000{i},小{i},F,2025-02-01,2025-02-04,340603001001,52340603MA0000001X\n" for i in range(1, 6)
     )
-    text = "id_number,birth_certificate_number,name,sex,birth_date,discharge_date,region_code,provider_uscc\n" + rows
+    text = (
+        "id_number,birth_certificate_number,name,sex,birth_date,discharge_date,region_code,provider_uscc\n"
+        + rows
+    )
     report = run_import("children", io.BytesIO(text.encode()), actor=admin_user, filename="c.csv")
     assert not report.ok and not report.written
-    assert [(e.row, e.column) for e in report.errors] == [(4, "provider_uscc"), (5, "provider_uscc"), (6, "provider_uscc")]
+    assert [(e.row, e.column) for e in report.errors] == [
+        (4, "provider_uscc"),
+        (5, "provider_uscc"),
+        (6, "provider_uscc"),
+    ]
     assert "2 slots, 5 children" in messages(report)
     assert not Child.objects.exists()
     # the same file within the slots goes in, and a second import of it takes no slot twice
