@@ -34,7 +34,7 @@ class Endless(io.RawIOBase):
     """A CSV that would be ``rows`` rows long, generated as it is read; counts the bytes read."""
 
     def __init__(self, header: str, line: str, rows: int):
-        self.parts = iter([header.encode()] + [line.encode()] * rows)
+        self.parts = iter([header.encode()] + [line.encode() * 1000] * (rows // 1000))
         self.buffer = b""
         self.read_bytes = 0
         self.name = "big.csv"
@@ -45,7 +45,7 @@ class Endless(io.RawIOBase):
     def readinto(self, b: Any) -> int:
         while len(self.buffer) < len(b):
             try:
-                self.buffer += next(self.parts) * 1000
+                self.buffer += next(self.parts)
             except StopIteration:
                 break
         data, self.buffer = self.buffer[: len(b)], self.buffer[len(b) :]
