@@ -7,13 +7,21 @@ between cells and rows, and how to write. The pipeline:
 1. reads the header (keys or labels, in any order) and every row;
 2. parses and checks every cell and every row, collecting *all* errors (row, column, value, reason
    in Chinese and English);
-3. if any error: writes nothing; otherwise writes everything in one transaction, upserting by the
-   natural key and logging each change (re-importing the same file changes nothing).
+3. if any error: writes nothing; otherwise writes everything in chunks of short transactions
+   (``LAOXIAO_IMPORT_CHUNK_ROWS``), upserting by the natural key and logging each change
+   (re-importing the same file changes nothing, so a rerun after a crash finishes the job:
+   docs/decisions/0004-imports-in-chunks.md).
+
+Bounded (docs/import-formats.md, "Limits"): size, rows and time are limited by settings; the header is
+checked before any row is parsed; only the first ``LAOXIAO_IMPORT_MAX_ERRORS`` errors are kept in full,
+with counts by column and reason for all of them; ID numbers and phones are masked in every report.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -22,9 +30,28 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core.i18n import both, fmt
-from laoxiao.imports.parsers import Parser
+from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.imports.limits import Deadline, Limits
+from laoxiao.imports.parsers import Parser, check_text
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], None]  # what a kind's ``write`` is given: rows written since the last call
+RunProgress = Callable[[int, "int | None"], None]  # run_import's: (done, total); total None while reading
+
+# Columns whose values are masked wherever they are echoed back (reports, the page, the CLI).
+_SENSITIVE = re.compile(r"id_number|phone|mobile|certificate_number|passport|身份证|电话|手机|证件号")
+# In any echoed text (a value or a message): ID numbers (18 or 15 digits) and mobile phones (11);
+# division codes (12 digits) are not personal and stay readable.
+_LONG_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|1[3-9][0-9]{9})(?![0-9Xx])")
+
+
+def mask_text(text: str) -> str:
+    return _LONG_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
+
+
+def mask_cell(column: str, value: str) -> str:
+    if value and _SENSITIVE.search(column.lower()):
+        return mask_id_number(value) if len(value) >= 15 else mask_phone(value)
+    return mask_text(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,14 +94,26 @@ class WriteResult:
 class ImportReport:
     kind: str
     rows: int = 0
-    errors: list[CellError] = dataclasses.field(default_factory=list)
+    errors: list[CellError] = dataclasses.field(default_factory=list)  # the first ones, in full
     written: bool = False
     dry_run: bool = False
     result: WriteResult = dataclasses.field(default_factory=WriteResult)
+    error_total: int = 0  # every error, kept or not
+    error_counts: list[ErrorCount] = dataclasses.field(default_factory=list)  # by column and reason
+    chunks: int = 0  # transactions the write took
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.error_total
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.error_total > len(self.errors)
+
+    def take_errors(self, sink: ErrorSink) -> None:
+        self.errors = sorted(sink.errors, key=lambda e: (e.row, e.column))
+        self.error_total = max(sink.total, len(self.errors))
+        self.error_counts = sink.error_counts()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,23 +125,69 @@ class ImportReport:
             "created": self.result.created,
             "updated": self.result.updated,
             "unchanged": self.result.unchanged,
+            "error_total": self.error_total,
+            "error_counts": [dataclasses.asdict(c) for c in self.error_counts],
             "errors": [e.as_dict() for e in self.errors],
         }
 
+    def errors_csv(self) -> str:
+        """The report as a CSV file: the kept errors in full, then the counts (bounded by the cap)."""
+        import io
+
+        from laoxiao.imports.exporters import csv_writer, neutralise
+
+        buf = io.StringIO()
+        w = csv_writer(buf)
+        w.writerow(["row 行", "column 列", "value 值", "原因", "reason"])
+        for e in self.errors:
+            w.writerow([e.row, neutralise(e.column), neutralise(e.value), e.reason_zh, e.reason_en])
+        w.writerow([])
+        w.writerow(["count 数量", "column 列", "", "原因", "reason"])
+        for c in self.error_counts:
+            w.writerow([c.count, neutralise(c.column), "", c.reason_zh, c.reason_en])
+        return "\ufeff" + buf.getvalue()
+
+
+@dataclasses.dataclass
+class ErrorCount:
+    column: str
+    reason_zh: str
+    reason_en: str
+    count: int
+
 
 class ErrorSink:
-    """Collects errors; kinds call ``add`` from their row and table checks."""
+    """Collects errors; kinds call ``add`` from their row and table checks.
 
-    def __init__(self, headers: dict[str, str]):
+    Keeps the first ``max_errors`` in full, counts every error by column and reason, and remembers
+    which rows are bad (bounded by the row limit). Sensitive values are masked as they come in."""
+
+    def __init__(self, headers: dict[str, str], max_errors: int | None = None):
         self.headers = headers  # canonical key → the header as written in the file
         self.errors: list[CellError] = []
+        self.max_errors = max_errors if max_errors is not None else Limits.current().max_errors
+        self.total = 0
+        self.bad_rows: set[int] = set()
+        self.counts: collections.Counter[tuple[str, str, str]] = collections.Counter()
 
     def add(self, row: Row | int, column: str, message: Any, value: Any = None) -> None:
         number = row.number if isinstance(row, Row) else row
         if value is None and isinstance(row, Row):
             value = row.raw.get(column, "")
         zh, en = both(message)
-        self.errors.append(CellError(number, self.headers.get(column, column), str(value or ""), zh, en))
+        header = self.headers.get(column, column)
+        self.total += 1
+        self.bad_rows.add(number)
+        # counted by the reason's words, not by the numbers in it ("duplicate of row 7" ~ "of row 9")
+        self.counts[(header, re.sub(r"\d+", "…", zh), re.sub(r"\d+", "…", en))] += 1
+        if len(self.errors) < self.max_errors:
+            text = str(value or "")[:200]
+            sensitive = bool(_SENSITIVE.search(column.lower()) or _SENSITIVE.search(header.lower()))
+            shown = mask_cell("id_number" if sensitive else column, text)
+            self.errors.append(CellError(number, header, shown, mask_text(zh), mask_text(en)))
+
+    def error_counts(self) -> list[ErrorCount]:
+        return [ErrorCount(c, zh, en, n) for (c, zh, en), n in self.counts.most_common()]
 
 
 class ImportKind:
@@ -115,6 +200,8 @@ class ImportKind:
     permission: ClassVar[str] = "accounts.import_records"
     permission_note: ClassVar[str] = ""  # who else may import this kind (docs)
     description: ClassVar[Any] = ""
+    # whether ``write`` may be given the rows in chunks, each in its own transaction (docs/decisions/0004)
+    write_in_chunks: ClassVar[bool] = True
 
     def allowed(self, actor: Any) -> bool:
         """Whether the actor may import (and export) this kind: the permission by default."""
@@ -228,18 +315,28 @@ def map_headers(kind: ImportKind, header: list[str], errors: ErrorSink) -> dict[
 
 
 def parse_rows(
-    kind: ImportKind, table: Iterator[list[str]], errors: ErrorSink, progress: Progress | None = None
+    kind: ImportKind,
+    table: Iterator[list[str]],
+    errors: ErrorSink,
+    progress: RunProgress | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Row]:
+    """Check the header first: a wrong header stops here, before any row is parsed."""
     try:
         header = next(table)
     except StopIteration:
         errors.add(1, "", _("The file is empty."), value="")
         return []
     mapping = map_headers(kind, header, errors)
-    if errors.errors:
+    if errors.total:
         return []
     rows: list[Row] = []
     for offset, cells in enumerate(table, start=2):
+        if offset % 1000 == 0:
+            if deadline:
+                deadline.check()
+            if progress:
+                progress(offset - 1, None)
         if not any(c.strip() for c in cells):
             continue
         raw = {col.key: (cells[i].strip() if i < len(cells) else "") for i, col in mapping.items()}
@@ -253,13 +350,32 @@ def parse_rows(
                 values[col.key] = None
                 continue
             try:
-                values[col.key] = col.parse(text)
+                values[col.key] = col.parse(check_text(text))
             except ValidationError as exc:
                 errors.add(row, col.key, _message(exc))
         rows.append(row)
-        if progress and offset % 1000 == 0:
-            progress(1000)
     return rows
+
+
+def _adapt(progress: Any) -> RunProgress | None:
+    """Accept the old one-argument callback (rows since the last call) too."""
+    if progress is None:
+        return None
+    import inspect
+
+    try:
+        params = inspect.signature(progress).parameters
+    except (TypeError, ValueError):
+        return progress  # type: ignore[no-any-return]
+    if len(params) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params.values()):
+        return progress  # type: ignore[no-any-return]
+    last = [0]
+
+    def one(done: int, total: int | None) -> None:
+        progress(done - last[0])
+        last[0] = done
+
+    return one
 
 
 def run_import(
@@ -269,39 +385,63 @@ def run_import(
     actor: Any,
     filename: str | None = None,
     dry_run: bool = False,
-    progress: Progress | None = None,
+    progress: RunProgress | None = None,
 ) -> ImportReport:
-    """Validate everything; write all or nothing. Never raises for bad content: the report says."""
+    """Validate everything; then write in chunks of short transactions. Never raises for bad content.
+
+    ``progress(done, total)`` is called while reading (rows read, ``None``) every 1,000 rows, then
+    after each committed chunk (rows written, rows in all). A one-argument callable is called with
+    the number of rows since its last call, as before."""
     from laoxiao.imports.readers import read_table
 
+    limits = Limits.current()
+    deadline = Deadline(limits.max_seconds)
     report = ImportReport(kind=kind_key, dry_run=dry_run)
     kind = get_kind(kind_key)
-    errors = ErrorSink({})
+    errors = ErrorSink({}, limits.max_errors)
+    notify = _adapt(progress)
     if not kind.allowed(actor):
         errors.add(1, "", _("You may not import this kind of record."), value=kind_key)
-        report.errors = errors.errors
+        report.take_errors(errors)
         return report
     try:
-        rows = parse_rows(kind, read_table(source, filename), errors, progress)
+        rows = parse_rows(kind, read_table(source, filename, limits), errors, notify, deadline)
+        report.rows = len(rows)
+        if 1 not in errors.bad_rows:
+            bad_rows = set(errors.bad_rows)
+            context = kind.prepare(rows, actor)
+            deadline.check()
+            for n, row in enumerate(rows):
+                if row.number not in bad_rows:
+                    kind.check_row(row, errors, context)
+                if n % 1000 == 999:
+                    deadline.check()
+            kind.duplicate_keys(rows, errors)
+            deadline.check()
+            kind.check_table([r for r in rows if r.number not in bad_rows], errors, context)
+            deadline.check()
+        else:
+            context = {}
     except ValidationError as exc:
         errors.add(1, "", _message(exc), value=filename or "")
-        report.errors = errors.errors
+        report.take_errors(errors)
         return report
-    report.rows = len(rows)
-    if not any(e.row == 1 for e in errors.errors):
-        bad_rows = {e.row for e in errors.errors}
-        context = kind.prepare(rows, actor)
-        for row in rows:
-            if row.number not in bad_rows:
-                kind.check_row(row, errors, context)
-        kind.duplicate_keys(rows, errors)
-        kind.check_table([r for r in rows if r.number not in bad_rows], errors, context)
-    else:
-        context = {}
-    report.errors = sorted(errors.errors, key=lambda e: (e.row, e.column))
-    if report.errors or dry_run:
+    report.take_errors(errors)
+    if not report.ok or dry_run:
         return report
-    with transaction.atomic():
-        report.result = kind.write(rows, actor=actor, context=context, progress=progress or (lambda n: None))
+    total = len(rows)
+    size = max(limits.chunk_rows, 1) if kind.write_in_chunks else max(total, 1)
+    done = 0
+    for start in range(0, total, size):
+        part = rows[start : start + size]
+        with transaction.atomic():
+            r = kind.write(part, actor=actor, context=context, progress=lambda n: None)
+        report.result.created += r.created
+        report.result.updated += r.updated
+        report.result.unchanged += r.unchanged
+        report.chunks += 1
+        done += len(part)
+        if notify:
+            notify(done, total)
     report.written = True
     return report

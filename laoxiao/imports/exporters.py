@@ -2,6 +2,10 @@
 
 The columns are the kind's import columns (canonical keys, or the Chinese labels with
 ``labels="zh"``), so an export can be edited and imported again.
+
+No cell is a live formula: in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR is
+prefixed with ``'`` (OWASP, "CSV injection"); numbers (int, float) are written as numbers and stay
+so. In xlsx every text cell is written with ``write_string``, never as a formula.
 """
 
 from __future__ import annotations
@@ -23,6 +27,23 @@ def export_table(kind_key: str, *, actor: Any, labels: str = "keys") -> tuple[li
     return header, rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula gets a leading ``'``; other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_writer(buf: Any) -> Any:
+    """The one CSV writer of exports and reports: CRLF line ends (RFC 4180), so that a CR inside a
+    cell is quoted too (with ``\\n`` line ends Python writes a bare CR, which a spreadsheet reads as
+    a new row whose first cell could be a formula)."""
+    return csv.writer(buf, lineterminator="\r\n")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -39,17 +60,18 @@ def render(kind_key: str, *, actor: Any, fmt: str, labels: str = "keys") -> byte
     header, rows = export_table(kind_key, actor=actor, labels=labels)
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
+        writer = csv_writer(buf)
+        writer.writerow([neutralise(h) for h in header])
         for row in rows:
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([neutralise(_cell(v)) for v in row])
         return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so spreadsheet programs read UTF-8
     if fmt == "xlsx":
         out = io.BytesIO()
         book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
         sheet = book.add_worksheet(kind_key[:31])
         bold = book.add_format({"bold": True, "bg_color": "#F1F5F9"})
-        sheet.write_row(0, 0, header, bold)
+        for j, h in enumerate(header):
+            sheet.write_string(0, j, str(h), bold)
         for i, row in enumerate(rows, start=1):
             for j, value in enumerate(row):
                 v = _cell(value)

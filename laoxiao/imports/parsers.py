@@ -15,12 +15,27 @@ from laoxiao.core.i18n import fmt
 
 Parser = Callable[[str], Any]
 
+# What a database integer column holds: PostgreSQL ``integer`` (Django's IntegerField) by default;
+# never beyond a 64-bit integer (SQLite raises OverflowError at 2**63).
+INT_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f"}
 
 
+def check_text(value: str) -> str:
+    """Refuse text no column can store: NUL and other control characters, lone surrogates
+    (``"\\ud800"``: not encodable as UTF-8), non-characters. Every cell goes through this first."""
+    if _UNSAFE.search(value):
+        raise ValidationError(_("The cell holds a control character or text that is not valid Unicode."))
+    return value
+
+
 def text(max_length: int = 200) -> Parser:
     def parse(value: str) -> str:
+        check_text(value)
         if len(value) > max_length:
             raise ValidationError(fmt(_("Longer than %(n)d characters."), n=max_length))
         return value
@@ -29,11 +44,19 @@ def text(max_length: int = 200) -> Parser:
 
 
 def integer(min_value: int | None = 0, max_value: int | None = None) -> Parser:
+    """A whole number; without ``max_value`` at most INT_MAX (and never beyond 64 bits)."""
+    upper = min(max_value if max_value is not None else INT_MAX, INT64_MAX)
+    lower = max(min_value if min_value is not None else -INT_MAX - 1, -INT64_MAX - 1)
+
     def parse(value: str) -> int:
         v = value.replace(",", "")
-        if re.fullmatch(r"[+-]?\d+(\.0+)?", v) is None:
+        if len(v) > 40 or re.fullmatch(r"[+-]?\d+(\.0+)?", v) is None:
             raise ValidationError(_("Not a whole number."))
-        n = int(float(v)) if "." in v else int(v)
+        n = int(v.split(".")[0])
+        if n > upper:
+            raise ValidationError(fmt(_("Must be at most %(n)s."), n=upper))
+        if n < lower:
+            raise ValidationError(fmt(_("Must be at least %(n)s."), n=lower))
         if min_value is not None and n < min_value:
             raise ValidationError(fmt(_("Must be at least %(n)s."), n=min_value))
         if max_value is not None and n > max_value:
@@ -45,6 +68,8 @@ def integer(min_value: int | None = 0, max_value: int | None = None) -> Parser:
 
 def decimal_number(min_value: float | None = None, max_value: float | None = None) -> Parser:
     def parse(value: str) -> float:
+        if len(value) > 60:
+            raise ValidationError(_("Not a number."))
         try:
             n = float(value.replace(",", ""))
         except ValueError:

@@ -5,8 +5,21 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
 
-from laoxiao.imports.base import ImportReport, all_kinds, get_kind, run_import
+from laoxiao.imports.base import ErrorSink, ImportReport, _message, all_kinds, get_kind, run_import
 from laoxiao.imports.exporters import render
+from laoxiao.imports.limits import Limits
+from laoxiao.imports.readers import check_size
+
+SHOWN_ERRORS = 100  # on the page; the downloadable report holds every kept error and the counts
+_REPORT_KEY = "imports:last-report-csv"
+
+
+def _too_large(kind_key: str, exc: ValidationError) -> ImportReport:
+    report = ImportReport(kind=kind_key)
+    sink = ErrorSink({}, 1)
+    sink.add(1, "", _message(exc), value="")
+    report.take_errors(sink)
+    return report
 
 
 def _importable(user: object) -> dict:
@@ -27,9 +40,15 @@ def upload(request: HttpRequest) -> HttpResponse:
     report: ImportReport | dict[str, bool] | None = None
     if request.method == "POST":
         kind_key = request.POST.get("kind", "")
-        upload = request.FILES.get("file")
         if kind_key not in kinds:
             raise Http404
+        limits = Limits.current()
+        try:  # refused before the body is read: the declared length is enough
+            check_size(int(request.META.get("CONTENT_LENGTH") or 0) - 64 * 1024, limits)
+        except (ValidationError, ValueError) as exc:
+            report = _too_large(kind_key, exc if isinstance(exc, ValidationError) else ValidationError(""))
+            return _show(request, kinds, report)
+        upload = request.FILES.get("file")
         if upload is None:
             report = {"missing_file": True}
         else:
@@ -40,8 +59,26 @@ def upload(request: HttpRequest) -> HttpResponse:
                 filename=upload.name,
                 dry_run=bool(request.POST.get("dry_run")),
             )
+    return _show(request, kinds, report)
+
+
+def _show(request: HttpRequest, kinds: dict, report: ImportReport | dict[str, bool] | None) -> HttpResponse:
+    if isinstance(report, ImportReport) and not report.ok:
+        request.session[_REPORT_KEY] = report.errors_csv()  # bounded by LAOXIAO_IMPORT_MAX_ERRORS
     template = "imports/_report.html" if request.htmx and report else "imports/upload.html"
-    return render_page(request, template, {"kinds": kinds, "report": report})
+    shown = report.errors[:SHOWN_ERRORS] if isinstance(report, ImportReport) else []
+    return render_page(request, template, {"kinds": kinds, "report": report, "shown_errors": shown})
+
+
+@login_required
+def error_report(request: HttpRequest) -> HttpResponse:
+    """The last failed import's report as CSV: every kept error, then the counts by column and reason."""
+    data = request.session.get(_REPORT_KEY)
+    if not data:
+        raise Http404
+    response = HttpResponse(data.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="import-errors.csv"'
+    return response
 
 
 @login_required

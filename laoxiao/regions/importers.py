@@ -24,6 +24,7 @@ class RegionsImport(ImportKind):
     description = _("The division tree: city, counties/districts, townships, communities/villages.")
     permission = "accounts.manage_regions"
     natural_key = ("code",)
+    write_in_chunks = False  # parents before children: the write orders the whole file by level
     columns = [
         Column(
             "code",

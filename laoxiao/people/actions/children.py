@@ -361,6 +361,25 @@ def guardian_upsert(
     return guardian
 
 
+def current_children(**where: Any) -> models.QuerySet[Child]:
+    """The children a class or a provider holds now (alive, not moved out): what its capacity limits.
+    The one rule of the enrolment action and the children import."""
+    return Child.objects.filter(died_on__isnull=True, moved_out_on__isnull=True, **where)
+
+
+def provider_places(institution_ids: Iterable[int]) -> dict[int, tuple[int, set[int]]]:
+    """For each provider: its slots (the sum of its class capacities) and the children it holds now."""
+    ids = set(institution_ids)
+    out: dict[int, tuple[int, set[int]]] = {i: (0, set()) for i in ids}
+    for inst_id, capacity in ChildcareClass.objects.filter(institution_id__in=ids).values_list(
+        "institution_id", "capacity"
+    ):
+        out[inst_id] = (out[inst_id][0] + (capacity or 0), out[inst_id][1])
+    for pk, inst_id in current_children(institution_id__in=ids).values_list("pk", "institution_id"):
+        out[inst_id][1].add(pk)
+    return out
+
+
 @transaction.atomic
 def child_enrol(
     *,
@@ -397,11 +416,7 @@ def child_enrol(
         if childcare_class.institution_id != institution.pk:
             raise ValidationError({"childcare_class": _("This class belongs to another provider.")})
         locked = ChildcareClass.objects.select_for_update().get(pk=childcare_class.pk)
-        enrolled = (
-            Child.objects.filter(childcare_class=locked, died_on__isnull=True, moved_out_on__isnull=True)
-            .exclude(pk=child.pk)
-            .count()
-        )
+        enrolled = current_children(childcare_class=locked).exclude(pk=child.pk).count()
         if enrolled >= locked.capacity:
             raise ValidationError(
                 {"childcare_class": fmt(_("The class is full (%(n)d children)."), n=locked.capacity)}

@@ -212,6 +212,7 @@ class ChildrenImport(_ChildrenBase):
             if r.values.get("birth_certificate_number")
         }
         by_id, by_cert = actions.existing_children(ids, certs)
+        matched: dict[int, int] = {}  # row number → the registered child it names
         for row in rows:
             v = row.values
             id_no = v.get("id_number") or ""
@@ -233,6 +234,41 @@ class ChildrenImport(_ChildrenBase):
                 if field == "region_code" and not v.get("region_code"):
                     continue  # reported as a missing required cell
                 errors.add(row, field, message)
+            if child is not None:
+                matched[row.number] = child.pk
+        self._check_capacity(rows, errors, context, matched)
+
+    def _check_capacity(
+        self, rows: list[Row], errors: ErrorSink, context: dict[str, Any], matched: dict[int, int]
+    ) -> None:
+        """A provider takes no more children than its slots (the enrolment action's rule): every row
+        that enrols a child beyond them is an error."""
+        wanted: dict[int, list[Row]] = {}
+        for row in rows:
+            uscc = row.values.get("provider_uscc")
+            found = context["providers"].get(uscc) if uscc else None
+            if found is not None:
+                wanted.setdefault(found[0], []).append(row)
+        if not wanted:
+            return
+        places = actions.provider_places(wanted)
+        moving = {matched[r.number] for r in rows if r.values.get("provider_uscc") and r.number in matched}
+        for inst_id, inst_rows in wanted.items():
+            slots, holds = places[inst_id]
+            staying = holds - moving  # children there now whom the file leaves alone or moves
+            taken = len(staying)
+            for row in inst_rows:
+                taken += 1
+                if taken > slots:
+                    errors.add(
+                        row,
+                        "provider_uscc",
+                        fmt(
+                            _("The provider is full: %(slots)d slots, %(n)d children with this file."),
+                            slots=slots,
+                            n=len(staying) + len(inst_rows),
+                        ),
+                    )
 
     def write(
         self, rows: list[Row], *, actor: Any, context: dict[str, Any], progress: Progress

@@ -10,7 +10,7 @@ from django.utils import timezone
 from laoxiao.core.models import ChangeLog
 from laoxiao.imports.exporters import export_table
 from laoxiao.people.models import Child, ChildHealthCheck, Guardian, NewbornVisit, Vaccination
-from laoxiao.people.tests.child_factories import id_number, make_provider, run
+from laoxiao.people.tests.child_factories import id_number, make_class, make_provider, run
 
 D = dt.date
 CHILD_HEADER = (
@@ -178,7 +178,7 @@ def test_the_same_child_by_two_keys_in_one_file_is_a_duplicate(admin_user: Any) 
 
 
 def test_export_masks_numbers_and_adds_follow_up(admin_user: Any) -> None:
-    make_provider(uscc="52340603MA0000001X")
+    make_class(make_provider(uscc="52340603MA0000001X"))  # a provider takes children into its slots
     text = CHILDREN.replace("13600000000,\n", "13600000000,52340603MA0000001X\n")
     assert run("children", text, admin_user).ok
     assert run("vaccinations", DOSES.replace("Q340400002,DT,1,2024-08-05\n", ""), admin_user).ok

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                     path,
                     actor=actor,
                     dry_run=opts["dry_run"],
-                    progress=lambda n: bar.advance(task, n),
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
@@ -57,15 +57,21 @@ class Command(BaseCommand):
             )
         if report.errors:
             table = Table(
-                title=f"导入失败，未写入任何记录 / import failed, nothing written: {len(report.errors)} 处错误 errors"
+                title=f"导入失败，未写入任何记录 / import failed, nothing written: {report.error_total} 处错误 errors"
             )
             for col in ("行 row", "列 column", "值 value", "原因", "reason"):
                 table.add_column(col)
             for e in report.errors[:500]:
                 table.add_row(str(e.row), e.column, e.value, e.reason_zh, e.reason_en)
             Console().print(table)
-            if len(report.errors) > 500:
-                self.stdout.write(f"… {len(report.errors) - 500} more (see --report)")
+            if report.error_total > 500:
+                self.stdout.write(f"… {report.error_total - 500} more (see --report)")
+            counts = Table(title="错误统计 / errors by column and reason")
+            for col in ("列 column", "原因", "reason", "数量 count"):
+                counts.add_column(col)
+            for c in report.error_counts[:50]:
+                counts.add_row(c.column, c.reason_zh, c.reason_en, str(c.count))
+            Console().print(counts)
             raise SystemExit(1)
         r = report.result
         if report.dry_run:
