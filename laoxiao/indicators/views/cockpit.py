@@ -258,7 +258,7 @@ def cockpit_recompute(request: HttpRequest, region_code: str) -> HttpResponse:
         raise PermissionDenied
     period = (request.POST.get("period") or "").strip()
     try:
-        done = value_actions.indicator_values_recompute(
+        job = value_actions.indicator_values_recompute_enqueue(
             actor=request.user, period=period, region_code=region_code
         )
     except ValidationError as exc:
@@ -267,15 +267,9 @@ def cockpit_recompute(request: HttpRequest, region_code: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request,
-            _("Recomputed %(values)s values of %(regions)s regions for %(period)s in %(seconds).1f s.")
-            % {
-                "values": done.values,
-                "regions": done.regions,
-                "period": done.period,
-                "seconds": done.seconds,
-            },
+            request, _("The recomputation of %(period)s runs in the background.") % {"period": period}
         )
+        return redirect("job-detail", pk=job.pk)
     target = (
         reverse("cockpit")
         if region_code == settings.LAOXIAO_CITY_CODE
