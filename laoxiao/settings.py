@@ -199,10 +199,7 @@ _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
 _task_backend = os.environ.get("LAOXIAO_TASKS_BACKEND", "database")
-TASKS = {
-    "default": {"BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend)},
-    "database": {"BACKEND": _TASK_BACKENDS["database"]},
-}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend)}}
 LAOXIAO_JOB_LEASE_SECONDS = int(os.environ.get("LAOXIAO_JOB_LEASE_SECONDS", "120"))
 LAOXIAO_JOB_MAX_ATTEMPTS = int(os.environ.get("LAOXIAO_JOB_MAX_ATTEMPTS", "3"))
 # Long writes commit in chunks of this many rows, each a short transaction (the write lock is short)

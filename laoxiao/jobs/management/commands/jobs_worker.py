@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
         parser.add_argument("--batch", action="store_true", help="exit when no job is left (tests, cron)")
-        parser.add_argument("--backend", default="database", help="the TASKS alias of a database backend")
+        parser.add_argument("--backend", default="default", help="the TASKS alias of a database backend")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         worker = Worker(
