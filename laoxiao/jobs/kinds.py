@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,32 @@ def upload_dir() -> Path:
     return path
 
 
+def store_upload(upload: Any) -> Path:
+    """Copy an uploaded file under VAR_DIR/jobs/uploads (a random name; the job deletes it after)."""
+    suffix = Path(str(upload.name or "")).suffix.lower()[:8]
+    target = upload_dir() / f"{uuid.uuid4().hex}{suffix if suffix.isascii() else ''}"
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return target
+
+
+def actor_region(actor: Any) -> str | None:
+    """The region a user's job belongs to: the city for city-wide users, else their first region."""
+    from laoxiao.accounts.models import RegionAssignment
+
+    prefixes = actor.region_prefixes()
+    if prefixes is None:
+        return str(settings.LAOXIAO_CITY_CODE)
+    row = (
+        RegionAssignment.objects.filter(user=actor)
+        .order_by("pk")
+        .values_list("region_code", flat=True)
+        .first()
+    )
+    return row
+
+
 def _may_import(actor: Any) -> bool:
     return bool(getattr(actor, "is_active", False))  # the import kind itself checks who may import what
 
@@ -49,7 +76,11 @@ def imports_run_job(job: Any, progress: Progress) -> dict[str, Any]:
         progress(done, total or done, "")
 
     try:
-        kwargs: dict[str, Any] = {"actor": job.created_by, "filename": job.params.get("name") or path.name}
+        kwargs: dict[str, Any] = {
+            "actor": job.created_by,
+            "filename": job.params.get("name") or path.name,
+            "dry_run": bool(job.params.get("dry_run")),
+        }
         if "progress" in inspect.signature(run_import).parameters:
             kwargs["progress"] = step
         with path.open("rb") as fh:

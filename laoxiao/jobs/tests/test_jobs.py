@@ -152,3 +152,44 @@ def test_job_pages_are_scoped(
     partial = client.get(f"/jobs/{job.pk}/", headers={"HX-Request": "true"})
     assert partial.content.decode().lstrip().startswith('<section class="card" id="job-progress"')
     assert client.get(f"/api/v1/jobs/{job.pk}").json()["status"] == "queued"
+
+
+POPULATION = "区划代码,年份,常住人口\n340603001001,2023,1000\n340621100001,2023,500\n"
+
+
+def test_a_large_upload_runs_as_a_job_and_its_file_is_deleted(
+    admin_user: Any, client: Any, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from laoxiao.jobs.kinds import upload_dir
+    from laoxiao.regions.models import PopulationFigure
+
+    settings.VAR_DIR = tmp_path
+    settings.LAOXIAO_IMPORT_JOB_BYTES = 10  # this small file counts as large
+    client.force_login(admin_user)
+    data = {"kind": "population", "file": SimpleUploadedFile("p.csv", POPULATION.encode(), "text/csv")}
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        r = client.post("/imports/", data)
+    assert r.status_code == 302 and r["Location"].startswith("/jobs/")
+    job = Job.objects.get(kind="imports.run")
+    assert job.status == "queued" and not PopulationFigure.objects.filter(year=2023).exists()
+    assert len(list(upload_dir().iterdir())) == 1  # stored for the worker
+    queued[0]()
+    job.refresh_from_db()
+    assert job.status == "done" and job.result["rows"] == 2 and job.result["errors"] == 0, job.errors
+    assert PopulationFigure.objects.get(year=2023, region_code="340603001001").population == 1000
+    assert list(upload_dir().iterdir()) == []  # deleted after
+    assert "path" not in client.get(f"/api/v1/jobs/{job.pk}").json()["params"]
+    htmx = client.post(
+        "/imports/",
+        {"kind": "population", "file": SimpleUploadedFile("p.csv", POPULATION.encode(), "text/csv")},
+        headers={"HX-Request": "true"},
+    )
+    assert htmx.status_code == 204 and htmx["HX-Redirect"].startswith("/jobs/")
+    settings.LAOXIAO_IMPORT_JOB_BYTES = 10**6  # a small file is imported in the request as before
+    small = client.post(
+        "/imports/",
+        {"kind": "population", "file": SimpleUploadedFile("p.csv", POPULATION.encode(), "text/csv")},
+    )
+    assert small.status_code == 200 and Job.objects.filter(kind="imports.run").count() == 2
