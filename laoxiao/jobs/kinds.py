@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from laoxiao.indicators.selectors.values import is_plan_admin
 from laoxiao.jobs.registry import Progress, job_kind
 
 
-@job_kind("indicators.compute", allowed=is_plan_admin, title="Recompute indicator values")
+@job_kind("indicators.compute", allowed=is_plan_admin, title=gettext_noop("Recompute indicator values"))
 def indicators_compute_job(job: Any, progress: Progress) -> dict[str, Any]:
     """The cockpit's recomputation: reads outside a transaction, upserts in short chunks (repeatable)."""
     from laoxiao.indicators.actions.values import indicator_values_recompute
@@ -63,7 +64,7 @@ def _may_import(actor: Any) -> bool:
     return bool(getattr(actor, "is_active", False))  # the import kind itself checks who may import what
 
 
-@job_kind("imports.run", allowed=_may_import, title="Import a file")
+@job_kind("imports.run", allowed=_may_import, title=gettext_noop("Import a file"))
 def imports_run_job(job: Any, progress: Progress) -> dict[str, Any]:
     """A large upload: the stored file is imported by ``run_import`` (chunked writes, its own
     permission checks), then deleted. Params: kind, path (under VAR_DIR/jobs/uploads), name."""
