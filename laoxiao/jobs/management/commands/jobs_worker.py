@@ -7,6 +7,7 @@ as its own service (docs/deployment.md, "Background jobs").
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -24,6 +25,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
         parser.add_argument("--batch", action="store_true", help="exit when no job is left (tests, cron)")
+        parser.add_argument(
+            "--parent", type=int, default=0, help="exit when this process (the server) is gone"
+        )
         parser.add_argument("--backend", default="default", help="the TASKS alias of a database backend")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -49,6 +53,8 @@ class Command(BaseCommand):
                 worker.run()
                 if opts["batch"] and not self._pending(opts["backend"]):
                     return
+                if opts["parent"] and os.getppid() != opts["parent"]:
+                    return  # the server that started this worker is gone
                 if worker.running:
                     time.sleep(opts["interval"])
         finally:

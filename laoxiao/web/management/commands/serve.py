@@ -7,6 +7,7 @@ it; ``--no-worker`` serves without it (when the worker runs as its own service).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -18,7 +19,8 @@ from django.core.management.base import BaseCommand
 
 def start_worker() -> subprocess.Popen[bytes]:
     """The job worker as a child process of this one (same settings, same environment)."""
-    return subprocess.Popen([sys.executable, "-m", "laoxiao.cli", "jobs_worker"], env=os.environ.copy())
+    command = [sys.executable, "-m", "laoxiao.cli", "jobs_worker", "--parent", str(os.getpid())]
+    return subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 - our interpreter, fixed args
 
 
 def stop_worker(child: subprocess.Popen[bytes]) -> None:
@@ -51,6 +53,7 @@ class Command(BaseCommand):
             child = start_worker()
             self.stdout.write(f"laoxiao job worker running (pid {child.pid}); it stops with the server")
         self.stdout.write(f"laoxiao serving on http://{opts['addrport']}/  (Ctrl-C to stop)")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: stop both
         try:
             call_command("runserver", opts["addrport"], use_reloader=opts["reload"], verbosity=1)
         finally:
