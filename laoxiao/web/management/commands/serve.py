@@ -53,9 +53,10 @@ class Command(BaseCommand):
             child = start_worker()
             self.stdout.write(f"laoxiao job worker running (pid {child.pid}); it stops with the server")
         self.stdout.write(f"laoxiao serving on http://{opts['addrport']}/  (Ctrl-C to stop)")
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: stop both
+        previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager stops both
         try:
             call_command("runserver", opts["addrport"], use_reloader=opts["reload"], verbosity=1)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if child is not None:
                 stop_worker(child)
