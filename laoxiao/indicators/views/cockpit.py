@@ -253,7 +253,8 @@ def _card_view(card: selectors.Card, data: selectors.Cockpit, *, can_drill: bool
 @login_required
 @require_POST
 def cockpit_recompute(request: HttpRequest, region_code: str) -> HttpResponse:
-    """A city administrator's button: recompute the region's values (and those below) for the period."""
+    """A city administrator's button: queue the recomputation of the region (and those below) as a job
+    and show its page (the job runs in the worker; the request answers at once)."""
     if not is_plan_admin(request.user):
         raise PermissionDenied
     period = (request.POST.get("period") or "").strip()
