@@ -78,10 +78,9 @@ def job_enqueue(*, actor: Any, kind: str, params: dict[str, Any], region_code: s
 
 def job_retry(*, actor: Any, job: Job) -> Job:
     """An administrator queues a failed (or cancelled) job again, from the start."""
-    spec = KINDS.get(job.kind)
-    if not (getattr(actor, "is_superuser", False) or actor.has_perm("jobs.change_job")) and not (
-        spec is not None and spec.allowed(actor)
-    ):
+    from laoxiao.jobs.selectors import may_retry
+
+    if not may_retry(actor, job):
         raise PermissionDenied(_("Only an administrator may retry a job."))
     if job.status not in (S.FAILED, S.CANCELLED):
         raise ValidationError({"status": _("Only a failed job can be retried.")})

@@ -26,14 +26,17 @@ def jobs_of(*, actor: Any) -> QuerySet[Job]:
     return Job.objects.visible_to(actor).filter(created_by=actor)
 
 
-def can_retry(actor: Any, job: Job) -> bool:
+def may_retry(actor: Any, job: Job) -> bool:
+    """An administrator (``jobs.change_job``), or the job's creator while they may still run its kind
+    (a job runs as its creator: nobody else restarts it in their name)."""
     from laoxiao.jobs.registry import KINDS
 
-    if job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
-        return False
+    if getattr(actor, "is_superuser", False) or actor.has_perm("jobs.change_job"):
+        return True
     spec = KINDS.get(job.kind)
-    return bool(
-        getattr(actor, "is_superuser", False)
-        or actor.has_perm("jobs.change_job")
-        or (spec is not None and spec.allowed(actor))
-    )
+    return bool(spec is not None and job.created_by_id == actor.pk and spec.allowed(actor))
+
+
+def can_retry(actor: Any, job: Job) -> bool:
+    """Whether the page offers the retry button."""
+    return job.status in (Job.Status.FAILED, Job.Status.CANCELLED) and may_retry(actor, job)
