@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: install, migrate, build the Huaibei demo city if the database is empty, serve on :8000
+## with the background job worker beside the server (both stop on Ctrl-C)
 run: $(STAMP)
 	$(BIN)/laoxiao migrate --no-input -v 0
 	$(BIN)/laoxiao demo-city --if-empty

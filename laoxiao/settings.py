@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",  # issue 10: login throttling (see "Sign-in, headers and duplicates" below)
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "laoxiao.core",
     "laoxiao.regions",
     "laoxiao.accounts",
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
     "laoxiao.planning",
     "laoxiao.imports",
     "laoxiao.demo",
+    "laoxiao.jobs",
     "laoxiao.web",
     "laoxiao.api",  # issue 10: Idempotency-Key records (laoxiao/api/idempotency.py)
 ]
@@ -209,6 +212,22 @@ if not DEBUG:
 # The city whose divisions are loaded (the root of the region tree); any city may be loaded.
 LAOXIAO_CITY_CODE = os.environ.get("LAOXIAO_CITY_CODE", "340600000000")
 LAOXIAO_PAGE_SIZE = 50
+
+# Background jobs (docs/decisions/0005-job-engine.md, docs/deployment.md "Background jobs"): Django's
+# tasks API; the engine is a setting. "database" (default) is the embedded queue that the worker
+# started by `laoxiao serve` runs; "immediate" runs a job in the process that queues it (tests).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = os.environ.get("LAOXIAO_TASKS_BACKEND", "database")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend)}}
+LAOXIAO_JOB_LEASE_SECONDS = int(os.environ.get("LAOXIAO_JOB_LEASE_SECONDS", "120"))
+LAOXIAO_JOB_MAX_ATTEMPTS = int(os.environ.get("LAOXIAO_JOB_MAX_ATTEMPTS", "3"))
+# Long writes commit in chunks of this many rows, each a short transaction (the write lock is short)
+LAOXIAO_WRITE_CHUNK_ROWS = int(os.environ.get("LAOXIAO_WRITE_CHUNK_ROWS", "500"))
+# Uploads above this many bytes are imported as a background job (the page shows its progress)
+LAOXIAO_IMPORT_JOB_BYTES = int(os.environ.get("LAOXIAO_IMPORT_JOB_BYTES", str(2 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

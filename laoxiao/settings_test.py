@@ -6,6 +6,7 @@ os.environ.setdefault("LAOXIAO_DEBUG", "1")
 os.environ.setdefault("LAOXIAO_SECRET_KEY", "test-secret-key-not-for-production")
 # a fixed test key: URL-safe base64 of 32 bytes
 os.environ.setdefault("LAOXIAO_FIELD_KEY", "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0hISE=")
+os.environ.setdefault("LAOXIAO_TASKS_BACKEND", "immediate")  # jobs run in the test's process
 if not os.environ.get("LAOXIAO_TEST_DATABASE_URL"):
     os.environ["DATABASE_URL"] = "sqlite:///:memory:"
 else:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("plan/", include("laoxiao.indicators.urls")),
     path("planning/", include("laoxiao.planning.urls")),
     path("imports/", include("laoxiao.imports.urls")),
+    path("jobs/", include("laoxiao.jobs.urls")),
     path("providers/", include("laoxiao.institutions.urls")),
     path("people/", include("laoxiao.people.urls")),
     path("supervision/", include("laoxiao.supervision.urls")),

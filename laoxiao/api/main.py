@@ -27,6 +27,7 @@ from laoxiao.indicators.api_records import router as records_router  # noqa: E40
 from laoxiao.indicators.api_tasks import router as plan_tasks_router  # noqa: E402
 from laoxiao.indicators.api_values import router as values_router  # noqa: E402
 from laoxiao.institutions.api import router as institutions_router  # noqa: E402
+from laoxiao.jobs.api import router as jobs_router  # noqa: E402
 from laoxiao.people.api import router as people_router  # noqa: E402
 from laoxiao.planning.api import router as planning_router  # noqa: E402
 from laoxiao.portal.api import router as portal_router  # noqa: E402
@@ -41,6 +42,7 @@ api.add_router("/indicators", records_router)  # drill-down to the records behin
 api.add_router("/planning", planning_router)
 api.add_router("/changelog", changelog_router)
 api.add_router("/reveal", reveal_router)
+api.add_router("/jobs", jobs_router)
 api.add_router("/providers", institutions_router)
 api.add_router("/people", people_router)
 api.add_router("/supervision", supervision_router)

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.shortcuts import render as render_page
+from django.urls import reverse
 
 from laoxiao.imports.base import ErrorSink, ImportReport, _message, all_kinds, get_kind, run_import
 from laoxiao.imports.exporters import render
@@ -34,6 +39,31 @@ def _exportable(user: object) -> dict:
     }
 
 
+def _as_job(request: HttpRequest, kind_key: str, upload: Any) -> Any:
+    """Files above ``LAOXIAO_IMPORT_JOB_BYTES`` are stored and imported by a job (``imports.run``);
+    None when the file is small (or the user has no region to hold a job: then it runs here)."""
+    from laoxiao.jobs.actions import job_enqueue
+    from laoxiao.jobs.kinds import actor_region, store_upload
+
+    if upload.size is None or upload.size <= settings.LAOXIAO_IMPORT_JOB_BYTES:
+        return None
+    region_code = actor_region(request.user)
+    if region_code is None:
+        return None
+    stored = store_upload(upload)
+    params = {
+        "kind": kind_key,
+        "path": stored.name,
+        "name": upload.name,
+        "dry_run": bool(request.POST.get("dry_run")),
+    }
+    try:
+        return job_enqueue(actor=request.user, kind="imports.run", params=params, region_code=region_code)
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+
+
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     kinds = _importable(request.user)
@@ -51,6 +81,11 @@ def upload(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             report = {"missing_file": True}
+        elif (job := _as_job(request, kind_key, upload)) is not None:  # a large file: in the background
+            url = reverse("job-detail", args=[job.pk])
+            if request.htmx:
+                return HttpResponse(status=204, headers={"HX-Redirect": url})
+            return redirect(url)
         else:
             report = run_import(
                 kind_key,

@@ -25,6 +25,7 @@ from laoxiao.indicators.actions import values as actions
 from laoxiao.indicators.calculators import Period
 from laoxiao.indicators.models import Indicator, ReportedValue
 from laoxiao.indicators.selectors import values as selectors
+from laoxiao.jobs.api import JobOut, job_out
 from laoxiao.regions.models import Region
 
 router = Router(tags=["indicator values"])
@@ -250,29 +251,17 @@ class ComputeIn(Schema):
     region: str = Field(description="a region's 12-digit code: it and every region below it are recomputed")
 
 
-class ComputeOut(Schema):
-    period: str
-    region: str
-    regions: int
-    values: int
-    seconds: float
-
-
 @router.post(
     "/compute",
-    response=ComputeOut,
-    summary="Recompute the computed indicators of a region and everything below it (city administrators)",
+    response={202: JobOut},
+    summary="Queue the recomputation of a region and everything below it (city administrators)",
+    description="Answers 202 at once with the job; follow it at GET /api/v1/jobs/{id}.",
 )
 def compute_values(request: HttpRequest, payload: ComputeIn):  # type: ignore[no-untyped-def]
-    done = actions.indicator_values_recompute(
+    job = actions.indicator_values_recompute_enqueue(
         actor=request.auth,  # type: ignore[attr-defined]
         period=payload.period,
         region_code=payload.region.strip(),
     )
-    return {
-        "period": done.period,
-        "region": done.region_code,
-        "regions": done.regions,
-        "values": done.values,
-        "seconds": round(done.seconds, 3),
-    }
+    job.refresh_from_db()
+    return Status(202, job_out(job))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -117,9 +118,17 @@ def indicators_compute(
     region_codes: Iterable[str] | None = None,
     codes: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    written: Callable[[int, int], None] | None = None,
+    chunk_size: int | None = None,
 ) -> list[IndicatorValue]:
     """Compute every computed indicator with a calculator for the regions (default: every region)
-    and the period, and store the values (replacing earlier ones). Returns the stored values."""
+    and the period, and store the values (replacing earlier ones). Returns the stored values.
+
+    The reads run outside any transaction; the values are written in chunks of ``chunk_size``
+    (setting ``LAOXIAO_WRITE_CHUNK_ROWS``), each its own short transaction, so the database's write
+    lock is never held for the whole computation (on SQLite it would lock every login and write out:
+    docs/security.md, "Long work and locks"). Each chunk is an upsert on the unique key, so writing a
+    chunk twice (a job run again) gives the same rows. ``written(done, total)`` follows the chunks."""
     p = Period.parse(period)
     indicators = {
         i.code: i
@@ -135,14 +144,18 @@ def indicators_compute(
             row = _row(indicators[code], region_code, p, result)
             row.computed_at = now
             rows.append(row)
-    with transaction.atomic():
-        IndicatorValue.objects.bulk_create(
-            rows,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["indicator", "region_code", "period"],
-            update_fields=["value", "numerator", "denominator", "reason", "inputs", "computed_at"],
-        )
+    size = max(1, chunk_size or int(getattr(settings, "LAOXIAO_WRITE_CHUNK_ROWS", 500)))
+    for start in range(0, len(rows), size):
+        with transaction.atomic():
+            IndicatorValue.objects.bulk_create(
+                rows[start : start + size],
+                batch_size=size,
+                update_conflicts=True,
+                unique_fields=["indicator", "region_code", "period"],
+                update_fields=["value", "numerator", "denominator", "reason", "inputs", "computed_at"],
+            )
+        if written is not None:
+            written(min(start + size, len(rows)), len(rows))
     return rows
 
 

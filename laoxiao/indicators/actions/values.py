@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -312,11 +313,7 @@ class Recomputed:
     seconds: float
 
 
-def indicator_values_recompute(*, actor: Any, period: Any, region_code: str) -> Recomputed:
-    """Recompute and store the computed indicators of a region and everything below it for a
-    period (a city administrator's button; `laoxiao indicators compute` does the same in batch).
-    One change-log row names the region, the period and how many values were stored."""
-    from laoxiao.indicators.engine import indicators_compute
+def _recompute_target(*, actor: Any, period: Any, region_code: str) -> tuple[Period, Region, list[str]]:
     from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
     if not is_plan_admin(actor):
@@ -332,9 +329,40 @@ def indicator_values_recompute(*, actor: Any, period: Any, region_code: str) -> 
         raise ValidationError({"region": fmt(_("There is no region %(code)s."), code=region_code)})
     prefix = region.code[: PREFIX_LENGTH[level_of_code(region.code)]]
     codes = list(Region.objects.filter(prefix_q("code", prefix)).values_list("code", flat=True))
+    return p, region, codes
+
+
+def indicator_values_recompute(
+    *,
+    actor: Any,
+    period: Any,
+    region_code: str,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Recomputed:
+    """Recompute and store the computed indicators of a region and everything below it for a
+    period (what the cockpit's button queues as a job; `laoxiao indicators compute` does the same in
+    batch). The computation reads outside any transaction and writes in short chunks (the engine),
+    so logins and writes go on meanwhile; one change-log row names the region, the period and how
+    many values were stored. ``progress(done, total, message)`` follows indicators, then chunks."""
+    from laoxiao.indicators.calculators import REGISTRY
+    from laoxiao.indicators.engine import indicators_compute
+
+    p, region, codes = _recompute_target(actor=actor, period=period, region_code=region_code)
     started = time.perf_counter()
+    steps = sum(1 for c in REGISTRY if applies_to(c, p))
+    seen = [0]
+
+    def computed(code: str) -> None:
+        seen[0] += 1
+        if progress is not None:
+            progress(seen[0], steps + 1, f"{p.text} · {code}")
+
+    def written(done: int, total: int) -> None:
+        if progress is not None:
+            progress(steps, steps + 1, f"{p.text} · {done}/{total}")
+
+    rows = indicators_compute(period=p.text, region_codes=codes, progress=computed, written=written)
     with transaction.atomic():
-        rows = indicators_compute(period=p.text, region_codes=codes)
         log_change(
             actor=actor,
             action=ChangeLog.Action.UPDATE,
@@ -344,3 +372,16 @@ def indicator_values_recompute(*, actor: Any, period: Any, region_code: str) -> 
             note=f"indicator values recomputed for {p.text}: {len(codes)} regions, {len(rows)} values",
         )
     return Recomputed(p.text, region.code, len(codes), len(rows), time.perf_counter() - started)
+
+
+def indicator_values_recompute_enqueue(*, actor: Any, period: Any, region_code: str) -> Any:
+    """Queue the recomputation as a job (``indicators.compute``) and return the Job at once."""
+    from laoxiao.jobs.actions import job_enqueue
+
+    p, region, _codes = _recompute_target(actor=actor, period=period, region_code=region_code)
+    return job_enqueue(
+        actor=actor,
+        kind="indicators.compute",
+        params={"period": p.text, "region": region.code},
+        region_code=region.code,
+    )

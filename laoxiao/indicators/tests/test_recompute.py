@@ -49,20 +49,38 @@ def test_recompute_is_for_city_administrators_and_checks_input(
     assert not IndicatorValue.objects.exists()
 
 
-def test_api_and_cockpit_button(client: Any, admin_user: Any, xiangshan_officer: Any) -> None:
+def test_api_and_cockpit_button(
+    client: Any, admin_user: Any, xiangshan_officer: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The API and the button queue a job and answer at once; the job stores the values."""
+    _home("340603001001", "甲院", 100, 60)
     client.force_login(admin_user)
-    r = client.post(
-        "/api/v1/indicators/compute", {"period": "2021", "region": COUNTY}, content_type="application/json"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        r = client.post(
+            "/api/v1/indicators/compute",
+            {"period": "2021", "region": COUNTY},
+            content_type="application/json",
+        )
+    assert (
+        r.status_code == 202 and r.json()["status"] == "queued" and r.json()["kind"] == "indicators.compute"
     )
-    assert r.status_code == 200 and r.json()["regions"] == 4 and r.json()["values"] > 0
+    assert not IndicatorValue.objects.exists()  # nothing computed in the request
+    assert len(queued) == 1
+    queued[0]()  # the engine runs the job (the immediate backend in tests)
+    job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["status"] == "done" and job["result"]["regions"] == 4 and job["result"]["values"] > 0
+    assert IndicatorValue.objects.get(indicator_id="E06", region_code=COUNTY, period="2021").value == 60
     bad = client.post(
         "/api/v1/indicators/compute", {"period": "20x1", "region": COUNTY}, content_type="application/json"
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "period"
     page = client.get(f"/plan/cockpit/{COUNTY}/?period=2021")
     assert 'id="recompute"' in page.content.decode()
-    r = client.post(f"/plan/cockpit/{COUNTY}/recompute/", {"period": "2021"}, follow=True)
-    assert r.status_code == 200 and "2021" in r.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/plan/cockpit/{COUNTY}/recompute/", {"period": "2021"})
+    assert r.status_code == 302 and r["Location"].startswith("/jobs/")
+    page = client.get(r["Location"])
+    assert page.status_code == 200 and 'data-status="done"' in page.content.decode()
     assert client.post("/plan/cockpit/999999999999/recompute/", {"period": "2021"}).status_code == 404
     client.force_login(xiangshan_officer)
     assert 'id="recompute"' not in client.get(f"/plan/cockpit/{COUNTY}/").content.decode()

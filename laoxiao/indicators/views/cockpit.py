@@ -253,12 +253,13 @@ def _card_view(card: selectors.Card, data: selectors.Cockpit, *, can_drill: bool
 @login_required
 @require_POST
 def cockpit_recompute(request: HttpRequest, region_code: str) -> HttpResponse:
-    """A city administrator's button: recompute the region's values (and those below) for the period."""
+    """A city administrator's button: queue the recomputation of the region (and those below) as a job
+    and show its page (the job runs in the worker; the request answers at once)."""
     if not is_plan_admin(request.user):
         raise PermissionDenied
     period = (request.POST.get("period") or "").strip()
     try:
-        done = value_actions.indicator_values_recompute(
+        job = value_actions.indicator_values_recompute_enqueue(
             actor=request.user, period=period, region_code=region_code
         )
     except ValidationError as exc:
@@ -267,15 +268,9 @@ def cockpit_recompute(request: HttpRequest, region_code: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request,
-            _("Recomputed %(values)s values of %(regions)s regions for %(period)s in %(seconds).1f s.")
-            % {
-                "values": done.values,
-                "regions": done.regions,
-                "period": done.period,
-                "seconds": done.seconds,
-            },
+            request, _("The recomputation of %(period)s runs in the background.") % {"period": period}
         )
+        return redirect("job-detail", pk=job.pk)
     target = (
         reverse("cockpit")
         if region_code == settings.LAOXIAO_CITY_CODE

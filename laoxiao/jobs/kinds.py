@@ -1,0 +1,101 @@
+"""The job kinds: long work that runs in the background worker, in repeatable chunks."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from laoxiao.indicators.selectors.values import is_plan_admin
+from laoxiao.jobs.registry import Progress, job_kind
+
+
+@job_kind("indicators.compute", allowed=is_plan_admin, title=gettext_noop("Recompute indicator values"))
+def indicators_compute_job(job: Any, progress: Progress) -> dict[str, Any]:
+    """The cockpit's recomputation: reads outside a transaction, upserts in short chunks (repeatable)."""
+    from laoxiao.indicators.actions.values import indicator_values_recompute
+
+    done = indicator_values_recompute(
+        actor=job.created_by,
+        period=job.params.get("period"),
+        region_code=str(job.params.get("region") or job.region_code),
+        progress=progress,
+    )
+    return {"period": done.period, "region": done.region_code, "regions": done.regions, "values": done.values}
+
+
+def upload_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "jobs" / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_upload(upload: Any) -> Path:
+    """Copy an uploaded file under VAR_DIR/jobs/uploads (a random name; the job deletes it after)."""
+    suffix = Path(str(upload.name or "")).suffix.lower()[:8]
+    target = upload_dir() / f"{uuid.uuid4().hex}{suffix if suffix.isascii() else ''}"
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return target
+
+
+def actor_region(actor: Any) -> str | None:
+    """The region a user's job belongs to: the city for city-wide users, else their first region."""
+    from laoxiao.accounts.models import RegionAssignment
+
+    prefixes = actor.region_prefixes()
+    if prefixes is None:
+        return str(settings.LAOXIAO_CITY_CODE)
+    row = (
+        RegionAssignment.objects.filter(user=actor)
+        .order_by("pk")
+        .values_list("region_code", flat=True)
+        .first()
+    )
+    return row
+
+
+def _may_import(actor: Any) -> bool:
+    return bool(getattr(actor, "is_active", False))  # the import kind itself checks who may import what
+
+
+@job_kind("imports.run", allowed=_may_import, title=gettext_noop("Import a file"))
+def imports_run_job(job: Any, progress: Progress) -> dict[str, Any]:
+    """A large upload: the stored file is imported by ``run_import`` (chunked writes, its own
+    permission checks), then deleted. Params: kind, path (under VAR_DIR/jobs/uploads), name."""
+    from laoxiao.imports import base
+
+    path = upload_dir() / Path(str(job.params.get("path", ""))).name
+    run_import: Any = base.run_import
+
+    def step(done: int, total: int = 0, *_: Any) -> None:  # run_import's (done) or (done, total)
+        progress(done, total or done, "")
+
+    try:
+        kwargs: dict[str, Any] = {
+            "actor": job.created_by,
+            "filename": job.params.get("name") or path.name,
+            "dry_run": bool(job.params.get("dry_run")),
+        }
+        if "progress" in inspect.signature(run_import).parameters:
+            kwargs["progress"] = step
+        with path.open("rb") as fh:
+            report = run_import(job.params["kind"], fh, **kwargs)
+    finally:
+        path.unlink(missing_ok=True)
+    return _report_summary(report)
+
+
+def _report_summary(report: Any) -> dict[str, Any]:
+    errors = list(getattr(report, "errors", []) or [])
+    return {
+        "rows": int(getattr(report, "rows", 0) or 0),
+        "written": bool(getattr(report, "written", False)),
+        "errors": len(errors),
+        "first_errors": [str(e) for e in errors[:20]],
+    }

@@ -1,0 +1,70 @@
+"""``laoxiao jobs_worker``: the background worker (django-tasks-db's ``db_worker`` loop, plus ours).
+
+Between rounds of ready tasks it queues again the jobs whose lease expired (their worker was lost),
+so they are picked up here. ``laoxiao serve`` starts it beside the web server; in production run it
+as its own service (docs/deployment.md, "Background jobs").
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.db.utils import OperationalError
+from django_tasks_db.management.commands.db_worker import Worker
+
+from laoxiao.jobs.actions import jobs_requeue_expired, worker_id
+
+
+class Command(BaseCommand):
+    help = "Run the background job worker (queued jobs of the database backend)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+        parser.add_argument("--batch", action="store_true", help="exit when no job is left (tests, cron)")
+        parser.add_argument(
+            "--parent", type=int, default=0, help="exit when this process (the server) is gone"
+        )
+        parser.add_argument("--backend", default="default", help="the TASKS alias of a database backend")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        worker = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,  # one round: every ready task, then back here to sweep lost leases
+            backend_name=opts["backend"],
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id(),
+            excluded_queue_names=[],
+        )
+        worker.configure_signals()
+        self.stdout.write(f"laoxiao job worker {worker.worker_id} running (Ctrl-C to stop)")
+        try:
+            while worker.running:
+                close_old_connections()
+                try:
+                    jobs_requeue_expired()
+                except OperationalError:  # a locked database: try again next round
+                    pass
+                worker.run()
+                if opts["batch"] and not self._pending(opts["backend"]):
+                    return
+                if opts["parent"] and os.getppid() != opts["parent"]:
+                    return  # the server that started this worker is gone
+                if worker.running:
+                    time.sleep(opts["interval"])
+        finally:
+            worker.reset_signals()
+
+    @staticmethod
+    def _pending(backend: str) -> bool:
+        from django_tasks_db.models import DBTaskResult
+
+        from laoxiao.jobs.models import Job
+
+        ready = DBTaskResult.objects.ready().filter(backend_name=backend).exists()
+        return ready or Job.objects.filter(status=Job.Status.RUNNING).exists()
