@@ -71,6 +71,14 @@ def changelog_get(*, actor: Any, pk: int) -> ChangeLog:
     return row
 
 
-def changelog_target_types() -> list[str]:
+def changelog_target_types(*, actor: Any) -> list[str]:
+    """The record kinds offered in the change log's filter: only kinds of a sector ``actor`` reads
+    (or of no sector), so the list tells nothing about records the actor may not see."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return []
     # order_by(): the model ordering would otherwise join DISTINCT and return every row
-    return sorted(ChangeLog.objects.order_by().values_list("target_type", flat=True).distinct())
+    pairs = ChangeLog.objects.order_by().values_list("target_type", "sector").distinct()
+    if actor.has_perm(VIEW_ALL_CHANGELOG):
+        return sorted({t for t, _ in pairs})
+    readable = set(readable_kinds(actor.sectors()))
+    return sorted({t for t, sector in pairs if not sector or sector in readable})

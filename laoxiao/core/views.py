@@ -53,7 +53,7 @@ def changelog(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "actions": ChangeLog.Action.choices,
-            "target_types": selectors.changelog_target_types(),
+            "target_types": selectors.changelog_target_types(actor=request.user),
             "f": request.GET,
         },
     )

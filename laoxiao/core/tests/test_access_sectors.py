@@ -243,3 +243,17 @@ def test_every_protected_model_has_a_scoped_read() -> None:
 
     protected = {m._meta.label_lower for m in apps.get_models() if getattr(m, "PROTECTED_FIELDS", None)}
     assert protected <= set(SCOPED_READS), protected - set(SCOPED_READS)
+
+
+def test_change_log_filter_offers_only_readable_kinds(
+    client: Any, logged: dict[str, Any], xiangshan_officer: Any, xs_health: Any
+) -> None:
+    from laoxiao.core.selectors import changelog_target_types
+
+    civil = changelog_target_types(actor=xiangshan_officer)
+    assert "people.child" not in civil and "people.guardian" not in civil
+    assert "people.elder" in civil and "regions.region" in civil
+    health = changelog_target_types(actor=xs_health)
+    assert "people.child" in health and "people.welfarevisit" not in health
+    client.force_login(xiangshan_officer)
+    assert ">people.child<" not in client.get("/changelog/").content.decode()
