@@ -10,7 +10,8 @@ ninja builds, not by hand on each operation:
 
 each with the one error body, ``ErrorOut``. A query or path parameter, or a form field, cannot be
 ``null`` (it is present or absent), so pydantic's ``anyOf [T, null]`` of an optional one is documented as
-``T``.
+``T``; an integer parameter without bounds is documented with the 64-bit range the API's guard
+enforces (``laoxiao/api/guard.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import NinjaAPI, Schema
+
+from laoxiao.core.hostile import INT64_MAX, INT64_MIN
 
 ERROR_SCHEMA = "ErrorOut"
 
@@ -68,6 +71,14 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """An integer parameter without bounds gets the 64-bit range that ``api.guard`` enforces."""
+    if schema.get("type") == "integer":
+        schema.setdefault("minimum", INT64_MIN)
+        schema.setdefault("maximum", INT64_MAX)
+    return schema
+
+
 def complete(document: dict[str, Any]) -> dict[str, Any]:
     """Declare the error answers on every operation of ``document`` (in place) and return it."""
     components = document.setdefault("components", {}).setdefault("schemas", {})
@@ -83,7 +94,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                 operation["responses"].setdefault(status, _error_response(status))
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") in ("query", "path") and "schema" in parameter:
-                    parameter["schema"] = _not_null(parameter["schema"])
+                    parameter["schema"] = _bounded(_not_null(parameter["schema"]))
             for media, content in operation.get("requestBody", {}).get("content", {}).items():
                 if media == "application/json":
                     continue

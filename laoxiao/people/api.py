@@ -186,7 +186,7 @@ def visit_worklist(request: HttpRequest, query: Query[VisitWorklistQuery]):  # t
                 "visited": r.visited,
                 "overdue": r.overdue,
             }
-            for r in page["items"]
+            for r in elder_sel.with_id_numbers(list(page["items"]))
         ],
     }
 

@@ -104,3 +104,18 @@ def test_a_choice_and_a_length_are_refused_by_the_schema(admin_client: Client) -
     _refused(admin_client.get("/api/v1/providers/", {"kind": "castle"}), "kind")
     _refused(admin_client.get("/api/v1/providers/", {"county": "34x6"}), "county")
     _refused(admin_client.get("/api/v1/people/elders", {"category": "royalty"}), "category")
+
+
+def test_integer_path_parameters_state_the_range_the_guard_enforces(client: Any) -> None:
+    from laoxiao.core.hostile import INT64_MAX
+
+    doc = client.get("/api/v1/openapi.json").json()
+    params = [
+        p["schema"]
+        for item in doc["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for p in op.get("parameters", [])
+        if p.get("in") == "path" and p["schema"].get("type") == "integer"
+    ]
+    assert params and all(s.get("maximum", INT64_MAX + 1) <= INT64_MAX for s in params)
