@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core import clock
 from laoxiao.core.changelog import build_entry, log_change, log_many
 from laoxiao.core.crypto import blind_index
 from laoxiao.core.errors import NotFound
@@ -108,7 +109,7 @@ def handover_decide(*, actor: Any, request_id: int, accept: bool, note: str = ""
     if accept:
         if record is None or record.region_code != req.from_region_code:
             raise ValidationError({"status": _("The person is no longer registered in this region.")})
-        today = timezone.localdate()
+        today = clock.today()
         if req.kind == HandoverRequest.Kind.ELDER:
             from laoxiao.people.actions.elders import elder_handover
 
