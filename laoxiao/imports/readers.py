@@ -225,6 +225,8 @@ def check_zip(data: bytes, suffix: str, limits: Limits) -> None:
                         rows -= len((_ODS_ROW if suffix == ".ods" else _ROW).findall(tail))
                         if rows > limits.max_rows + 1 and suffix != ".ods":
                             raise too_many_rows(limits.max_rows)
+            # zipfile raises NotImplementedError for a compression method it does not know and
+            # RuntimeError for an encrypted member: both are files we cannot read, not our code
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
                 raise ValidationError(
                     _("The spreadsheet cannot be read: it is not a valid .xlsx/.ods file.")
