@@ -3,7 +3,7 @@
 Reads the demo city (var/laoxiao.sqlite3, 2 M residents; read-only: nothing is stored) and computes
 every computed indicator for the city, each county and each township, for a year (2021) and for a
 month (2021-06, the monthly E08):
-  - through the engine (``laoxiao.indicators.engine.indicators_results``: one read per indicator for
+  - through the engine (``laoxiao.plan.engine.indicators_results``: one read per indicator for
     the widest region, tallied by the records' region codes and rolled up by code prefix), and
   - with hand-written SQL (the floor): one statement per indicator grouping by the township prefix
     ``substr(region_code, 1, 9)`` (the 33 township sums are then added up to the counties and the
@@ -83,7 +83,7 @@ class Floor:
     def certified(self) -> str:
         e = self.e
         return (
-            "EXISTS (SELECT 1 FROM institutions_certificate c WHERE c.staff_id = s.id"
+            "EXISTS (SELECT 1 FROM providers_certificate c WHERE c.staff_id = s.id"
             f" AND (c.issued_on IS NULL OR c.issued_on <= '{e}')"
             f" AND (c.expires_on IS NULL OR c.expires_on >= '{e}'))"
         )
@@ -112,7 +112,7 @@ class Floor:
 
     def E04(self) -> Sums:
         return self.sums(
-            "SELECT substr(r.code, 1, 9), SUM(EXISTS (SELECT 1 FROM institutions_institution i"
+            "SELECT substr(r.code, 1, 9), SUM(EXISTS (SELECT 1 FROM providers_provider i"
             f" WHERE i.region_code = r.code AND {self.filed('i', ('community_centre', 'meal_point'))})),"
             " COUNT(*) FROM regions_region r WHERE r.level = 'community' GROUP BY 1"
         )
@@ -120,7 +120,7 @@ class Floor:
     def E06(self) -> Sums:
         return self.sums(
             "SELECT substr(i.region_code, 1, 9), SUM(i.nursing_beds), SUM(i.beds)"
-            f" FROM institutions_institution i WHERE {self.filed('i', ('eldercare_home',))} GROUP BY 1"
+            f" FROM providers_provider i WHERE {self.filed('i', ('eldercare_home',))} GROUP BY 1"
         )
 
     def E07(self) -> Sums:
@@ -160,22 +160,22 @@ class Floor:
 
     def E11(self) -> Sums:
         return self.sums(
-            "SELECT substr(i.region_code, 1, 9), COUNT(*), 0 FROM institutions_institution i"
+            "SELECT substr(i.region_code, 1, 9), COUNT(*), 0 FROM providers_provider i"
             f" WHERE {self.filed('i', ELDERCARE)} AND i.is_backbone GROUP BY 1"
         )
 
     def E12(self) -> Sums:
         return self.sums(
-            "SELECT substr(s.region_code, 1, 9), COUNT(*), 0 FROM institutions_staffmember s"
-            " JOIN institutions_institution i ON i.id = s.institution_id"
+            "SELECT substr(s.region_code, 1, 9), COUNT(*), 0 FROM providers_staffmember s"
+            " JOIN providers_provider i ON i.id = s.provider_id"
             f" WHERE i.kind IN {_in(ELDERCARE)} AND s.role = 'eldercare_worker' AND {self.employed()}"
             f" AND {self.certified()} GROUP BY 1"
         )
 
     def E13(self) -> Sums:
         return self.sums(
-            "SELECT substr(s.region_code, 1, 9), COUNT(*), 0 FROM institutions_staffmember s"
-            " JOIN institutions_institution i ON i.id = s.institution_id"
+            "SELECT substr(s.region_code, 1, 9), COUNT(*), 0 FROM providers_staffmember s"
+            " JOIN providers_provider i ON i.id = s.provider_id"
             f" WHERE i.kind IN {_in(ELDERCARE)} AND s.role = 'social_worker' AND {self.employed()} GROUP BY 1"
         )
 
@@ -187,10 +187,10 @@ class Floor:
 
     # -- childcare: providers and staff --
     def _childcare(self, extra: str = "") -> Sums:
-        from laoxiao.institutions.models import CHILDCARE_KINDS
+        from laoxiao.providers.models import CHILDCARE_KINDS
 
         return self.sums(
-            "SELECT substr(i.region_code, 1, 9), COUNT(*), 0 FROM institutions_institution i"
+            "SELECT substr(i.region_code, 1, 9), COUNT(*), 0 FROM providers_provider i"
             f" WHERE {self.filed('i', CHILDCARE_KINDS)} {extra} GROUP BY 1"
         )
 
@@ -204,12 +204,14 @@ class Floor:
         return self._childcare("AND i.is_backbone")
 
     def _slots(self, numerator: str, denominator: str) -> Sums:
-        from laoxiao.institutions.models import CHILDCARE_KINDS
+        from laoxiao.providers.models import CHILDCARE_KINDS
 
-        slots = "COALESCE((SELECT SUM(k.capacity) FROM institutions_childcareclass k WHERE k.institution_id = i.id), 0)"
+        slots = (
+            "COALESCE((SELECT SUM(k.capacity) FROM providers_childcareclass k WHERE k.provider_id = i.id), 0)"
+        )
         return self.sums(
             f"SELECT substr(i.region_code, 1, 9), SUM({numerator.format(slots=slots)}),"
-            f" SUM({denominator.format(slots=slots)}) FROM institutions_institution i"
+            f" SUM({denominator.format(slots=slots)}) FROM providers_provider i"
             f" WHERE {self.filed('i', CHILDCARE_KINDS)} GROUP BY 1"
         )
 
@@ -220,16 +222,16 @@ class Floor:
         return self._slots("i.inclusive_slots", "{slots}")
 
     def _childcare_staff(self, num: str, where: str = "") -> Sums:
-        from laoxiao.institutions.models import CHILDCARE_KINDS
+        from laoxiao.providers.models import CHILDCARE_KINDS
 
         return self.sums(
-            f"SELECT substr(s.region_code, 1, 9), SUM({num}), COUNT(*) FROM institutions_staffmember s"
-            f" JOIN institutions_institution i ON i.id = s.institution_id"
+            f"SELECT substr(s.region_code, 1, 9), SUM({num}), COUNT(*) FROM providers_staffmember s"
+            f" JOIN providers_provider i ON i.id = s.provider_id"
             f" WHERE {self.filed('i', CHILDCARE_KINDS)} AND {self.employed()} {where} GROUP BY 1"
         )
 
     def C07(self) -> Sums:
-        from laoxiao.indicators.calculators import CARE_ROLES
+        from laoxiao.plan.calculators import CARE_ROLES
 
         return self._childcare_staff("1", f"AND s.role IN {_in(CARE_ROLES)} AND {self.certified()}")
 
@@ -340,7 +342,7 @@ COUNTS = {"E11", "E12", "E16", "C03", "C04", "C07", "C09"}
 
 def floor_results(cur: Any, period: str, regions: list[str]) -> dict[str, dict[str, tuple[Any, Any, Any]]]:
     """code → region → (numerator, denominator, value) from the hand-written SQL."""
-    from laoxiao.indicators.calculators import DEFINITIONS, Period, region_prefix
+    from laoxiao.plan.calculators import DEFINITIONS, Period, region_prefix
 
     p = Period.parse(period)
     floor = Floor(cur, p.start, p.end)
@@ -392,10 +394,10 @@ def floor_results(cur: Any, period: str, regions: list[str]) -> dict[str, dict[s
 
 
 def engine_results(period: str, regions: list[str]) -> dict[str, dict[str, tuple[Any, Any, Any]]]:
-    from laoxiao.indicators.engine import indicators_results, value_of
+    from laoxiao.plan.engine import indicators_results, value_of
 
     out: dict[str, dict[str, tuple[Any, Any, Any]]] = {}
-    from laoxiao.indicators.calculators import DEFINITIONS
+    from laoxiao.plan.calculators import DEFINITIONS
 
     codes = [d.code for d in DEFINITIONS]
     for code, by_region in indicators_results(period=period, region_codes=regions, codes=codes).items():
@@ -461,7 +463,7 @@ def main() -> None:
         with connection.cursor() as cur:
             for code in engine:
                 t = time.perf_counter()
-                from laoxiao.indicators.engine import indicators_results
+                from laoxiao.plan.engine import indicators_results
 
                 indicators_results(period=period, region_codes=regions, codes=[code])
                 te = time.perf_counter() - t
@@ -485,7 +487,7 @@ def main() -> None:
 
 
 def _one_floor(cur: Any, period: str, regions: list[str], code: str) -> None:
-    from laoxiao.indicators.calculators import Period
+    from laoxiao.plan.calculators import Period
 
     p = Period.parse(period)
     floor = Floor(cur, p.start, p.end)

@@ -2,7 +2,7 @@
 
 Reads the demo city (var/laoxiao.sqlite3; read-only) and, for the city and for 相山区, times what a
 drill-down page or API call costs: the count of the listed records and their first page of 50 —
-  - through ``laoxiao.indicators.records.indicator_records`` (as the page and the API call it), and
+  - through ``laoxiao.plan.records.indicator_records`` (as the page and the API call it), and
   - with the floor of ``benchmarks/indicators.py`` (``Floor``: hand-written SQL per month for E08,
     raw rows and the pure schedule rules in Python for C02 and C10) for the count, plus one
     hand-written statement for the first page where it is a plain query.
@@ -35,7 +35,7 @@ YEAR = 2021
 
 
 def floor_count(cur: Any, code: str, part: str, region: str) -> int:
-    from laoxiao.indicators.calculators import Period, region_prefix
+    from laoxiao.plan.calculators import Period, region_prefix
 
     prefix = region_prefix(region)
     index = 0 if part == "numerator" else 1
@@ -62,7 +62,7 @@ def main() -> None:
     from django.db import connection
 
     from laoxiao.accounts.models import User
-    from laoxiao.indicators.records import indicator_records
+    from laoxiao.plan.records import indicator_records
 
     root = User.objects.filter(is_superuser=True).order_by("pk").first()
     if root is None:

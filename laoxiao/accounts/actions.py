@@ -55,7 +55,7 @@ def user_create(
     display_name: str = "",
     unit_code: str | None = None,
 ) -> User:
-    from laoxiao.indicators.models import ResponsibleUnit
+    from laoxiao.accounts.models import ResponsibleUnit
     from laoxiao.regions.models import Region
 
     role_codes = list(role_codes)

@@ -10,12 +10,36 @@ from django.utils.translation import gettext_lazy as _
 from laoxiao.accounts import roles
 
 
+class ResponsibleUnit(models.Model):
+    """A unit named in the plan as responsible for tasks or indicators (市民政局, 市卫健委, ...)."""
+
+    code = models.CharField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    aliases = models.JSONField(
+        _("also written as"),
+        default=list,
+        blank=True,
+        help_text=_("Other spellings of the name in the plan."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("responsible unit")
+        verbose_name_plural = _("responsible units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person who signs in. Where they see is their region assignments; what they do is their roles."""
 
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     unit = models.ForeignKey(
-        "indicators.ResponsibleUnit",
+        ResponsibleUnit,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -36,8 +60,8 @@ class User(AbstractUser):
             ("approve_plan", "Can approve reported indicator values"),
         ]
 
-    institution = models.ForeignKey(
-        "institutions.Institution",
+    provider = models.ForeignKey(
+        "providers.Provider",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

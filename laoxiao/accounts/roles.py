@@ -111,7 +111,7 @@ RECORD_READERS: dict[str, frozenset[str]] = {
     "child_health": frozenset({"health"}),  # newborn visits, child checks, vaccinations
 }
 
-# A model label → its record kind. Rows of a provider (``institution`` or ``staff.institution``)
+# A model label → its record kind. Rows of a provider (``provider`` or ``staff.provider``)
 # take the provider's sector; models in neither (regions, the plan, indicators) have no sector and
 # are seen by region.
 RECORD_SECTOR: dict[str, str] = {

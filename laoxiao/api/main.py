@@ -22,15 +22,15 @@ api.add_decorator(refuse_unstorable, mode="operation")  # wraps the view: after 
 
 from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
-from laoxiao.indicators.api import router as plan_router  # noqa: E402
-from laoxiao.indicators.api_records import router as records_router  # noqa: E402
-from laoxiao.indicators.api_tasks import router as plan_tasks_router  # noqa: E402
-from laoxiao.indicators.api_values import router as values_router  # noqa: E402
-from laoxiao.institutions.api import router as institutions_router  # noqa: E402
 from laoxiao.jobs.api import router as jobs_router  # noqa: E402
 from laoxiao.people.api import router as people_router  # noqa: E402
+from laoxiao.plan.api import router as plan_router  # noqa: E402
+from laoxiao.plan.api_records import router as records_router  # noqa: E402
+from laoxiao.plan.api_tasks import router as plan_tasks_router  # noqa: E402
+from laoxiao.plan.api_values import router as values_router  # noqa: E402
 from laoxiao.planning.api import router as planning_router  # noqa: E402
 from laoxiao.portal.api import router as portal_router  # noqa: E402
+from laoxiao.providers.api import router as providers_router  # noqa: E402
 from laoxiao.regions.api import router as regions_router  # noqa: E402
 from laoxiao.supervision.api import router as supervision_router  # noqa: E402
 
@@ -43,7 +43,7 @@ api.add_router("/planning", planning_router)
 api.add_router("/changelog", changelog_router)
 api.add_router("/reveal", reveal_router)
 api.add_router("/jobs", jobs_router)
-api.add_router("/providers", institutions_router)
+api.add_router("/providers", providers_router)
 api.add_router("/people", people_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/public", portal_router)  # no login: the portal router sets auth=None

@@ -49,10 +49,10 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> Changes:
 
 
 def _provider_of(target: models.Model) -> Any:
-    """The provider a record belongs to (itself, ``institution`` or ``staff.institution``), or None."""
-    if target._meta.label_lower == "institutions.institution":
+    """The provider a record belongs to (itself, ``provider`` or ``staff.provider``), or None."""
+    if target._meta.label_lower == "providers.provider":
         return target
-    for path in ("institution", "staff__institution"):
+    for path in ("provider", "staff__provider"):
         obj: Any = target
         try:
             for part in path.split("__"):
@@ -62,7 +62,7 @@ def _provider_of(target: models.Model) -> Any:
                 obj = getattr(obj, part)
         except models.ObjectDoesNotExist:
             obj = None
-        if obj is not None and obj._meta.label_lower == "institutions.institution":
+        if obj is not None and obj._meta.label_lower == "providers.provider":
             return obj
     return None
 

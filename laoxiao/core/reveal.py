@@ -41,8 +41,8 @@ SCOPED_READS: dict[str, str] = {
     "people.contact": "laoxiao.people.selectors.elders:visible_contacts",
     "people.child": "laoxiao.people.selectors.children:visible_children",
     "people.guardian": "laoxiao.people.selectors.children:visible_guardians",
-    "institutions.institution": "laoxiao.core.reveal:_manager_visible_to",
-    "institutions.staffmember": "laoxiao.core.reveal:_manager_visible_to",
+    "providers.provider": "laoxiao.core.reveal:_manager_visible_to",
+    "providers.staffmember": "laoxiao.core.reveal:_manager_visible_to",
 }
 
 _PK = re.compile(r"[1-9][0-9]{0,17}")

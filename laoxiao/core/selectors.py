@@ -58,7 +58,7 @@ def visible_changes(actor: Any) -> QuerySet[ChangeLog]:
     if prefixes is None or prefixes:
         in_region = scope_q("region_code", prefixes) or Q()
         q = in_region & (Q(sector="") | Q(sector__in=readable_kinds(actor.sectors())))
-    own = getattr(actor, "institution_id", None)
+    own = getattr(actor, "provider_id", None)
     if own:
         q |= Q(provider_id=own)
     return ChangeLog.objects.filter(q).exclude(region_code="")

@@ -77,7 +77,7 @@ def _unit_code(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        from laoxiao.indicators.models import ResponsibleUnit
+        from laoxiao.accounts.models import ResponsibleUnit
     except ImportError:  # pragma: no cover - the indicators app is always installed today
         return None
     unit = ResponsibleUnit.objects.filter(name=name).first()
@@ -120,11 +120,11 @@ def demo_accounts_ensure(*, actor: Any) -> tuple[list[str], list[dict[str, str]]
 def demo_provider(kind: str) -> Any:
     """The demo provider an operator account runs: a filed provider of ``kind`` in 相山区 (the
     largest, then by credit code), else any of that kind; None before the providers exist."""
-    from laoxiao.institutions.models import Institution
+    from laoxiao.providers.models import Provider
 
-    qs = Institution.objects.filter(kind=kind).order_by("-beds", "uscc")
+    qs = Provider.objects.filter(kind=kind).order_by("-beds", "uscc")
     return (
-        qs.filter(region_code__startswith=XIANGSHAN, filing_status=Institution.FilingStatus.FILED).first()
+        qs.filter(region_code__startswith=XIANGSHAN, filing_status=Provider.FilingStatus.FILED).first()
         or qs.filter(region_code__startswith=XIANGSHAN).first()
         or qs.first()
     )
@@ -137,18 +137,18 @@ def _assign_provider(actor: Any, spec: DemoUser) -> None:
     from laoxiao.core.models import ChangeLog
 
     user = User.objects.filter(username=spec.username).first()
-    if user is None or user.institution_id is not None:
+    if user is None or user.provider_id is not None:
         return
     provider = demo_provider(spec.provider)
     if provider is None:
         return
-    user.institution = provider
-    user.save(update_fields=["institution"])
+    user.provider = provider
+    user.save(update_fields=["provider"])
     log_change(
         actor=actor,
         action=ChangeLog.Action.UPDATE,
         target=user,
-        changes={"institution": [None, provider.pk]},
+        changes={"provider": [None, provider.pk]},
         note=f"demo operator of {provider.name}",
     )
 
@@ -165,7 +165,7 @@ def _row(spec: DemoUser) -> dict[str, str]:
 
     user = (
         User.objects.filter(username=spec.username)
-        .select_related("institution")
+        .select_related("provider")
         .prefetch_related("groups")
         .first()
     )
@@ -183,7 +183,7 @@ def _row(spec: DemoUser) -> dict[str, str]:
         scope = "无区域 no region"
     sectors = "; ".join(label for perm, label in _SECTORS if perm in perms)
     if "provider_operator" in role_codes:
-        provider = user.institution
+        provider = user.provider
         sees = (
             f"its own provider: {provider.name} ({provider.get_kind_display()})"
             if provider is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from laoxiao.indicators.calculators import REGISTRY
+from laoxiao.plan.calculators import REGISTRY
 
 
 def indicator_periods(years: tuple[int, ...]) -> list[tuple[str, list[str] | None]]:
@@ -20,8 +20,8 @@ def indicator_periods(years: tuple[int, ...]) -> list[tuple[str, list[str] | Non
 
 def indicators_step(ctx: Any, advance: Any) -> None:
     """Every computed indicator for every region: one read per indicator and period, rolled up by
-    region code (``laoxiao.indicators.engine``). Advances once per indicator computed."""
-    from laoxiao.indicators.engine import indicators_compute
+    region code (``laoxiao.plan.engine``). Advances once per indicator computed."""
+    from laoxiao.plan.engine import indicators_compute
 
     stored = 0
     for period, codes in indicator_periods(tuple(ctx.years)):

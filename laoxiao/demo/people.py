@@ -715,7 +715,7 @@ def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
     conn = connections[router.db_for_write(Elder)]
     now = conn.ops.adapt_datetimefield_value(timezone.now())
     region = np.array(codes, dtype=object)[plan.comm] if n else np.zeros(0, dtype=object)
-    # institutions for institutional residents (none when no providers exist yet)
+    # providers for institutional residents (none when no providers exist yet)
     inst_id: list[int | None] = [None] * n
     homes = _eldercare_homes()
     if homes:
@@ -737,7 +737,7 @@ def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
             "region": region,
             "region_code": region,
             "living_arrangement": np.array(LA_CODES, dtype=object)[plan.arrangement],
-            "institution": inst_id,
+            "provider": inst_id,
             "consent_data_sharing": Const(False),
             "consent_on": Const(None),
             "died_on": Const(None),
@@ -797,11 +797,11 @@ def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
 
 
 def _eldercare_homes() -> dict[str, list[int]]:
-    from laoxiao.institutions.models import Institution
+    from laoxiao.providers.models import Provider
 
     out: dict[str, list[int]] = {}
     for pk, code in (
-        Institution.objects.filter(kind="eldercare_home", region_code__startswith=CITY_CODE[:4])
+        Provider.objects.filter(kind="eldercare_home", region_code__startswith=CITY_CODE[:4])
         .order_by("pk")
         .values_list("pk", "region_code")
     ):
@@ -938,7 +938,7 @@ def __elder_followup_step_body(ctx: DemoContext, advance: Advance) -> None:
             "findings": findings,
             "needs": Const(""),
             "follow_up": Const(""),
-            "routed_to_institution": Const(None),
+            "routed_to_provider": Const(None),
             "routed_to_region": Const(""),
         },
         advance,
@@ -1112,7 +1112,7 @@ def __children_step_body(ctx: DemoContext, advance: Advance) -> None:
             "discharge_date": plan.discharge,
             "region": region,
             "region_code": region,
-            "institution": Const(None),
+            "provider": Const(None),
             "childcare_class": Const(None),
             "died_on": Const(None),
             "moved_out_on": Const(None),

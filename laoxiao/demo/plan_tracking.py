@@ -97,7 +97,7 @@ def plan_categories(rng: np.random.Generator, codes: list[str]) -> dict[str, str
 
 
 def tasks_step(ctx: Any, advance: Any) -> None:
-    from laoxiao.indicators.models import PlanTask
+    from laoxiao.plan.models import PlanTask
 
     if not PlanTask.objects.exists():  # reference data not loaded: nothing to track
         return
@@ -117,15 +117,15 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
 
     from laoxiao.core.changelog import build_entry, log_many, snapshot
     from laoxiao.core.models import ChangeLog
-    from laoxiao.indicators.actions.tasks import milestone_create
-    from laoxiao.indicators.models import (
+    from laoxiao.plan.actions.tasks import milestone_create
+    from laoxiao.plan.models import (
         PlanTask,
         PlanTaskUnit,
         TaskEvidence,
         TaskMilestone,
         TaskProgressReport,
     )
-    from laoxiao.indicators.selectors.tasks import city_code
+    from laoxiao.plan.selectors.tasks import city_code
 
     tasks = list(PlanTask.objects.order_by("number"))
     units: dict[str, list[str]] = {}
@@ -247,8 +247,8 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
 
 
 def _meeting(actor: Any) -> int:
-    from laoxiao.indicators.actions.tasks import meeting_create
-    from laoxiao.indicators.models import JointMeeting
+    from laoxiao.plan.actions.tasks import meeting_create
+    from laoxiao.plan.models import JointMeeting
 
     if JointMeeting.objects.filter(held_on=MEETING_DATE, title=MEETING_TITLE).exists():
         return 0
@@ -325,7 +325,7 @@ def plan_projects(rng: np.random.Generator, townships: list[tuple[str, str]]) ->
 
 
 def _projects(actor: Any, rng: np.random.Generator, ctx: Any) -> int:
-    from laoxiao.indicators.actions.tasks import major_projects_upsert
+    from laoxiao.plan.actions.tasks import major_projects_upsert
 
     townships = [(r.code, r.name) for r in ctx.regions if r.level == "township"]
     if not townships:

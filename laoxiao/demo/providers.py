@@ -6,10 +6,10 @@ The plan (淮北市"一老一小"整体解决方案, its background section; ``.
 counts, "at present" (we date them ``REFERENCE_DATE``, 2021-12-31): 186 elder-care service centres at
 county, subdistrict and community level; 51 filed elder-care homes; 5,206 nursing-type beds, "over
 52.4%" of their beds; 19 homes with a medical room or nursing station; 10 medical-and-elder-care
-institutions with 2,103 beds; 3,242 staff; 43 childcare institutions with 1,869 slots. Table 1 gives
+providers with 2,103 beds; 3,242 staff; 43 childcare providers with 1,869 slots. Table 1 gives
 the 2020 baselines used here too: 7 backbone enterprises (E11), 529 professional elder-care workers
 (E12), 0.3 social workers per 1,000 older people (E13: 97 for 324,394), 20 filed childcare
-institutions (C03), 3 demonstration ones (C04). All of them sit in ``PLAN`` below, scaled with
+providers (C03), 3 demonstration ones (C04). All of them sit in ``PLAN`` below, scaled with
 ``--scale`` (rounded half up); at scale 1 the demo city has exactly these figures.
 
 Our choices (``OURS``): 9,933 beds in the filed homes (5,206 / 9,933 = 52.41%); the split of the 186
@@ -19,7 +19,7 @@ market reference prices; the supervision records of 2021 (inspections of most ho
 complaints, 25 incidents, 3 fund-raising risk signals, grades of 20 homes); every name, code,
 address, location and person.
 
-Everything is written through the institutions and supervision actions (bulk writers where they
+Everything is written through the providers and supervision actions (bulk writers where they
 exist), so the change log is as after an import. Running the same seed again changes nothing: the
 bulk writers leave unchanged rows alone and one-off records (filing steps, inspections, complaints...)
 are written only for providers created in this run.
@@ -66,7 +66,7 @@ PLAN: dict[str, int] = {
     "homes_filed": 51,
     "nursing_beds": 5_206,  # "over 52.4%" of the filed homes' beds
     "homes_medical_room": 19,
-    "integrated": 10,  # medical-and-elder-care institutions
+    "integrated": 10,  # medical-and-elder-care providers
     "integrated_beds": 2_103,
     "eldercare_staff": 3_242,
     "backbone": 7,  # E11 baseline
@@ -156,7 +156,7 @@ HOME_POINT_LIMIT = (5, 3)  # at most 5 children, 1 carer per 3 (childcare.home_p
 
 @dataclasses.dataclass
 class PlannedProvider:
-    record: dict[str, Any]  # what institutions_upsert takes
+    record: dict[str, Any]  # what providers_upsert takes
     group: str  # county_centre, township_centre, community_centre, meal_point, welfare_home, ...
     status: str  # the filing status it ends in
     workflow: list[tuple[str, dt.date, list[str]]] = dataclasses.field(default_factory=list)
@@ -1308,25 +1308,25 @@ def plan_providers(regions: Sequence[DemoRegion], *, seed: int, scale: float) ->
 
 
 def providers_step(ctx: DemoContext, advance: Advance) -> None:
-    """Plan the providers and write them through the institutions actions (6 progress units)."""
-    from laoxiao.institutions.actions import (
+    """Plan the providers and write them through the providers actions (6 progress units)."""
+    from laoxiao.providers.actions import (
         agreement_add,
         classes_upsert,
         filing_transition,
-        institutions_upsert,
         prices_upsert,
+        providers_upsert,
         reference_prices_upsert,
         staff_upsert_many,
     )
-    from laoxiao.institutions.models import Institution
+    from laoxiao.providers.models import Provider
 
     actor = ctx.actor
     plan = plan_providers(ctx.regions, seed=ctx.seed, scale=ctx.scale)
     usccs = [p.uscc for p in plan.providers]
-    existing = set(Institution.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
-    result = institutions_upsert(actor=actor, records=[p.record for p in plan.providers])
+    existing = set(Provider.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
+    result = providers_upsert(actor=actor, records=[p.record for p in plan.providers])
     advance(1)
-    insts = {i.uscc: i for i in Institution.objects.filter(uscc__in=usccs)}
+    insts = {i.uscc: i for i in Provider.objects.filter(uscc__in=usccs)}
     classes = [c for p in plan.providers for c in p.classes]
     if classes:
         classes_upsert(actor=actor, records=classes)
@@ -1334,13 +1334,13 @@ def providers_step(ctx: DemoContext, advance: Advance) -> None:
     _documents_upsert(actor, [(insts[p.uscc], doc) for p in plan.providers for doc in p.documents])
     for p in plan.providers:
         for agreement in p.agreements:
-            agreement_add(actor=actor, institution=insts[p.uscc], **agreement)
+            agreement_add(actor=actor, provider=insts[p.uscc], **agreement)
     advance(1)
     new = [p for p in plan.providers if p.uscc not in existing]
     for p in new:
         for to_status, on, reasons in p.workflow:
             filing_transition(
-                actor=actor, institution=insts[p.uscc], to_status=to_status, reasons=reasons, on=on
+                actor=actor, provider=insts[p.uscc], to_status=to_status, reasons=reasons, on=on
             )
     advance(1)
     staff = [s for p in plan.providers for s in p.staff]
@@ -1358,23 +1358,23 @@ def providers_step(ctx: DemoContext, advance: Advance) -> None:
 
 
 def _documents_upsert(actor: Any, items: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-    """Filing documents by (provider, kind) through the institutions bulk row writer (one change-log
-    row per created or changed document; unchanged ones untouched). The institutions app has no
+    """Filing documents by (provider, kind) through the providers bulk row writer (one change-log
+    row per created or changed document; unchanged ones untouched). The providers app has no
     public bulk writer for documents; ``document_upsert`` one by one took most of the step."""
-    from laoxiao.institutions.actions import DOCUMENT_FIELDS, _bulk_rows
-    from laoxiao.institutions.models import FilingDocument
+    from laoxiao.providers.actions import DOCUMENT_FIELDS, _bulk_rows
+    from laoxiao.providers.models import FilingDocument
 
     if not items:
         return
     stored = {
-        (d.institution_id, d.kind): d
-        for d in FilingDocument.objects.filter(institution__in={inst.pk for inst, _doc in items})
+        (d.provider_id, d.kind): d
+        for d in FilingDocument.objects.filter(provider__in={inst.pk for inst, _doc in items})
     }
     rows: list[tuple[Any, Callable[[], Any], dict[str, Any]]] = []
     for inst, doc in items:
 
         def make(inst: Any = inst, kind: str = doc["kind"]) -> Any:
-            return FilingDocument(institution=inst, region_code=inst.region_code, kind=kind)
+            return FilingDocument(provider=inst, region_code=inst.region_code, kind=kind)
 
         values = {
             "number": doc["number"],
@@ -1388,7 +1388,7 @@ def _documents_upsert(actor: Any, items: Sequence[tuple[Any, dict[str, Any]]]) -
         model=FilingDocument,
         items=rows,
         fields=DOCUMENT_FIELDS,
-        key_fields=("institution_id", "kind"),
+        key_fields=("provider_id", "kind"),
         snapshot=("kind",),
     )
 
@@ -1766,7 +1766,7 @@ def _inspection(
 def supervision_step(ctx: DemoContext, advance: Advance) -> None:
     """Write the supervision records of the providers created in this run, then rate every provider
     on the reference date (7 progress units)."""
-    from laoxiao.institutions.models import Institution
+    from laoxiao.providers.models import Provider
     from laoxiao.supervision import actions as sv
     from laoxiao.supervision.models import Alert, RectificationOrder
 
@@ -1776,7 +1776,7 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
         return
     actor = ctx.actor
     sp = plan_supervision(plan, seed=ctx.seed, scale=ctx.scale)
-    insts = {i.uscc: i for i in Institution.objects.filter(uscc__in=list(new))}
+    insts = {i.uscc: i for i in Provider.objects.filter(uscc__in=list(new))}
     counts = dict.fromkeys(
         ("inspections", "complaints", "incidents", "risk_signals", "grades", "demonstrations"), 0
     )
@@ -1807,7 +1807,7 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
             follow_ups.append(o["follow_up"])
         inspection = sv.inspection_record(
             actor=actor,
-            institution=inst,
+            provider=inst,
             date=spec["date"],
             kind=spec["kind"],
             inspectors=spec["inspectors"],
@@ -1830,7 +1830,7 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
             continue
         complaint = sv.complaint_receive(
             actor=actor,
-            institution=inst,
+            provider=inst,
             received_on=spec["received_on"],
             source=spec["source"],
             category=spec["category"],
@@ -1853,7 +1853,7 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
             continue
         incident = sv.incident_report(
             actor=actor,
-            institution=inst,
+            provider=inst,
             occurred_at=spec["occurred_at"],
             kind=spec["kind"],
             severity=spec["severity"],
@@ -1870,7 +1870,7 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
             continue
         signal = sv.risk_signal_record(
             actor=actor,
-            institution=inst,
+            provider=inst,
             kind=spec["kind"],
             detected_on=spec["detected_on"],
             description=spec["description"],
@@ -1891,7 +1891,7 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
             continue
         sv.grade_record(
             actor=actor,
-            institution=inst,
+            provider=inst,
             grade=spec["grade"],
             rated_on=spec["rated_on"],
             body=spec["body"],
@@ -1905,7 +1905,7 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
             continue
         sv.demonstration_decide(
             actor=actor,
-            institution=inst,
+            provider=inst,
             granted=spec["granted"],
             decided_on=spec["decided_on"],
             body=spec["body"],

@@ -17,8 +17,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from laoxiao.indicators.actions.values import reported_value_approve, reported_value_submit
-from laoxiao.indicators.models import Indicator, ReportedValue
+from laoxiao.plan.actions.values import reported_value_approve, reported_value_submit
+from laoxiao.plan.models import Indicator, ReportedValue
 from laoxiao.regions.models import Region
 
 CODES = ("E01", "E02", "E09", "E10", "E14", "E15")

@@ -10,14 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
-from laoxiao.indicators.selectors.values import is_plan_admin
 from laoxiao.jobs.registry import Progress, job_kind
+from laoxiao.plan.selectors.values import is_plan_admin
 
 
 @job_kind("indicators.compute", allowed=is_plan_admin, title=gettext_noop("Recompute indicator values"))
 def indicators_compute_job(job: Any, progress: Progress) -> dict[str, Any]:
     """The cockpit's recomputation: reads outside a transaction, upserts in short chunks (repeatable)."""
-    from laoxiao.indicators.actions.values import indicator_values_recompute
+    from laoxiao.plan.actions.values import indicator_values_recompute
 
     done = indicator_values_recompute(
         actor=job.created_by,

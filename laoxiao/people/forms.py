@@ -101,7 +101,7 @@ class WelfareVisitForm(HardenedForm):
     follow_up = forms.CharField(
         label=_("Follow-up action"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    routed_to_institution = forms.TypedChoiceField(
+    routed_to_provider = forms.TypedChoiceField(
         label=_("Route needs to a provider"), required=False, coerce=int, empty_value=None
     )
     routed_to_region = forms.ChoiceField(label=_("Route needs to an office"), required=False)
@@ -114,7 +114,7 @@ class WelfareVisitForm(HardenedForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["routed_to_institution"].choices = [("", "—"), *(providers or [])]  # type: ignore[attr-defined]
+        self.fields["routed_to_provider"].choices = [("", "—"), *(providers or [])]  # type: ignore[attr-defined]
         self.fields["routed_to_region"].choices = [("", "—"), *(offices or [])]  # type: ignore[attr-defined]
 
 

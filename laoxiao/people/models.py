@@ -51,8 +51,8 @@ class Elder(models.Model):
     living_arrangement = models.CharField(
         _("living arrangement"), max_length=16, choices=LivingArrangement.choices, blank=True, db_index=True
     )
-    institution = models.ForeignKey(
-        "institutions.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="residents"
+    provider = models.ForeignKey(
+        "providers.Provider", null=True, blank=True, on_delete=models.SET_NULL, related_name="residents"
     )
     consent_data_sharing = models.BooleanField(_("consented to data sharing"), default=False)
     consent_on = models.DateField(_("consent date"), null=True, blank=True)
@@ -186,8 +186,8 @@ class WelfareVisit(models.Model):
     findings = models.TextField(_("findings"), blank=True)
     needs = models.TextField(_("needs raised"), blank=True)
     follow_up = models.TextField(_("follow-up action"), blank=True)
-    routed_to_institution = models.ForeignKey(
-        "institutions.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    routed_to_provider = models.ForeignKey(
+        "providers.Provider", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     routed_to_region = models.CharField(_("routed to office (region code)"), max_length=12, blank=True)
 
@@ -244,11 +244,11 @@ class Child(models.Model):
     discharge_date = models.DateField(_("discharge date"), null=True, blank=True)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="children_registered")
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
-    institution = models.ForeignKey(
-        "institutions.Institution", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolled"
+    provider = models.ForeignKey(
+        "providers.Provider", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolled"
     )
     childcare_class = models.ForeignKey(
-        "institutions.ChildcareClass",
+        "providers.ChildcareClass",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

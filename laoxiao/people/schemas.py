@@ -72,7 +72,7 @@ class ElderOut(Schema):
     address: str
     region_code: str
     living_arrangement: str
-    institution_id: int | None
+    provider_id: int | None
     died_on: dt.date | None
     moved_out_on: dt.date | None
     latest_level: str | None = None
@@ -138,7 +138,7 @@ class WelfareVisitOut(Schema):
     findings: str
     needs: str
     follow_up: str
-    routed_to_institution_id: int | None
+    routed_to_provider_id: int | None
     routed_to_region: str
 
 
@@ -243,7 +243,7 @@ class ChildOut(Schema):
     birth_weight_g: int | None
     discharge_date: dt.date | None
     region_code: str
-    institution_id: int | None
+    provider_id: int | None
     childcare_class_id: int | None
     died_on: dt.date | None
     moved_out_on: dt.date | None

@@ -33,13 +33,13 @@ from laoxiao.accounts import roles
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
 from laoxiao.core.paging import last_page, page_number
-from laoxiao.institutions.models import ELDERCARE_KINDS, Institution
 from laoxiao.people import forms, visitlist
 from laoxiao.people.actions import children as child_actions
 from laoxiao.people.actions import elders as elder_actions
 from laoxiao.people.models import AbilityLevel, Child, Elder, ElderCategory, WelfareVisit
 from laoxiao.people.selectors import children as child_sel
 from laoxiao.people.selectors import elders as elder_sel
+from laoxiao.providers.models import ELDERCARE_KINDS, Provider
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import code_within
 
@@ -196,9 +196,9 @@ def elder_list(request: HttpRequest) -> HttpResponse:
 
 
 def _providers_for(user: Any, elder: Elder) -> list[tuple[int, str]]:
-    from laoxiao.institutions import selectors as inst_sel
+    from laoxiao.providers import selectors as inst_sel
 
-    qs = inst_sel.institution_list(actor=user, county=elder.region_code[:6]).filter(kind__in=ELDERCARE_KINDS)
+    qs = inst_sel.provider_list(actor=user, county=elder.region_code[:6]).filter(kind__in=ELDERCARE_KINDS)
     return [(pk, name) for pk, name in qs.order_by("name").values_list("pk", "name")[:200]]
 
 
@@ -334,8 +334,8 @@ def _elder_write(
         def save(f: Any) -> Any:
             d = f.cleaned_data
             inst = (
-                Institution.objects.filter(pk=d["routed_to_institution"]).first()
-                if d["routed_to_institution"]
+                Provider.objects.filter(pk=d["routed_to_provider"]).first()
+                if d["routed_to_provider"]
                 else None
             )
             return elder_actions.welfare_visit_record(
@@ -347,7 +347,7 @@ def _elder_write(
                 findings=d["findings"],
                 needs=d["needs"],
                 follow_up=d["follow_up"],
-                routed_to_institution=inst,
+                routed_to_provider=inst,
                 routed_to_region=d["routed_to_region"] or "",
             )
 
@@ -668,7 +668,7 @@ def _render_child(request: HttpRequest, child: Child, bound: dict[str, Any] | No
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, roles.SECTOR_HEALTH, roles.SECTOR_CHILDCARE)
     child = _child_or_404(request, pk)
-    child = Child.objects.select_related("institution", "childcare_class", "region").get(pk=child.pk)
+    child = Child.objects.select_related("provider", "childcare_class", "region").get(pk=child.pk)
     return _render_child(request, child)
 
 
@@ -758,7 +758,7 @@ def child_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             ):  # type: ignore[union-attr]
                 return redirect("people-child-list")
             return redirect(reverse("people-child-detail", args=[pk]) + f"#{key}")
-    child = Child.objects.select_related("institution", "childcare_class", "region").get(pk=child.pk)
+    child = Child.objects.select_related("provider", "childcare_class", "region").get(pk=child.pk)
     return _render_child(request, child, {key: form})
 
 

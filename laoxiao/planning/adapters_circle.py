@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
-from laoxiao.institutions.models import CHILDCARE_KINDS, ELDERCARE_KINDS, ChildcareClass, Institution
 from laoxiao.people.models import Child, Elder
 from laoxiao.planning.geo import Projection, projection_for, to_metres
+from laoxiao.providers.models import CHILDCARE_KINDS, ELDERCARE_KINDS, ChildcareClass, Provider
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import PREFIX_LENGTH, code_within, prefix_q
 
@@ -139,7 +139,7 @@ def platform_supply(region: Region, group: str, *, capacity: str = "", margin_m:
             lat__lte=pts[:, 1].max() + dlat,
         )
     rows = list(
-        Institution.objects.filter(q, kind__in=kinds, filing_status=Institution.FilingStatus.FILED)
+        Provider.objects.filter(q, kind__in=kinds, filing_status=Provider.FilingStatus.FILED)
         .exclude(lon__isnull=True)
         .exclude(lat__isnull=True)
         .order_by("uscc")
@@ -148,10 +148,10 @@ def platform_supply(region: Region, group: str, *, capacity: str = "", margin_m:
     slots: dict[int, int] = {}
     if group == "children" and rows:
         slots = dict(
-            ChildcareClass.objects.filter(institution_id__in=[r[0] for r in rows])
-            .values_list("institution_id")
+            ChildcareClass.objects.filter(provider_id__in=[r[0] for r in rows])
+            .values_list("provider_id")
             .annotate(n=Sum("capacity"))
-            .values_list("institution_id", "n")
+            .values_list("provider_id", "n")
         )
     if capacity == "beds":
         cap = [r[6] for r in rows]
@@ -174,10 +174,10 @@ def platform_candidates(region: Region, group: str, demand: Points) -> Points:
     """Community centroids of the region with no filed provider of the group's kinds inside."""
     kinds = ELDERCARE_KINDS if group == "elders" else CHILDCARE_KINDS
     served = set(
-        Institution.objects.filter(
+        Provider.objects.filter(
             prefix_q("region_code", _prefix(region)),
             kind__in=kinds,
-            filing_status=Institution.FilingStatus.FILED,
+            filing_status=Provider.FilingStatus.FILED,
         ).values_list("region_code", flat=True)
     )
     keep = [i for i, code in enumerate(demand.ids) if code not in served]

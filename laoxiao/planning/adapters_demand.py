@@ -94,10 +94,10 @@ def _stamp(model: Any, **aggregates: Any) -> tuple[Any, ...]:
 def fingerprint() -> Fingerprint:
     """Changes whenever the registries, figures, providers or projects change."""
     from laoxiao.core.changelog import latest_change
-    from laoxiao.indicators.models import MajorProject
-    from laoxiao.institutions.models import ChildcareClass, Institution
     from laoxiao.people.models import AbilityAssessment, Child, Elder
+    from laoxiao.plan.models import MajorProject
     from laoxiao.planning.models import ResidentialProject
+    from laoxiao.providers.models import ChildcareClass, Provider
     from laoxiao.regions.models import PopulationFigure, Region
 
     def n_max(model: Any, stamp: str) -> tuple[Any, ...]:
@@ -114,11 +114,11 @@ def fingerprint() -> Fingerprint:
         figures=_stamp(PopulationFigure, n=Count("pk"), m=Max("pk"), s=Sum("population"))
         + logged(PopulationFigure, Region),
         providers=(
-            n_max(Institution, "updated_at")
+            n_max(Provider, "updated_at")
             + n_max(ResidentialProject, "updated_at")
             + _stamp(ChildcareClass, n=Count("pk"), m=Max("pk"), s=Sum("capacity"))
             + _stamp(MajorProject, n=Count("pk"), m=Max("pk"), s=Sum("beds_added"), t=Sum("slots_added"))
-            + logged(Institution, ResidentialProject, ChildcareClass, MajorProject)
+            + logged(Provider, ResidentialProject, ChildcareClass, MajorProject)
         ),
     )
 
@@ -327,9 +327,9 @@ def platform_supply(base: PlatformBase, fp: Fingerprint | None = None) -> d.Supp
 
 
 def _build_supply(base: PlatformBase) -> d.Supply:
-    from laoxiao.indicators.models import MajorProject
-    from laoxiao.institutions.models import CHILDCARE_KINDS, ChildcareClass, Institution
+    from laoxiao.plan.models import MajorProject
     from laoxiao.planning.models import ResidentialProject
+    from laoxiao.providers.models import CHILDCARE_KINDS, ChildcareClass, Provider
 
     on = dt.date(base.year, 12, 31)
     index = {c: i for i, c in enumerate(base.leaves)}
@@ -340,7 +340,7 @@ def _build_supply(base: PlatformBase) -> d.Supply:
         return None if c is None else index[c]
 
     existing = {m: np.zeros(len(base.leaves)) for m in d.MEASURES}
-    filed = Institution.objects.filter(filing_status=Institution.FilingStatus.FILED).filter(
+    filed = Provider.objects.filter(filing_status=Provider.FilingStatus.FILED).filter(
         Q(filed_on__isnull=True) | Q(filed_on__lte=on), Q(opened_on__isnull=True) | Q(opened_on__lte=on)
     )
     for code, beds, nursing in filed.filter(kind="eldercare_home").values_list(
@@ -357,8 +357,8 @@ def _build_supply(base: PlatformBase) -> d.Supply:
         if i is not None and area:
             existing["floor_area"][i] += area
     for code, capacity in ChildcareClass.objects.filter(
-        institution__in=filed.filter(kind__in=CHILDCARE_KINDS).values("pk")
-    ).values_list("institution__region_code", "capacity"):
+        provider__in=filed.filter(kind__in=CHILDCARE_KINDS).values("pk")
+    ).values_list("provider__region_code", "capacity"):
         i = leaf(code)
         if i is not None:
             existing["slots"][i] += capacity

@@ -10,7 +10,7 @@ Projects without a delivery date, delivered after the period end, or in existing
 counted; with none counted the value is empty (no denominator). The acceptance result is recorded
 but does not enter E05 (the plan asks for the facilities to be planned and built to standard).
 
-Importing this module registers the definition in ``laoxiao.indicators.calculators.REGISTRY``.
+Importing this module registers the definition in ``laoxiao.plan.calculators.REGISTRY``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from laoxiao.indicators import calculators as c
+from laoxiao.plan import calculators as c
 from laoxiao.planning import residential as r
 from laoxiao.planning.models import ResidentialProject
 from laoxiao.planning.selectors import StandardsBook, as_project, check_date

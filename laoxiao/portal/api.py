@@ -8,24 +8,24 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
-from laoxiao.institutions import selectors
-from laoxiao.institutions.schemas import MapOut, PublicFilters, PublicProviderDetail, PublicProviderOut
+from laoxiao.providers import selectors
+from laoxiao.providers.schemas import MapOut, PublicFilters, PublicProviderDetail, PublicProviderOut
 
 router = Router(tags=["public"], auth=None)
 
 
 def public_detail(uscc: str) -> dict[str, Any]:
     """What the public page and the public API show of one filed provider."""
-    institution = selectors.public_get(uscc)
-    supervision = selectors.public_supervision(institution)
-    data = PublicProviderOut.from_orm(institution).dict()
+    provider = selectors.public_get(uscc)
+    supervision = selectors.public_supervision(provider)
+    data = PublicProviderOut.from_orm(provider).dict()
     data["grade"] = supervision.get("grade", data.get("grade"))
     data["credit_level"] = supervision.get("credit_level", data.get("credit_level"))
     data["grade_rated_on"] = supervision.get("grade_rated_on")
     data["grade_body"] = supervision.get("grade_body") or ""
     data.update(
-        serves_meals=institution.serves_meals,
-        opened_on=institution.opened_on,
+        serves_meals=provider.serves_meals,
+        opened_on=provider.opened_on,
         prices=[
             {
                 "item_code": p.item_id,
@@ -34,7 +34,7 @@ def public_detail(uscc: str) -> dict[str, Any]:
                 "price": p.price,
                 "effective_from": p.effective_from,
             }
-            for p in selectors.public_prices(institution, on=timezone.localdate())
+            for p in selectors.public_prices(provider, on=timezone.localdate())
         ],
         latest_inspection=_inspection(supervision),
     )

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
 from laoxiao.core.errors import NotFound
-from laoxiao.institutions import selectors
-from laoxiao.institutions.models import Institution
-from laoxiao.institutions.views import filter_choices, kind_labels, list_filters
 from laoxiao.portal.api import public_detail
+from laoxiao.providers import selectors
+from laoxiao.providers.models import Provider
+from laoxiao.providers.views import filter_choices, kind_labels, list_filters
 
 PAGE_SIZE = 30
 
@@ -49,10 +49,10 @@ def provider_page(request: HttpRequest, uscc: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     labels = {
-        "kind": dict(Institution.Kind.choices).get(data["kind"], data["kind"]),
-        "ownership": dict(Institution.Ownership.choices).get(data["ownership"], data["ownership"]),
-        "supply_tier": dict(Institution.SupplyTier.choices).get(data["supply_tier"], data["supply_tier"]),
-        "filing_status": dict(Institution.FilingStatus.choices).get(
+        "kind": dict(Provider.Kind.choices).get(data["kind"], data["kind"]),
+        "ownership": dict(Provider.Ownership.choices).get(data["ownership"], data["ownership"]),
+        "supply_tier": dict(Provider.SupplyTier.choices).get(data["supply_tier"], data["supply_tier"]),
+        "filing_status": dict(Provider.FilingStatus.choices).get(
             data["filing_status"], data["filing_status"]
         ),
     }

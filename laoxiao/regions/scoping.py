@@ -75,12 +75,12 @@ def scope_q(field: str, prefixes: tuple[str, ...] | None) -> Q | None:
 class RegionScopedQuerySet(models.QuerySet):
     """Rows carrying ``region_code``; ``visible_to(actor)`` keeps those in the actor's regions.
 
-    ``institution_field`` (for rows that belong to a provider) also lets a provider operator see the
+    ``provider_field`` (for rows that belong to a provider) also lets a provider operator see the
     rows of their own provider, wherever it is.
     """
 
     scope_field = "region_code"
-    institution_field: str | None = None
+    provider_field: str | None = None
 
     def visible_to(self, actor: Any) -> Self:
         if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -89,10 +89,10 @@ class RegionScopedQuerySet(models.QuerySet):
         if prefixes is None:
             return self
         q = scope_q(self.scope_field, prefixes)
-        own = getattr(actor, "institution_id", None)
-        if self.institution_field and own:
-            q = (q or Q(pk__in=[])) | Q(**{self.institution_field: own})
-        if not prefixes and not (self.institution_field and own):
+        own = getattr(actor, "provider_id", None)
+        if self.provider_field and own:
+            q = (q or Q(pk__in=[])) | Q(**{self.provider_field: own})
+        if not prefixes and not (self.provider_field and own):
             return self.none()
         assert q is not None
         return self.filter(q)

@@ -26,7 +26,7 @@ from laoxiao.core.changelog import build_entry, diff_fields, log_change, log_man
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
 from laoxiao.core.rules import rule, rule_version
-from laoxiao.institutions.models import Institution, sector_kinds
+from laoxiao.providers.models import Provider, sector_kinds
 from laoxiao.regions.scoping import code_within
 from laoxiao.supervision import credit
 from laoxiao.supervision.models import (
@@ -49,17 +49,17 @@ SECTOR_PERMISSION = {"eldercare": roles.SECTOR_ELDERCARE, "childcare": roles.SEC
 # --- scope -------------------------------------------------------------------------------------
 
 
-def require_can_supervise(actor: User, institution: Institution, *, allow_operator: bool = False) -> None:
+def require_can_supervise(actor: User, provider: Provider, *, allow_operator: bool = False) -> None:
     """Raise NotFound unless the provider lies in the actor's regions and sector."""
-    own = bool(getattr(actor, "institution_id", None)) and actor.institution_id == institution.pk
+    own = bool(getattr(actor, "provider_id", None)) and actor.provider_id == provider.pk
     if own and allow_operator and actor.is_active:
         return
-    in_region = code_within(institution.region_code, actor.region_prefixes())
-    if in_region and actor.has_perm(SECTOR_PERMISSION[institution.sector]):
+    in_region = code_within(provider.region_code, actor.region_prefixes())
+    if in_region and actor.has_perm(SECTOR_PERMISSION[provider.sector]):
         return
     if own:
         raise PermissionDenied(_("Only the supervising office may do this."))
-    raise NotFound(institution.uscc)
+    raise NotFound(provider.uscc)
 
 
 def _err(field: str, message: Any) -> ValidationError:
@@ -95,10 +95,10 @@ def county_code(region_code: str) -> str:
 # --- checklists and inspections ----------------------------------------------------------------
 
 
-def checklist_for(institution: Institution, *, on: dt.date | None = None) -> list[dict[str, str]]:
+def checklist_for(provider: Provider, *, on: dt.date | None = None) -> list[dict[str, str]]:
     """The checklist items for a provider (by kind, else by sector) in force on ``on``."""
     data: Mapping[str, Any] = rule("supervision.inspection_checklist", on=on)
-    items = data.get(institution.kind) or data.get(institution.sector) or []
+    items = data.get(provider.kind) or data.get(provider.sector) or []
     return [{"code": str(i["code"]), "text": str(i["text"])} for i in items]
 
 
@@ -106,7 +106,7 @@ def checklist_for(institution: Institution, *, on: dt.date | None = None) -> lis
 def inspection_record(
     *,
     actor: User,
-    institution: Institution,
+    provider: Provider,
     date: dt.date,
     kind: str,
     inspectors: str,
@@ -120,14 +120,14 @@ def inspection_record(
     ``items``: ``{"code", "finding", "note"?, "text"?}`` (text defaults to the checklist's);
     ``orders``: ``{"requirement", "deadline", "item_code"?}``.
     """
-    require_can_supervise(actor, institution)
+    require_can_supervise(actor, provider)
     _choice("kind", kind, Inspection.Kind.choices)
     _choice("result", result, Inspection.Result.choices)
     _not_future("date", date)
     if not inspectors.strip():
         raise _err("inspectors", _("Name at least one inspector."))
     checklist_version = rule_version("supervision.inspection_checklist", on=date)
-    known = {i["code"]: i["text"] for i in checklist_for(institution, on=date)}
+    known = {i["code"]: i["text"] for i in checklist_for(provider, on=date)}
     item_rows: list[InspectionItem] = []
     seen: set[str] = set()
     for n, raw in enumerate(items):
@@ -156,8 +156,8 @@ def inspection_record(
         raise _err("orders", _("An inspection requiring rectification needs at least one order."))
 
     inspection = Inspection.objects.create(
-        institution=institution,
-        region_code=institution.region_code,
+        provider=provider,
+        region_code=provider.region_code,
         date=date,
         kind=kind,
         inspectors=inspectors.strip()[:300],
@@ -180,7 +180,7 @@ def inspection_record(
             for o in order_specs
         ]
     )
-    changes = snapshot(inspection, ["institution_id", "date", "kind", "inspectors", "result"])
+    changes = snapshot(inspection, ["provider_id", "date", "kind", "inspectors", "result"])
     changes["items"] = [None, len(item_rows)]
     changes["orders"] = [None, len(order_specs)]
     log_change(actor=actor, action=ChangeLog.Action.CREATE, target=inspection, changes=changes)
@@ -192,7 +192,7 @@ def rectification_follow_up(
     *, actor: User, order: RectificationOrder, on: dt.date, done: bool, note: str = ""
 ) -> RectificationOrder:
     """Record a follow-up of a rectification order: put right (done) or still open."""
-    require_can_supervise(actor, order.inspection.institution)
+    require_can_supervise(actor, order.inspection.provider)
     _not_future("on", on)
     if on < order.inspection.date:
         raise _err("on", _("The follow-up cannot precede the inspection."))
@@ -220,14 +220,14 @@ def complaint_deadline(received_on: dt.date) -> dt.date:
 def complaint_receive(
     *,
     actor: User,
-    institution: Institution,
+    provider: Provider,
     received_on: dt.date,
     source: str,
     category: str,
     description: str,
 ) -> Complaint:
     """Register a complaint; its deadline follows from ``supervision.complaint_deadline_days``."""
-    require_can_supervise(actor, institution)
+    require_can_supervise(actor, provider)
     _choice("source", source, Complaint.Source.choices)
     _choice("category", category, Complaint.Category.choices)
     _not_future("received_on", received_on)
@@ -235,10 +235,10 @@ def complaint_receive(
         raise _err("description", _("Describe the complaint."))
     # Identical complaints from the same user within the rule's window are one complaint submitted
     # twice: lock the provider so parallel identical requests are checked one after the other.
-    Institution.objects.select_for_update().filter(pk=institution.pk).first()
+    Provider.objects.select_for_update().filter(pk=provider.pk).first()
     window = dt.timedelta(minutes=int(rule("supervision.complaint_duplicate_window")["minutes"]))
     if Complaint.objects.filter(
-        institution=institution,
+        provider=provider,
         received_on=received_on,
         source=source,
         category=category,
@@ -249,8 +249,8 @@ def complaint_receive(
     ).exists():
         raise _err("description", _("This complaint was just registered; it is not registered twice."))
     complaint = Complaint.objects.create(
-        institution=institution,
-        region_code=institution.region_code,
+        provider=provider,
+        region_code=provider.region_code,
         received_on=received_on,
         source=source,
         category=category,
@@ -268,7 +268,7 @@ def complaint_receive(
         actor=actor,
         action=ChangeLog.Action.CREATE,
         target=complaint,
-        changes=snapshot(complaint, ["institution_id", "received_on", "source", "category", "deadline"]),
+        changes=snapshot(complaint, ["provider_id", "received_on", "source", "category", "deadline"]),
     )
     return complaint
 
@@ -295,7 +295,7 @@ def complaint_step_add(
 ) -> ComplaintStep:
     """Add a handling step; steps move the status (assigned/investigated/replied → in progress,
     resolved → resolved with outcome and finding, closed → closed, reopened → in progress)."""
-    require_can_supervise(actor, complaint.institution)
+    require_can_supervise(actor, complaint.provider)
     _choice("action", action, ComplaintStep.Action.choices)
     if action == ComplaintStep.Action.RECEIVED:
         raise _err("action", _("A complaint is received only once."))
@@ -347,7 +347,7 @@ def report_limit_hours(severity: str, *, on: dt.date) -> int:
 def incident_report(
     *,
     actor: User,
-    institution: Institution,
+    provider: Provider,
     occurred_at: dt.datetime,
     kind: str,
     severity: str,
@@ -356,7 +356,7 @@ def incident_report(
 ) -> Incident:
     """Report an incident (the provider's operator may report its own). A report later than the
     rule's hours for the severity is flagged ``reported_late``."""
-    require_can_supervise(actor, institution, allow_operator=True)
+    require_can_supervise(actor, provider, allow_operator=True)
     _choice("kind", kind, Incident.Kind.choices)
     _choice("severity", severity, Incident.Severity.choices)
     now = timezone.now()
@@ -373,8 +373,8 @@ def incident_report(
         raise _err("description", _("Describe what happened."))
     limit = report_limit_hours(severity, on=timezone.localtime(occurred_at).date())
     incident = Incident.objects.create(
-        institution=institution,
-        region_code=institution.region_code,
+        provider=provider,
+        region_code=provider.region_code,
         occurred_at=occurred_at,
         kind=kind,
         severity=severity,
@@ -387,14 +387,14 @@ def incident_report(
         actor=actor,
         action=ChangeLog.Action.CREATE,
         target=incident,
-        changes=snapshot(incident, ["institution_id", "occurred_at", "kind", "severity", "reported_late"]),
+        changes=snapshot(incident, ["provider_id", "occurred_at", "kind", "severity", "reported_late"]),
     )
     return incident
 
 
 @transaction.atomic
 def incident_close(*, actor: User, incident: Incident, handling: str, closed_on: dt.date) -> Incident:
-    require_can_supervise(actor, incident.institution)
+    require_can_supervise(actor, incident.provider)
     _not_future("closed_on", closed_on)
     if closed_on < timezone.localtime(incident.occurred_at).date():
         raise _err("closed_on", _("An incident cannot be closed before it occurred."))
@@ -415,14 +415,14 @@ def incident_close(*, actor: User, incident: Incident, handling: str, closed_on:
 def risk_signal_record(
     *,
     actor: User,
-    institution: Institution,
+    provider: Provider,
     kind: str,
     detected_on: dt.date,
     description: str,
     amount: Decimal | None = None,
 ) -> RiskSignal:
     """Record a sign of illegal fund-raising and alert the provider's county office."""
-    require_can_supervise(actor, institution)
+    require_can_supervise(actor, provider)
     _choice("kind", kind, RiskSignal.Kind.choices)
     _not_future("detected_on", detected_on)
     if amount is not None and amount < 0:
@@ -430,8 +430,8 @@ def risk_signal_record(
     if not description.strip():
         raise _err("description", _("Describe what was found."))
     signal = RiskSignal.objects.create(
-        institution=institution,
-        region_code=institution.region_code,
+        provider=provider,
+        region_code=provider.region_code,
         kind=kind,
         detected_on=detected_on,
         amount=amount,
@@ -441,16 +441,16 @@ def risk_signal_record(
         actor=actor,
         action=ChangeLog.Action.CREATE,
         target=signal,
-        changes=snapshot(signal, ["institution_id", "kind", "detected_on", "amount"]),
+        changes=snapshot(signal, ["provider_id", "kind", "detected_on", "amount"]),
     )
     alert = Alert.objects.create(
-        institution=institution,
-        region_code=county_code(institution.region_code),
+        provider=provider,
+        region_code=county_code(provider.region_code),
         kind=Alert.Kind.RISK_SIGNAL,
         risk_signal=signal,
         message=(
             _("Illegal fund-raising risk at %(name)s: %(kind)s (detected %(date)s)")
-            % {"name": institution.name, "kind": signal.get_kind_display(), "date": detected_on.isoformat()}
+            % {"name": provider.name, "kind": signal.get_kind_display(), "date": detected_on.isoformat()}
         )[:500],
     )
     log_change(
@@ -464,7 +464,7 @@ def risk_signal_record(
 
 @transaction.atomic
 def risk_signal_set_status(*, actor: User, signal: RiskSignal, status: str, note: str = "") -> RiskSignal:
-    require_can_supervise(actor, signal.institution)
+    require_can_supervise(actor, signal.provider)
     _choice("status", status, RiskSignal.Status.choices)
     changes = diff_fields(signal, {"status": status, "status_note": note})
     if not changes:
@@ -480,7 +480,7 @@ def risk_signal_set_status(*, actor: User, signal: RiskSignal, status: str, note
 def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
     """Acknowledge an alert of the actor's county (idempotent)."""
     if not code_within(alert.region_code, actor.region_prefixes()) or not actor.has_perm(
-        SECTOR_PERMISSION[alert.institution.sector]
+        SECTOR_PERMISSION[alert.provider.sector]
     ):
         raise NotFound(str(alert.pk))
     if alert.acknowledged_at is not None:
@@ -502,10 +502,10 @@ def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
 _RATING_FIELDS = ("score", "level", "tier", "inspections_per_year", "parts", "rule_version")
 
 
-def _store_rating(institution: Institution, on: dt.date) -> tuple[CreditRating, bool, dict[str, list[Any]]]:
-    result = credit.compute(institution, on)
+def _store_rating(provider: Provider, on: dt.date) -> tuple[CreditRating, bool, dict[str, list[Any]]]:
+    result = credit.compute(provider, on)
     values = {
-        "region_code": institution.region_code,
+        "region_code": provider.region_code,
         "score": result.score,
         "level": result.level,
         "tier": result.tier,
@@ -513,9 +513,9 @@ def _store_rating(institution: Institution, on: dt.date) -> tuple[CreditRating, 
         "parts": result.parts,
         "rule_version": result.rule_version,
     }
-    rating = CreditRating.objects.filter(institution=institution, computed_on=on).first()
+    rating = CreditRating.objects.filter(provider=provider, computed_on=on).first()
     if rating is None:
-        rating = CreditRating.objects.create(institution=institution, computed_on=on, **values)
+        rating = CreditRating.objects.create(provider=provider, computed_on=on, **values)
         return rating, True, snapshot(rating, ["score", "level", "tier", "inspections_per_year"])
     changes = diff_fields(rating, values)
     for f, (_old, new) in changes.items():
@@ -527,11 +527,11 @@ def _store_rating(institution: Institution, on: dt.date) -> tuple[CreditRating, 
 
 
 @transaction.atomic
-def credit_compute(*, actor: User | None, institution: Institution, on: dt.date) -> CreditRating:
+def credit_compute(*, actor: User | None, provider: Provider, on: dt.date) -> CreditRating:
     """Compute and store the provider's credit rating on ``on`` (recomputing the same day replaces it)."""
     if actor is not None:
-        require_can_supervise(actor, institution)
-    rating, created, changes = _store_rating(institution, on)
+        require_can_supervise(actor, provider)
+    rating, created, changes = _store_rating(provider, on)
     if created or changes:
         log_change(
             actor=actor,
@@ -547,11 +547,11 @@ def _noop(n: int) -> None:
 
 
 RATED_STATUSES = (
-    Institution.FilingStatus.SUBMITTED,
-    Institution.FilingStatus.ACCEPTED,
-    Institution.FilingStatus.FILED,
-    Institution.FilingStatus.RETURNED,
-    Institution.FilingStatus.SUSPENDED,
+    Provider.FilingStatus.SUBMITTED,
+    Provider.FilingStatus.ACCEPTED,
+    Provider.FilingStatus.FILED,
+    Provider.FilingStatus.RETURNED,
+    Provider.FilingStatus.SUSPENDED,
 )
 
 
@@ -559,7 +559,7 @@ RATED_STATUSES = (
 def credit_compute_all(*, actor: User | None, on: dt.date, progress: Callable[[int], None] = _noop) -> int:
     """Rate every provider the actor supervises (every provider for the system) that is filed or in
     filing (not draft, withdrawn or closed). Returns how many were rated."""
-    qs = Institution.objects.filter(filing_status__in=RATED_STATUSES)
+    qs = Provider.objects.filter(filing_status__in=RATED_STATUSES)
     if actor is not None:
         kinds = sector_kinds(actor)
         qs = qs.visible_to(actor)
@@ -567,8 +567,8 @@ def credit_compute_all(*, actor: User | None, on: dt.date, progress: Callable[[i
             qs = qs.filter(kind__in=kinds)
     entries: list[ChangeLog] = []
     n = 0
-    for institution in qs.order_by("pk").iterator(chunk_size=500):
-        rating, created, changes = _store_rating(institution, on)
+    for provider in qs.order_by("pk").iterator(chunk_size=500):
+        rating, created, changes = _store_rating(provider, on)
         if created or changes:
             entries.append(
                 build_entry(
@@ -591,7 +591,7 @@ def credit_compute_all(*, actor: User | None, on: dt.date, progress: Callable[[i
 def grade_record(
     *,
     actor: User,
-    institution: Institution,
+    provider: Provider,
     grade: int,
     rated_on: dt.date,
     body: str,
@@ -599,9 +599,9 @@ def grade_record(
     note: str = "",
 ) -> GradeRating:
     """Record a grade decision (GB/T 37276, grades 1–5) for an elder-care home."""
-    require_can_supervise(actor, institution)
-    if institution.kind != Institution.Kind.ELDERCARE_HOME:
-        raise _err("institution", _("Grades are given to elder-care homes only."))
+    require_can_supervise(actor, provider)
+    if provider.kind != Provider.Kind.ELDERCARE_HOME:
+        raise _err("provider", _("Grades are given to elder-care homes only."))
     if not 1 <= grade <= 5:
         raise _err("grade", _("A grade runs from 1 to 5."))
     _not_future("rated_on", rated_on)
@@ -610,8 +610,8 @@ def grade_record(
     if not body.strip():
         raise _err("body", _("Name the rating body."))
     rating = GradeRating.objects.create(
-        institution=institution,
-        region_code=institution.region_code,
+        provider=provider,
+        region_code=provider.region_code,
         grade=grade,
         rated_on=rated_on,
         body=body.strip(),
@@ -622,14 +622,14 @@ def grade_record(
         actor=actor,
         action=ChangeLog.Action.CREATE,
         target=rating,
-        changes=snapshot(rating, ["institution_id", "grade", "rated_on", "body", "valid_until"]),
+        changes=snapshot(rating, ["provider_id", "grade", "rated_on", "body", "valid_until"]),
     )
     return rating
 
 
 @transaction.atomic
 def grade_revoke(*, actor: User, rating: GradeRating, on: dt.date, note: str = "") -> GradeRating:
-    require_can_supervise(actor, rating.institution)
+    require_can_supervise(actor, rating.provider)
     if rating.revoked:
         return rating
     if on < rating.rated_on:
@@ -648,21 +648,21 @@ def grade_revoke(*, actor: User, rating: GradeRating, on: dt.date, note: str = "
 def demonstration_decide(
     *,
     actor: User,
-    institution: Institution,
+    provider: Provider,
     granted: bool,
     decided_on: dt.date,
     body: str,
     note: str = "",
 ) -> DemonstrationDecision:
     """Record a decision granting or withdrawing demonstration status; the latest decision sets
-    ``Institution.is_demonstration`` (logged on the provider too)."""
-    require_can_supervise(actor, institution)
+    ``Provider.is_demonstration`` (logged on the provider too)."""
+    require_can_supervise(actor, provider)
     _not_future("decided_on", decided_on)
     if not body.strip():
         raise _err("body", _("Name the deciding body."))
     decision = DemonstrationDecision.objects.create(
-        institution=institution,
-        region_code=institution.region_code,
+        provider=provider,
+        region_code=provider.region_code,
         granted=granted,
         decided_on=decided_on,
         body=body.strip(),
@@ -672,20 +672,18 @@ def demonstration_decide(
         actor=actor,
         action=ChangeLog.Action.CREATE,
         target=decision,
-        changes=snapshot(decision, ["institution_id", "granted", "decided_on", "body"]),
+        changes=snapshot(decision, ["provider_id", "granted", "decided_on", "body"]),
     )
-    latest = (
-        DemonstrationDecision.objects.filter(institution=institution).order_by("-decided_on", "-id").first()
-    )
+    latest = DemonstrationDecision.objects.filter(provider=provider).order_by("-decided_on", "-id").first()
     assert latest is not None
-    if institution.is_demonstration != latest.granted:
-        changes = diff_fields(institution, {"is_demonstration": latest.granted})
-        institution.is_demonstration = latest.granted
-        institution.save(update_fields=["is_demonstration", "updated_at"])
+    if provider.is_demonstration != latest.granted:
+        changes = diff_fields(provider, {"is_demonstration": latest.granted})
+        provider.is_demonstration = latest.granted
+        provider.save(update_fields=["is_demonstration", "updated_at"])
         log_change(
             actor=actor,
             action=ChangeLog.Action.UPDATE,
-            target=institution,
+            target=provider,
             changes=changes,
             note=_("demonstration decision of %(date)s") % {"date": decided_on.isoformat()},
         )

@@ -46,10 +46,10 @@ def get_inspection(request: HttpRequest, pk: int):  # type: ignore[no-untyped-de
 
 @router.post("/inspections", response={201: InspectionDetailOut}, summary="Record an inspection")
 def create_inspection(request: HttpRequest, payload: InspectionIn):  # type: ignore[no-untyped-def]
-    institution = selectors.provider_get(actor=request.auth, uscc=payload.provider)
+    provider = selectors.provider_get(actor=request.auth, uscc=payload.provider)
     inspection = actions.inspection_record(
         actor=request.auth,
-        institution=institution,
+        provider=provider,
         date=payload.date,
         kind=payload.kind.value,
         inspectors=payload.inspectors,
@@ -78,10 +78,10 @@ def get_complaint(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def
 @router.post("/complaints", response={201: ComplaintDetailOut}, summary="Register a complaint")
 @idempotent
 def create_complaint(request: HttpRequest, payload: ComplaintIn):  # type: ignore[no-untyped-def]
-    institution = selectors.provider_get(actor=request.auth, uscc=payload.provider)
+    provider = selectors.provider_get(actor=request.auth, uscc=payload.provider)
     complaint = actions.complaint_receive(
         actor=request.auth,
-        institution=institution,
+        provider=provider,
         received_on=payload.received_on,
         source=payload.source.value,
         category=payload.category.value,
@@ -120,10 +120,10 @@ def get_incident(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 
 @router.post("/incidents", response={201: IncidentOut}, summary="Report an incident")
 def create_incident(request: HttpRequest, payload: IncidentIn):  # type: ignore[no-untyped-def]
-    institution = selectors.provider_get(actor=request.auth, uscc=payload.provider)
+    provider = selectors.provider_get(actor=request.auth, uscc=payload.provider)
     incident = actions.incident_report(
         actor=request.auth,
-        institution=institution,
+        provider=provider,
         occurred_at=payload.occurred_at,
         kind=payload.kind.value,
         severity=payload.severity.value,
@@ -151,10 +151,10 @@ def get_risk_signal(request: HttpRequest, pk: int):  # type: ignore[no-untyped-d
     "/risk-signals", response={201: RiskSignalOut}, summary="Record a risk signal (alerts the county office)"
 )
 def create_risk_signal(request: HttpRequest, payload: RiskSignalIn):  # type: ignore[no-untyped-def]
-    institution = selectors.provider_get(actor=request.auth, uscc=payload.provider)
+    provider = selectors.provider_get(actor=request.auth, uscc=payload.provider)
     signal = actions.risk_signal_record(
         actor=request.auth,
-        institution=institution,
+        provider=provider,
         kind=payload.kind.value,
         detected_on=payload.detected_on,
         amount=payload.amount,

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from laoxiao.core.rules import rule_version
-from laoxiao.institutions.models import FilingDocument, Institution
+from laoxiao.providers.models import FilingDocument, Provider
 from laoxiao.supervision.models import (
     Complaint,
     Incident,
@@ -78,8 +78,8 @@ def level_for(score: int, levels: list[list[Any]]) -> str:
     return str(sorted(levels, key=lambda lv: int(lv[1]))[0][0])
 
 
-def compute(institution: Institution, on: dt.date) -> CreditResult:
-    """The rating of ``institution`` on ``on`` under the rules in force that day."""
+def compute(provider: Provider, on: dt.date) -> CreditResult:
+    """The rating of ``provider`` on ``on`` under the rules in force that day."""
     rules_row = rule_version(CREDIT_RULES, on=on)
     tiers_row = rule_version(TIERS, on=on)
     rules: dict[str, Any] = rules_row.data
@@ -97,7 +97,7 @@ def compute(institution: Institution, on: dt.date) -> CreditResult:
                 "text": f"{i.get_kind_display()}: {i.get_result_display()}",
                 "points": int(spec["points"].get(i.result, 0)),
             }
-            for i in Inspection.objects.filter(institution=institution, date__gt=start, date__lte=on)
+            for i in Inspection.objects.filter(provider=provider, date__gt=start, date__lte=on)
         ]
         parts.append(_part("inspections", spec, records))
 
@@ -112,7 +112,7 @@ def compute(institution: Institution, on: dt.date) -> CreditResult:
                 "points": int(spec["each"]),
             }
             for c in Complaint.objects.filter(
-                institution=institution, substantiated=True, received_on__gt=start, received_on__lte=on
+                provider=provider, substantiated=True, received_on__gt=start, received_on__lte=on
             )
         ]
         parts.append(_part("complaints", spec, records))
@@ -120,7 +120,7 @@ def compute(institution: Institution, on: dt.date) -> CreditResult:
     if "incidents" in parts_spec:
         spec = parts_spec["incidents"]
         records = []
-        for inc in Incident.objects.filter(institution=institution):
+        for inc in Incident.objects.filter(provider=provider):
             day = _local_date(inc.occurred_at)
             if not (start < day <= on):
                 continue
@@ -138,7 +138,7 @@ def compute(institution: Institution, on: dt.date) -> CreditResult:
         spec = parts_spec["rectifications"]
         records = []
         orders = RectificationOrder.objects.filter(
-            inspection__institution=institution, inspection__date__lte=on, deadline__lt=on
+            inspection__provider=provider, inspection__date__lte=on, deadline__lt=on
         )
         for o in orders:
             open_then = o.status == RectificationOrder.Status.OPEN or (
@@ -166,20 +166,20 @@ def compute(institution: Institution, on: dt.date) -> CreditResult:
                 "text": f"{s.get_kind_display()} ({s.get_status_display()})",
                 "points": int(spec["points"].get(s.status, 0)),
             }
-            for s in RiskSignal.objects.filter(institution=institution, detected_on__lte=on)
+            for s in RiskSignal.objects.filter(provider=provider, detected_on__lte=on)
             if int(spec["points"].get(s.status, 0))
         ]
         parts.append(_part("risk_signals", spec, records))
 
     if "filing" in parts_spec:
         spec = parts_spec["filing"]
-        points = int(spec["points"].get(institution.filing_status, spec.get("other", 0)))
+        points = int(spec["points"].get(provider.filing_status, spec.get("other", 0)))
         records = [
             {
                 "type": "filing",
-                "id": institution.pk,
-                "date": (institution.filed_on or on).isoformat(),
-                "text": institution.get_filing_status_display(),
+                "id": provider.pk,
+                "date": (provider.filed_on or on).isoformat(),
+                "text": provider.get_filing_status_display(),
                 "points": points,
             }
         ]
@@ -196,7 +196,7 @@ def compute(institution: Institution, on: dt.date) -> CreditResult:
                 "points": int(spec["each"]),
             }
             for d in FilingDocument.objects.filter(
-                institution=institution, expires_on__isnull=False, expires_on__lt=on
+                provider=provider, expires_on__isnull=False, expires_on__lt=on
             )
         ]
         parts.append(_part("documents", spec, records))

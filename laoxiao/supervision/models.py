@@ -4,7 +4,7 @@ the county office, the credit rating and the supervision tier that follows from 
 elder-care homes and demonstration decisions.
 
 Every row belongs to a provider and carries the provider's ``region_code`` (copied by the action
-that creates it), so the managers come from ``InstitutionRowQuerySet``: scoped by region, by the
+that creates it), so the managers come from ``ProviderRowQuerySet``: scoped by region, by the
 provider's sector, and (for the records a provider must act on) visible to its own operators.
 Rules (checklists, deadlines, credit parts and thresholds, tiers) are versioned data in ``rules/``.
 """
@@ -18,31 +18,31 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from laoxiao.institutions.models import Institution, InstitutionRowQuerySet
+from laoxiao.providers.models import Provider, ProviderRowQuerySet
 
 
-class StaffOnlyQuerySet(InstitutionRowQuerySet):
+class StaffOnlyQuerySet(ProviderRowQuerySet):
     """Rows about a provider that its own operators do not see (risk signals, alerts): scoped by
     region and sector only."""
 
     def visible_to(self, actor: Any) -> Self:
-        if getattr(actor, "institution_id", None) and not getattr(actor, "is_superuser", False):
+        if getattr(actor, "provider_id", None) and not getattr(actor, "is_superuser", False):
             return self.none()
         return cast(Self, super().visible_to(actor))
 
 
-class InspectionChildQuerySet(InstitutionRowQuerySet):
+class InspectionChildQuerySet(ProviderRowQuerySet):
     """Rows attached to an inspection (checklist items, rectification orders)."""
 
     scope_field = "inspection__region_code"
-    institution_field = "inspection__institution_id"
-    kind_field = "inspection__institution__kind"
+    provider_field = "inspection__provider_id"
+    kind_field = "inspection__provider__kind"
 
 
-class ComplaintStepQuerySet(InstitutionRowQuerySet):
+class ComplaintStepQuerySet(ProviderRowQuerySet):
     scope_field = "complaint__region_code"
-    institution_field = "complaint__institution_id"
-    kind_field = "complaint__institution__kind"
+    provider_field = "complaint__provider_id"
+    kind_field = "complaint__provider__kind"
 
 
 class Inspection(models.Model):
@@ -59,7 +59,7 @@ class Inspection(models.Model):
         RECTIFY = "rectify", _("rectification required")
         FAIL = "fail", _("failed")
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="inspections")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="inspections")
     region_code = models.CharField(max_length=12, db_index=True)
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -69,14 +69,14 @@ class Inspection(models.Model):
     checklist_from = models.DateField(_("checklist version"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = InstitutionRowQuerySet.as_manager()
+    objects = ProviderRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["institution", "date"], name="inspection_inst_date")]
+        indexes = [models.Index(fields=["provider", "date"], name="inspection_inst_date")]
 
     def __str__(self) -> str:
-        return f"{self.institution} {self.date} {self.get_result_display()}"
+        return f"{self.provider} {self.date} {self.get_result_display()}"
 
 
 class InspectionItem(models.Model):
@@ -179,7 +179,7 @@ class Complaint(models.Model):
 
     OPEN_STATUSES = ("open", "in_progress")
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="complaints")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="complaints")
     region_code = models.CharField(max_length=12, db_index=True)
     received_on = models.DateField(_("received on"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
@@ -194,13 +194,13 @@ class Complaint(models.Model):
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = InstitutionRowQuerySet.as_manager()
+    objects = ProviderRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.institution} {self.received_on} {self.get_category_display()}"
+        return f"{self.provider} {self.received_on} {self.get_category_display()}"
 
     def past_deadline_on(self, on: dt.date) -> bool:
         return self.status in self.OPEN_STATUSES and self.deadline < on
@@ -258,7 +258,7 @@ class Incident(models.Model):
         MAJOR = "major", _("major")
         CRITICAL = "critical", _("critical")
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="incidents")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="incidents")
     region_code = models.CharField(max_length=12, db_index=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -270,7 +270,7 @@ class Incident(models.Model):
     handling = models.TextField(_("handling"), blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
-    objects = InstitutionRowQuerySet.as_manager()
+    objects = ProviderRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -281,7 +281,7 @@ class Incident(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.institution} {self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+        return f"{self.provider} {self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
 
 
 class RiskSignal(models.Model):
@@ -300,7 +300,7 @@ class RiskSignal(models.Model):
         DISMISSED = "dismissed", _("dismissed")
         REFERRED = "referred", _("referred to the authorities")
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="risk_signals")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="risk_signals")
     region_code = models.CharField(max_length=12, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     detected_on = models.DateField(_("detected on"))
@@ -318,7 +318,7 @@ class RiskSignal(models.Model):
         ordering = ["-detected_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.institution} {self.get_kind_display()} {self.detected_on}"
+        return f"{self.provider} {self.get_kind_display()} {self.detected_on}"
 
 
 class Alert(models.Model):
@@ -329,7 +329,7 @@ class Alert(models.Model):
         RISK_SIGNAL = "risk_signal", _("illegal fund-raising risk")
         INCIDENT = "incident", _("incident")
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="alerts")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="alerts")
     region_code = models.CharField(max_length=12, db_index=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     risk_signal = models.ForeignKey(
@@ -370,7 +370,7 @@ class CreditRating(models.Model):
         CLOSE = "close", _("close")
         KEY = "key", _("key (focused)")
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="credit_ratings")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="credit_ratings")
     region_code = models.CharField(max_length=12, db_index=True)
     computed_on = models.DateField(_("computed on"))
     score = models.IntegerField(_("score"))
@@ -381,22 +381,22 @@ class CreditRating(models.Model):
     rule_version = models.JSONField(_("rule versions"), default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = InstitutionRowQuerySet.as_manager()
+    objects = ProviderRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-computed_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "computed_on"], name="credit_institution_date")
+            models.UniqueConstraint(fields=["provider", "computed_on"], name="credit_provider_date")
         ]
 
     def __str__(self) -> str:
-        return f"{self.institution} {self.computed_on}: {self.level} ({self.score})"
+        return f"{self.provider} {self.computed_on}: {self.level} ({self.score})"
 
 
 class GradeRating(models.Model):
     """A grade decision for an elder-care home (GB/T 37276: grades 1–5, 5 best); history kept."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="grade_ratings")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="grade_ratings")
     region_code = models.CharField(max_length=12, db_index=True)
     grade = models.PositiveSmallIntegerField(_("grade"))
     rated_on = models.DateField(_("rated on"))
@@ -406,7 +406,7 @@ class GradeRating(models.Model):
     revoked = models.BooleanField(_("revoked"), default=False)
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
 
-    objects = InstitutionRowQuerySet.as_manager()
+    objects = ProviderRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-rated_on", "-id"]
@@ -415,26 +415,24 @@ class GradeRating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.institution} grade {self.grade} ({self.rated_on})"
+        return f"{self.provider} grade {self.grade} ({self.rated_on})"
 
 
 class DemonstrationDecision(models.Model):
     """A decision to grant or withdraw demonstration (示范性) status; the latest sets
-    ``Institution.is_demonstration``."""
+    ``Provider.is_demonstration``."""
 
-    institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="demonstration_decisions"
-    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="demonstration_decisions")
     region_code = models.CharField(max_length=12, db_index=True)
     granted = models.BooleanField(_("granted"))
     decided_on = models.DateField(_("decided on"))
     body = models.CharField(_("deciding body"), max_length=200)
     note = models.TextField(_("note"), blank=True)
 
-    objects = InstitutionRowQuerySet.as_manager()
+    objects = ProviderRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-decided_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.institution} {'granted' if self.granted else 'withdrawn'} {self.decided_on}"
+        return f"{self.provider} {'granted' if self.granted else 'withdrawn'} {self.decided_on}"

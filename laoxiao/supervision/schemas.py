@@ -19,11 +19,11 @@ from laoxiao.supervision.models import (
 
 
 def _uscc(obj: Any) -> str:
-    return str(obj.institution.uscc)
+    return str(obj.provider.uscc)
 
 
 def _name(obj: Any) -> str:
-    return str(obj.institution.name)
+    return str(obj.provider.name)
 
 
 @contract()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from laoxiao.accounts.models import User
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
-from laoxiao.institutions.models import Institution
+from laoxiao.providers.models import Provider
 from laoxiao.regions.scoping import prefix_q
 from laoxiao.supervision.credit import months_before
 from laoxiao.supervision.models import (
@@ -41,7 +41,7 @@ def _today(on: dt.date | None) -> dt.date:
 
 
 def _provider_filter(qs: QuerySet[Any], provider: str | None) -> QuerySet[Any]:
-    return qs.filter(institution__uscc=provider.strip().upper()) if provider else qs
+    return qs.filter(provider__uscc=provider.strip().upper()) if provider else qs
 
 
 def _dates(
@@ -68,17 +68,17 @@ def _get(qs: QuerySet[Any], pk: int) -> Any:
 # --- providers ---------------------------------------------------------------------------------
 
 
-def provider_get(*, actor: User, uscc: str) -> Institution:
+def provider_get(*, actor: User, uscc: str) -> Provider:
     """A provider the actor sees (region, sector, or their own)."""
-    institution = Institution.objects.visible_to(actor).filter(uscc=uscc.strip().upper()).first()
-    if institution is None:
+    provider = Provider.objects.visible_to(actor).filter(uscc=uscc.strip().upper()).first()
+    if provider is None:
         raise NotFound(uscc)
-    return institution
+    return provider
 
 
-def provider_choices(*, actor: User) -> QuerySet[Institution]:
+def provider_choices(*, actor: User) -> QuerySet[Provider]:
     """Providers the actor supervises (for the forms' provider selects)."""
-    return Institution.objects.visible_to(actor).only("pk", "uscc", "name", "kind").order_by("name")
+    return Provider.objects.visible_to(actor).only("pk", "uscc", "name", "kind").order_by("name")
 
 
 # --- inspections -------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def inspection_list(
     date_to: dt.date | None = None,
 ) -> QuerySet[Inspection]:
     """``status`` filters by result (pass / rectify / fail)."""
-    qs: QuerySet[Inspection] = Inspection.objects.visible_to(actor).select_related("institution")
+    qs: QuerySet[Inspection] = Inspection.objects.visible_to(actor).select_related("provider")
     qs = _dates(_region(_provider_filter(qs, provider), region), "date", date_from, date_to)
     if status:
         qs = qs.filter(result=status)
@@ -107,7 +107,7 @@ def inspection_list(
 def inspection_get(*, actor: User, pk: int) -> Inspection:
     inspection: Inspection = _get(
         Inspection.objects.visible_to(actor)
-        .select_related("institution")
+        .select_related("provider")
         .prefetch_related("items", "orders__item"),
         pk,
     )
@@ -124,10 +124,10 @@ def rectification_list(
     """``status``: open (including overdue), overdue (open past the deadline), done."""
     on = _today(on)
     qs: QuerySet[RectificationOrder] = RectificationOrder.objects.visible_to(actor).select_related(
-        "inspection__institution", "item"
+        "inspection__provider", "item"
     )
     if provider:
-        qs = qs.filter(inspection__institution__uscc=provider.strip().upper())
+        qs = qs.filter(inspection__provider__uscc=provider.strip().upper())
     if status == RectificationOrder.Status.OVERDUE:
         qs = qs.filter(status=RectificationOrder.Status.OPEN, deadline__lt=on)
     elif status:
@@ -137,14 +137,14 @@ def rectification_list(
 
 def rectification_get(*, actor: User, pk: int) -> RectificationOrder:
     order: RectificationOrder = _get(
-        RectificationOrder.objects.visible_to(actor).select_related("inspection__institution"), pk
+        RectificationOrder.objects.visible_to(actor).select_related("inspection__provider"), pk
     )
     return order
 
 
 @dataclass
 class InspectionDue:
-    institution: Institution
+    provider: Provider
     last_inspection: dt.date | None
     per_year: int
     due_on: dt.date
@@ -162,13 +162,13 @@ def inspections_due(
     minimum: dict[str, int] = {k: int(v) for k, v in cfg.get("minimum_per_year", {}).items()}
     horizon = on + dt.timedelta(days=int(cfg.get("due_soon_days", 0)))
     tier_per_year = Subquery(
-        CreditRating.objects.filter(institution=OuterRef("pk"), computed_on__lte=on)
+        CreditRating.objects.filter(provider=OuterRef("pk"), computed_on__lte=on)
         .order_by("-computed_on", "-id")
         .values("inspections_per_year")[:1]
     )
     qs = (
-        Institution.objects.visible_to(actor)
-        .filter(filing_status=Institution.FilingStatus.FILED)
+        Provider.objects.visible_to(actor)
+        .filter(filing_status=Provider.FilingStatus.FILED)
         .annotate(
             last_inspection=Max("inspections__date", filter=Q(inspections__date__lte=on)),
             tier_per_year=tier_per_year,
@@ -189,7 +189,7 @@ def inspections_due(
             due_on = inst.filed_on or on
         if due_on <= horizon:
             out.append(InspectionDue(inst, last, per_year, due_on, due_on <= on))
-    out.sort(key=lambda d: (d.due_on, d.institution.region_code, d.institution.name))
+    out.sort(key=lambda d: (d.due_on, d.provider.region_code, d.provider.name))
     return out
 
 
@@ -208,7 +208,7 @@ def complaint_list(
     date_to: dt.date | None = None,
     on: dt.date | None = None,
 ) -> QuerySet[Complaint]:
-    qs: QuerySet[Complaint] = Complaint.objects.visible_to(actor).select_related("institution")
+    qs: QuerySet[Complaint] = Complaint.objects.visible_to(actor).select_related("provider")
     qs = _dates(_region(_provider_filter(qs, provider), region), "received_on", date_from, date_to)
     if status:
         qs = qs.filter(status=status)
@@ -221,7 +221,7 @@ def complaint_list(
 
 def complaint_get(*, actor: User, pk: int) -> Complaint:
     complaint: Complaint = _get(
-        Complaint.objects.visible_to(actor).select_related("institution").prefetch_related("steps"), pk
+        Complaint.objects.visible_to(actor).select_related("provider").prefetch_related("steps"), pk
     )
     return complaint
 
@@ -242,7 +242,7 @@ def incident_list(
     date_to: dt.date | None = None,
 ) -> QuerySet[Incident]:
     """``status``: open (not closed) or closed."""
-    qs: QuerySet[Incident] = Incident.objects.visible_to(actor).select_related("institution")
+    qs: QuerySet[Incident] = Incident.objects.visible_to(actor).select_related("provider")
     qs = _region(_provider_filter(qs, provider), region)
     if date_from:
         qs = qs.filter(occurred_at__date__gte=date_from)
@@ -262,7 +262,7 @@ def incident_list(
 
 
 def incident_get(*, actor: User, pk: int) -> Incident:
-    incident: Incident = _get(Incident.objects.visible_to(actor).select_related("institution"), pk)
+    incident: Incident = _get(Incident.objects.visible_to(actor).select_related("provider"), pk)
     return incident
 
 
@@ -279,7 +279,7 @@ def risk_signal_list(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[RiskSignal]:
-    qs: QuerySet[RiskSignal] = RiskSignal.objects.visible_to(actor).select_related("institution")
+    qs: QuerySet[RiskSignal] = RiskSignal.objects.visible_to(actor).select_related("provider")
     qs = _dates(_region(_provider_filter(qs, provider), region), "detected_on", date_from, date_to)
     if status:
         qs = qs.filter(status=status)
@@ -289,7 +289,7 @@ def risk_signal_list(
 
 
 def risk_signal_get(*, actor: User, pk: int) -> RiskSignal:
-    signal: RiskSignal = _get(RiskSignal.objects.visible_to(actor).select_related("institution"), pk)
+    signal: RiskSignal = _get(RiskSignal.objects.visible_to(actor).select_related("provider"), pk)
     return signal
 
 
@@ -303,7 +303,7 @@ def alert_list(
 ) -> QuerySet[Alert]:
     """Alerts to the actor's county offices; ``status``: open or acknowledged."""
     qs: QuerySet[Alert] = Alert.objects.visible_to(actor).select_related(
-        "institution", "acknowledged_by", "risk_signal"
+        "provider", "acknowledged_by", "risk_signal"
     )
     qs = _provider_filter(qs, provider)
     if date_from:
@@ -318,7 +318,7 @@ def alert_list(
 
 
 def alert_get(*, actor: User, pk: int) -> Alert:
-    alert: Alert = _get(Alert.objects.visible_to(actor).select_related("institution", "acknowledged_by"), pk)
+    alert: Alert = _get(Alert.objects.visible_to(actor).select_related("provider", "acknowledged_by"), pk)
     return alert
 
 
@@ -327,9 +327,7 @@ def alert_get(*, actor: User, pk: int) -> Alert:
 
 def _latest_ids(model: Any, date_field: str) -> Subquery:
     return Subquery(
-        model.objects.filter(institution=OuterRef("institution"))
-        .order_by(f"-{date_field}", "-id")
-        .values("id")[:1]
+        model.objects.filter(provider=OuterRef("provider")).order_by(f"-{date_field}", "-id").values("id")[:1]
     )
 
 
@@ -343,7 +341,7 @@ def credit_list(
     date_to: dt.date | None = None,
 ) -> QuerySet[CreditRating]:
     """``status`` filters by level (A–D); ``latest`` keeps each provider's latest rating only."""
-    qs: QuerySet[CreditRating] = CreditRating.objects.visible_to(actor).select_related("institution")
+    qs: QuerySet[CreditRating] = CreditRating.objects.visible_to(actor).select_related("provider")
     qs = _dates(_provider_filter(qs, provider), "computed_on", date_from, date_to)
     if status:
         qs = qs.filter(level=status.upper())
@@ -353,7 +351,7 @@ def credit_list(
 
 
 def credit_get(*, actor: User, pk: int) -> CreditRating:
-    rating: CreditRating = _get(CreditRating.objects.visible_to(actor).select_related("institution"), pk)
+    rating: CreditRating = _get(CreditRating.objects.visible_to(actor).select_related("provider"), pk)
     return rating
 
 
@@ -392,9 +390,9 @@ def dashboard(*, actor: User, on: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def provider_records(*, actor: User, institution: Institution) -> dict[str, Any]:
+def provider_records(*, actor: User, provider: Provider) -> dict[str, Any]:
     """Everything recorded about one provider that the actor may see (the provider's page)."""
-    uscc = institution.uscc
+    uscc = provider.uscc
     return {
         "inspections": list(inspection_list(actor=actor, provider=uscc).prefetch_related("orders")),
         "orders": list(rectification_list(actor=actor, provider=uscc)),
@@ -402,55 +400,53 @@ def provider_records(*, actor: User, institution: Institution) -> dict[str, Any]
         "incidents": list(incident_list(actor=actor, provider=uscc)),
         "risk_signals": list(risk_signal_list(actor=actor, provider=uscc)),
         "ratings": list(credit_list(actor=actor, provider=uscc)[:12]),
-        "grades": list(GradeRating.objects.visible_to(actor).filter(institution=institution)),
-        "demonstration": list(
-            DemonstrationDecision.objects.visible_to(actor).filter(institution=institution)
-        ),
+        "grades": list(GradeRating.objects.visible_to(actor).filter(provider=provider)),
+        "demonstration": list(DemonstrationDecision.objects.visible_to(actor).filter(provider=provider)),
     }
 
 
 def grade_get(*, actor: User, pk: int) -> GradeRating:
-    grade: GradeRating = _get(GradeRating.objects.visible_to(actor).select_related("institution"), pk)
+    grade: GradeRating = _get(GradeRating.objects.visible_to(actor).select_related("provider"), pk)
     return grade
 
 
 # --- for other apps: one provider, already found through a scoped selector ---------------------
 
 
-def latest_credit(institution: Institution) -> CreditRating | None:
+def latest_credit(provider: Provider) -> CreditRating | None:
     """The provider's most recent credit rating, or None."""
-    return CreditRating.objects.filter(institution=institution).order_by("-computed_on", "-id").first()
+    return CreditRating.objects.filter(provider=provider).order_by("-computed_on", "-id").first()
 
 
-def latest_grade(institution: Institution, *, on: dt.date | None = None) -> GradeRating | None:
+def latest_grade(provider: Provider, *, on: dt.date | None = None) -> GradeRating | None:
     """The grade in force on ``on`` (today): the latest not revoked and not expired, or None."""
     on = _today(on)
     return (
-        GradeRating.objects.filter(institution=institution, revoked=False, rated_on__lte=on)
+        GradeRating.objects.filter(provider=provider, revoked=False, rated_on__lte=on)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
         .order_by("-rated_on", "-id")
         .first()
     )
 
 
-def latest_inspection(institution: Institution) -> Inspection | None:
+def latest_inspection(provider: Provider) -> Inspection | None:
     """The provider's most recent inspection, or None."""
-    return Inspection.objects.filter(institution=institution).order_by("-date", "-id").first()
+    return Inspection.objects.filter(provider=provider).order_by("-date", "-id").first()
 
 
-def supervision_summary(institution: Institution, *, on: dt.date | None = None) -> dict[str, Any]:
+def supervision_summary(provider: Provider, *, on: dt.date | None = None) -> dict[str, Any]:
     """Counts and latest records for the provider's staff page. Includes ``open_risk_signals``,
     which is for supervising staff only: do not show it to the provider's operators."""
     on = _today(on)
     year_ago = months_before(on, 12)
-    rating = latest_credit(institution)
-    grade = latest_grade(institution, on=on)
-    inspection = latest_inspection(institution)
+    rating = latest_credit(provider)
+    grade = latest_grade(provider, on=on)
+    inspection = latest_inspection(provider)
     orders = RectificationOrder.objects.filter(
-        inspection__institution=institution, status=RectificationOrder.Status.OPEN
+        inspection__provider=provider, status=RectificationOrder.Status.OPEN
     )
-    complaints = Complaint.objects.filter(institution=institution, status__in=Complaint.OPEN_STATUSES)
-    incidents = Incident.objects.filter(institution=institution, occurred_at__date__gt=year_ago)
+    complaints = Complaint.objects.filter(provider=provider, status__in=Complaint.OPEN_STATUSES)
+    incidents = Incident.objects.filter(provider=provider, occurred_at__date__gt=year_ago)
     return {
         "credit_level": rating.level if rating else None,
         "credit_score": rating.score if rating else None,
@@ -459,7 +455,7 @@ def supervision_summary(institution: Institution, *, on: dt.date | None = None) 
         "inspections_per_year": rating.inspections_per_year if rating else None,
         "grade": grade.grade if grade else None,
         "grade_rated_on": grade.rated_on if grade else None,
-        "is_demonstration": institution.is_demonstration,
+        "is_demonstration": provider.is_demonstration,
         "latest_inspection_date": inspection.date if inspection else None,
         "latest_inspection_result": inspection.result if inspection else None,
         "open_rectifications": orders.count(),
@@ -469,7 +465,7 @@ def supervision_summary(institution: Institution, *, on: dt.date | None = None) 
         "incidents_last_12_months": incidents.count(),
         "late_reports_last_12_months": incidents.filter(reported_late=True).count(),
         "open_risk_signals": RiskSignal.objects.filter(
-            institution=institution, status=RiskSignal.Status.OPEN
+            provider=provider, status=RiskSignal.Status.OPEN
         ).count(),
     }
 
@@ -489,30 +485,28 @@ def _public(
     }
 
 
-def public_supervision(institution: Institution) -> dict[str, Any]:
+def public_supervision(provider: Provider) -> dict[str, Any]:
     """What the public may see (信息公示): the grade in force, the credit level, the date and result
     of the latest inspection. Nothing about complaints, incidents or risk signals."""
-    return _public(latest_grade(institution), latest_credit(institution), latest_inspection(institution))
+    return _public(latest_grade(provider), latest_credit(provider), latest_inspection(provider))
 
 
-def public_supervision_many(institutions: Iterable[Institution]) -> dict[int, dict[str, Any]]:
+def public_supervision_many(providers: Iterable[Provider]) -> dict[int, dict[str, Any]]:
     """``public_supervision`` for many providers in three queries (for lists and the map)."""
-    ids = [i.pk for i in institutions]
+    ids = [i.pk for i in providers]
     on = timezone.localdate()
     grades = {
-        g.institution_id: g
-        for g in GradeRating.objects.filter(institution_id__in=ids, revoked=False, rated_on__lte=on)
+        g.provider_id: g
+        for g in GradeRating.objects.filter(provider_id__in=ids, revoked=False, rated_on__lte=on)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .order_by("institution_id", "rated_on", "id")
+        .order_by("provider_id", "rated_on", "id")
     }
     ratings = {
-        r.institution_id: r
-        for r in CreditRating.objects.filter(
-            institution_id__in=ids, id=_latest_ids(CreditRating, "computed_on")
-        )
+        r.provider_id: r
+        for r in CreditRating.objects.filter(provider_id__in=ids, id=_latest_ids(CreditRating, "computed_on"))
     }
     inspections = {
-        i.institution_id: i
-        for i in Inspection.objects.filter(institution_id__in=ids, id=_latest_ids(Inspection, "date"))
+        i.provider_id: i
+        for i in Inspection.objects.filter(provider_id__in=ids, id=_latest_ids(Inspection, "date"))
     }
     return {pk: _public(grades.get(pk), ratings.get(pk), inspections.get(pk)) for pk in ids}

@@ -141,8 +141,8 @@ def inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _checklist(institution: Any, post: Any = None) -> list[dict[str, Any]]:
-    rows = actions.checklist_for(institution) if institution else []
+def _checklist(provider: Any, post: Any = None) -> list[dict[str, Any]]:
+    rows = actions.checklist_for(provider) if provider else []
     for r in rows:
         r["finding"] = (post or {}).get(f"finding_{r['code']}", "")
         r["note"] = (post or {}).get(f"note_{r['code']}", "")
@@ -153,11 +153,11 @@ def _checklist(institution: Any, post: Any = None) -> list[dict[str, Any]]:
 def inspection_checklist(request: AuthedRequest) -> HttpResponse:
     """The checklist rows of the chosen provider (htmx fragment of the inspection form)."""
     uscc = request.GET.get("provider") or ""
-    institution = _found(selectors.provider_get, actor=request.user, uscc=uscc) if uscc else None
+    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc) if uscc else None
     return render(
         request,
         "supervision/_checklist.html",
-        {"items": _checklist(institution), "findings": InspectionItem.Finding.choices},
+        {"items": _checklist(provider), "findings": InspectionItem.Finding.choices},
     )
 
 
@@ -165,15 +165,15 @@ def inspection_checklist(request: AuthedRequest) -> HttpResponse:
 def inspection_new(request: AuthedRequest) -> HttpResponse:
     providers = selectors.provider_choices(actor=request.user)
     uscc = request.POST.get("provider") or request.GET.get("provider") or ""
-    institution = None
+    provider = None
     if uscc:
-        institution = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+        provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
     if request.method == "POST":
         form = forms.InspectionForm(request.POST, providers=providers)
-        if form.is_valid() and institution is not None:
+        if form.is_valid() and provider is not None:
             items = [
                 {"code": r["code"], "finding": r["finding"], "note": r["note"]}
-                for r in _checklist(institution, request.POST)
+                for r in _checklist(provider, request.POST)
                 if r["finding"]
             ]
             orders = []
@@ -192,7 +192,7 @@ def inspection_new(request: AuthedRequest) -> HttpResponse:
                 form,
                 lambda: actions.inspection_record(
                     actor=request.user,
-                    institution=institution,
+                    provider=provider,
                     date=c["date"],
                     kind=c["kind"],
                     inspectors=c["inspectors"],
@@ -217,7 +217,7 @@ def inspection_new(request: AuthedRequest) -> HttpResponse:
         "supervision/inspection_form.html",
         {
             "form": form,
-            "items": _checklist(institution, request.POST if request.method == "POST" else None),
+            "items": _checklist(provider, request.POST if request.method == "POST" else None),
             "findings": InspectionItem.Finding.choices,
             "order_rows": [
                 {
@@ -284,8 +284,8 @@ def _create(
         form = form_class(request.POST, providers=providers)
         if form.is_valid():
             c = form.cleaned_data
-            institution = _found(selectors.provider_get, actor=request.user, uscc=c["provider"])
-            obj = _apply(form, lambda: run(institution, c))
+            provider = _found(selectors.provider_get, actor=request.user, uscc=c["provider"])
+            obj = _apply(form, lambda: run(provider, c))
             if obj is not None:
                 messages.success(request, _("Recorded."))
                 return redirect(done(obj))
@@ -304,7 +304,7 @@ def complaint_new(request: AuthedRequest) -> HttpResponse:
         _("Register a complaint"),
         lambda inst, c: actions.complaint_receive(
             actor=request.user,
-            institution=inst,
+            provider=inst,
             received_on=c["received_on"],
             source=c["source"],
             category=c["category"],
@@ -323,7 +323,7 @@ def incident_new(request: AuthedRequest) -> HttpResponse:
         _("Report an incident"),
         lambda inst, c: actions.incident_report(
             actor=request.user,
-            institution=inst,
+            provider=inst,
             occurred_at=c["occurred_at"],
             reported_at=c["reported_at"],
             kind=c["kind"],
@@ -343,7 +343,7 @@ def risk_signal_new(request: AuthedRequest) -> HttpResponse:
         _("Record an illegal fund-raising risk signal"),
         lambda inst, c: actions.risk_signal_record(
             actor=request.user,
-            institution=inst,
+            provider=inst,
             kind=c["kind"],
             detected_on=c["detected_on"],
             amount=c["amount"],
@@ -502,22 +502,22 @@ def _labelled(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @login_required
 def provider_page(request: AuthedRequest, uscc: str) -> HttpResponse:
-    institution = _found(selectors.provider_get, actor=request.user, uscc=uscc)
-    records = selectors.provider_records(actor=request.user, institution=institution)
+    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    records = selectors.provider_records(actor=request.user, provider=provider)
     rating = records["ratings"][0] if records["ratings"] else None
     return render(
         request,
         "supervision/provider.html",
         {
-            "inst": institution,
+            "inst": provider,
             "r": records,
             "rating": rating,
             "parts": _labelled(rating.parts) if rating else [],
-            "summary": selectors.supervision_summary(institution),
-            "grade_now": selectors.latest_grade(institution),
+            "summary": selectors.supervision_summary(provider),
+            "grade_now": selectors.latest_grade(provider),
             "grade_form": forms.GradeForm(initial={"rated_on": timezone.localdate()}),
             "demo_form": forms.DemonstrationForm(initial={"decided_on": timezone.localdate()}),
-            "is_home": institution.kind == "eldercare_home",
+            "is_home": provider.kind == "eldercare_home",
         },
     )
 
@@ -525,8 +525,8 @@ def provider_page(request: AuthedRequest, uscc: str) -> HttpResponse:
 @login_required
 def provider_credit(request: AuthedRequest, uscc: str) -> HttpResponse:
     """The credit page: every part of the latest (or ``?id=``) rating with its points and records."""
-    institution = _found(selectors.provider_get, actor=request.user, uscc=uscc)
-    ratings = list(selectors.credit_list(actor=request.user, provider=institution.uscc))
+    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    ratings = list(selectors.credit_list(actor=request.user, provider=provider.uscc))
     rating: CreditRating | None = ratings[0] if ratings else None
     if request.GET.get("id"):
         rating = next((r for r in ratings if str(r.pk) == request.GET["id"]), rating)
@@ -534,7 +534,7 @@ def provider_credit(request: AuthedRequest, uscc: str) -> HttpResponse:
         request,
         "supervision/credit.html",
         {
-            "inst": institution,
+            "inst": provider,
             "rating": rating,
             "ratings": ratings,
             "parts": _labelled(rating.parts) if rating else [],
@@ -545,16 +545,16 @@ def provider_credit(request: AuthedRequest, uscc: str) -> HttpResponse:
 @login_required
 @require_POST
 def provider_credit_compute(request: AuthedRequest, uscc: str) -> HttpResponse:
-    institution = _found(selectors.provider_get, actor=request.user, uscc=uscc)
-    _found(actions.credit_compute, actor=request.user, institution=institution, on=timezone.localdate())
+    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    _found(actions.credit_compute, actor=request.user, provider=provider, on=timezone.localdate())
     messages.success(request, _("Credit rating computed."))
-    return redirect("supervision-credit", uscc=institution.uscc)
+    return redirect("supervision-credit", uscc=provider.uscc)
 
 
 @login_required
 @require_POST
 def grade_new(request: AuthedRequest, uscc: str) -> HttpResponse:
-    institution = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
     form = forms.GradeForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
@@ -563,7 +563,7 @@ def grade_new(request: AuthedRequest, uscc: str) -> HttpResponse:
             lambda: _found(
                 actions.grade_record,
                 actor=request.user,
-                institution=institution,
+                provider=provider,
                 grade=c["grade"],
                 rated_on=c["rated_on"],
                 body=c["body"],
@@ -572,7 +572,7 @@ def grade_new(request: AuthedRequest, uscc: str) -> HttpResponse:
             ),
         )
     _report(request, form, _("Grade recorded."))
-    return redirect("supervision-provider", uscc=institution.uscc)
+    return redirect("supervision-provider", uscc=provider.uscc)
 
 
 @login_required
@@ -581,13 +581,13 @@ def grade_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     grade = _found(selectors.grade_get, actor=request.user, pk=pk)
     _found(actions.grade_revoke, actor=request.user, rating=grade, on=timezone.localdate())
     messages.success(request, _("Grade revoked."))
-    return redirect("supervision-provider", uscc=grade.institution.uscc)
+    return redirect("supervision-provider", uscc=grade.provider.uscc)
 
 
 @login_required
 @require_POST
 def demonstration_new(request: AuthedRequest, uscc: str) -> HttpResponse:
-    institution = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
     form = forms.DemonstrationForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
@@ -596,7 +596,7 @@ def demonstration_new(request: AuthedRequest, uscc: str) -> HttpResponse:
             lambda: _found(
                 actions.demonstration_decide,
                 actor=request.user,
-                institution=institution,
+                provider=provider,
                 granted=c["granted"],
                 decided_on=c["decided_on"],
                 body=c["body"],
@@ -604,7 +604,7 @@ def demonstration_new(request: AuthedRequest, uscc: str) -> HttpResponse:
             ),
         )
     _report(request, form, _("Decision recorded."))
-    return redirect("supervision-provider", uscc=institution.uscc)
+    return redirect("supervision-provider", uscc=provider.uscc)
 
 
 def _report(request: AuthedRequest, form: Any, ok: str) -> None:

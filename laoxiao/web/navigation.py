@@ -20,8 +20,8 @@ class Entry:
 
 
 def navigation_for(user: Any) -> list[Entry]:
-    from laoxiao.indicators.selectors.tasks import can_read_projects, can_read_tasks
-    from laoxiao.indicators.selectors.values import can_read_values, is_plan_admin, is_reporter
+    from laoxiao.plan.selectors.tasks import can_read_projects, can_read_tasks
+    from laoxiao.plan.selectors.values import can_read_values, is_plan_admin, is_reporter
 
     entries = [Entry(reverse("home"), _("Home"), _("What you can do here"), "⌂")]
     if can_read_values(user):
@@ -130,7 +130,7 @@ def _provider_entries(user: Any) -> list[Entry]:
             )
         except NoReverseMatch:
             pass
-    elif getattr(user, "institution_id", None):
+    elif getattr(user, "provider_id", None):
         out.append(
             Entry(
                 reverse("provider-list"),

@@ -75,16 +75,16 @@ def _kind(schema: dict[str, Any], doc: dict[str, Any]) -> str | None:
 
 def _path_values() -> dict[str, Any]:
     """A real record for each path parameter, so a write reaches the database."""
-    from laoxiao.indicators.models import (
+    from laoxiao.people.models import Child, Elder
+    from laoxiao.plan.models import (
         JointMeeting,
         MajorProject,
         PlanTask,
         ReportedValue,
         TaskMilestone,
     )
-    from laoxiao.institutions.models import Institution, StaffMember
-    from laoxiao.people.models import Child, Elder
     from laoxiao.planning.models import ResidentialProject
+    from laoxiao.providers.models import Provider, StaffMember
 
     def first(model: type[Model], attr: str = "pk") -> Any:
         row = model.objects.order_by("pk").first()  # type: ignore[attr-defined]
@@ -100,8 +100,8 @@ def _path_values() -> dict[str, Any]:
         "/planning/residential-projects/{pk}": first(ResidentialProject),
         "/people/elders/{pk}": first(Elder),
         "/people/children/{pk}": first(Child),
-        "/providers/{uscc}/staff/{staff_id}": (staff.institution.uscc, staff.pk) if staff else ("x", 1),
-        "/providers/{uscc}": first(Institution, "uscc"),
+        "/providers/{uscc}/staff/{staff_id}": (staff.provider.uscc, staff.pk) if staff else ("x", 1),
+        "/providers/{uscc}": first(Provider, "uscc"),
     }
 
 

@@ -60,8 +60,8 @@ def test_enums_formats_and_bounds_are_in_the_document(document: dict[str, Any]) 
     # two enums called Kind (an inspection's, an incident's) no longer share one component
     assert "routine" in _props(document, "InspectionIn")["kind"]["enum"]
     assert "fall" in _props(document, "IncidentIn")["kind"]["enum"]
-    assert "eldercare_home" in _props(document, "InstitutionIn")["kind"]["enum"]  # model choices
-    assert _props(document, "InstitutionIn")["uscc"]["maxLength"] == 18  # the column's length
+    assert "eldercare_home" in _props(document, "ProviderIn")["kind"]["enum"]  # model choices
+    assert _props(document, "ProviderIn")["uscc"]["maxLength"] == 18  # the column's length
     beds = _props(document, "ProjectIn")["beds_added"]
     assert (beds["minimum"], beds["maximum"]) == (0, 2**31 - 1)
     price = _props(document, "PriceIn")["price"]

@@ -11,10 +11,10 @@ import pytest
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.changelog import log_change
 from laoxiao.core.models import ChangeLog
-from laoxiao.institutions.models import Institution
-from laoxiao.institutions.tests.builders import make_provider, make_staff
 from laoxiao.people.models import Guardian
 from laoxiao.people.tests.child_factories import id_number, make_child
+from laoxiao.providers.models import Provider
+from laoxiao.providers.tests.builders import make_provider, make_staff
 
 CHILD_ID = id_number("340603", dt.date(2025, 2, 1), 7)
 CERT = "Q340603123456"
@@ -28,8 +28,8 @@ def records(city: dict[str, Any]) -> dict[str, Any]:
     guardian = Guardian.objects.create(
         child=child, region_code=child.region_code, id_number=GUARDIAN_ID, name="王母", phone=GUARDIAN_PHONE
     )
-    nursery = make_provider(1, kind=Institution.Kind.CHILDCARE_CENTRE)
-    home = make_provider(2, kind=Institution.Kind.ELDERCARE_HOME)
+    nursery = make_provider(1, kind=Provider.Kind.CHILDCARE_CENTRE)
+    home = make_provider(2, kind=Provider.Kind.ELDERCARE_HOME)
     return {
         "child": child,
         "guardian": guardian,
@@ -59,8 +59,8 @@ CIVIL_AFFAIRS_DENIED = [
     ("people.child", "child", "birth_certificate_number"),
     ("people.guardian", "guardian", "phone"),
     ("people.guardian", "guardian", "id_number"),
-    ("institutions.staffmember", "nursery_staff", "id_number"),
-    ("institutions.institution", "nursery", "contact_phone"),
+    ("providers.staffmember", "nursery_staff", "id_number"),
+    ("providers.provider", "nursery", "contact_phone"),
 ]
 
 
@@ -79,11 +79,11 @@ def test_health_cannot_reveal_eldercare_staff_but_can_reveal_a_child(
     client: Any, records: dict[str, Any], xs_health: Any
 ) -> None:
     client.force_login(xs_health)
-    denied = _api_reveal(client, "institutions.staffmember", str(records["home_staff"].pk), "id_number")
+    denied = _api_reveal(client, "providers.staffmember", str(records["home_staff"].pk), "id_number")
     assert denied.status_code == 404
     allowed = _api_reveal(client, "people.child", str(records["child"].pk), "id_number")
     assert allowed.status_code == 200 and allowed.json() == {"value": CHILD_ID}
-    staff = _api_reveal(client, "institutions.staffmember", str(records["nursery_staff"].pk), "id_number")
+    staff = _api_reveal(client, "providers.staffmember", str(records["nursery_staff"].pk), "id_number")
     assert staff.status_code == 200
 
 
@@ -91,20 +91,20 @@ def test_civil_affairs_still_reveals_elder_care_staff(
     client: Any, records: dict[str, Any], xiangshan_officer: Any
 ) -> None:
     client.force_login(xiangshan_officer)
-    response = _api_reveal(client, "institutions.staffmember", str(records["home_staff"].pk), "id_number")
+    response = _api_reveal(client, "providers.staffmember", str(records["home_staff"].pk), "id_number")
     assert response.status_code == 200 and response.json() == {"value": "340603197501011236"}
 
 
 def test_provider_operator_reveals_only_own_staff(client: Any, records: dict[str, Any]) -> None:
-    operator = make_user("op", ["provider_operator"], [], institution=records["home"])
+    operator = make_user("op", ["provider_operator"], [], provider=records["home"])
     operator.user_permissions.add(
         __import__("django.contrib.auth.models", fromlist=["Permission"]).Permission.objects.get(
             codename="reveal_personal_data"
         )
     )
     client.force_login(operator)
-    mine = _api_reveal(client, "institutions.staffmember", str(records["home_staff"].pk), "id_number")
-    other = _api_reveal(client, "institutions.staffmember", str(records["nursery_staff"].pk), "id_number")
+    mine = _api_reveal(client, "providers.staffmember", str(records["home_staff"].pk), "id_number")
+    other = _api_reveal(client, "providers.staffmember", str(records["nursery_staff"].pk), "id_number")
     assert mine.status_code == 200 and other.status_code == 404
 
 
@@ -146,9 +146,7 @@ def test_denied_reveal_without_permission_is_logged(client: Any, records: dict[s
     worker = make_user("cw", ["community_worker"], ["340603000000"])
     client.force_login(worker)
     assert (
-        _api_reveal(
-            client, "institutions.staffmember", str(records["home_staff"].pk), "id_number"
-        ).status_code
+        _api_reveal(client, "providers.staffmember", str(records["home_staff"].pk), "id_number").status_code
         == 403
     )
     assert ChangeLog.objects.filter(action=ChangeLog.Action.REVEAL_DENIED, actor=worker).count() == 1
@@ -218,7 +216,7 @@ def test_health_change_log_has_no_welfare_visits(client: Any, logged: dict[str, 
 def test_provider_operator_sees_own_provider_rows_only(
     client: Any, logged: dict[str, Any], records: Any
 ) -> None:
-    operator = make_user("op2", ["provider_operator"], [], institution=records["nursery"])
+    operator = make_user("op2", ["provider_operator"], [], provider=records["nursery"])
     client.force_login(operator)
     seen = _seen(client)
     assert logged["nursery"].pk in seen and logged["nursery_staff"].pk in seen

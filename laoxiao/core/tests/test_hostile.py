@@ -66,7 +66,7 @@ def test_encryption_and_blind_index_refuse_unencodable_text() -> None:
 
 
 def test_the_model_layer_refuses_values_beyond_each_columns_range(city: dict[str, Any]) -> None:
-    from laoxiao.indicators.models import MajorProject
+    from laoxiao.plan.models import MajorProject
 
     project = MajorProject(year=40000, name="\ud800", beds_added=2**31, slots_added=-1)
     with pytest.raises(ValidationError) as caught:

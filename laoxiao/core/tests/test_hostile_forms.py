@@ -101,14 +101,14 @@ class Forms(HTMLParser):
 
 
 def _pages() -> list[str]:
-    from laoxiao.indicators.models import JointMeeting, MajorProject, PlanTask
-    from laoxiao.institutions.models import Institution, StaffMember
     from laoxiao.people.models import Child, Elder
+    from laoxiao.plan.models import JointMeeting, MajorProject, PlanTask
     from laoxiao.planning.models import ResidentialProject
+    from laoxiao.providers.models import Provider, StaffMember
 
-    staff = StaffMember.objects.select_related("institution").order_by("pk").first()
-    childcare = Institution.objects.filter(kind__startswith="childcare").order_by("pk").first()
-    provider = Institution.objects.order_by("pk").first()
+    staff = StaffMember.objects.select_related("provider").order_by("pk").first()
+    childcare = Provider.objects.filter(kind__startswith="childcare").order_by("pk").first()
+    provider = Provider.objects.order_by("pk").first()
     assert staff and provider
     elder = Elder.objects.order_by("pk").first()
     child = Child.objects.order_by("pk").first()
@@ -117,7 +117,7 @@ def _pages() -> list[str]:
         "/providers/new/",
         f"/providers/{provider.uscc}/edit/",
         f"/providers/{provider.uscc}/staff/new/",
-        f"/providers/{staff.institution.uscc}/staff/{staff.pk}/certificates/new/",
+        f"/providers/{staff.provider.uscc}/staff/{staff.pk}/certificates/new/",
         f"/providers/{provider.uscc}/prices/new/",
         f"/providers/{provider.uscc}/documents/new/",
         f"/people/elders/{elder.pk}/",

@@ -181,12 +181,12 @@ def test_providers_in_the_database_match_the_plan_and_are_scoped():
     """The providers step (a third of the city, without supervision and people) writes what the
     plan holds through the actions; a 濉溪县 officer sees only 濉溪县 providers of their sector."""
     from laoxiao.core.models import ChangeLog
-    from laoxiao.institutions import compliance
-    from laoxiao.institutions.models import ChildcareClass, FilingEvent, Institution, StaffMember
+    from laoxiao.providers import compliance
+    from laoxiao.providers.models import ChildcareClass, FilingEvent, Provider, StaffMember
 
     ctx = build_demo_city(2, 0.3, years=(2021,), skip={"supervision", *PEOPLE_STEPS})
     plan = plan_providers(ctx.regions, seed=2, scale=0.3)
-    homes = Institution.objects.filter(kind="eldercare_home", filing_status="filed")
+    homes = Provider.objects.filter(kind="eldercare_home", filing_status="filed")
     planned = filed_homes(plan)
     assert homes.count() == len(planned) == 15  # 51 × 0.3
     assert sum(homes.values_list("nursing_beds", flat=True)) == 1_562  # 5,206 × 0.3
@@ -196,38 +196,35 @@ def test_providers_in_the_database_match_the_plan_and_are_scoped():
         assert compliance.medical_compliance(home, REFERENCE_DATE)["ok"]
     small = homes.filter(beds__lt=150).prefetch_related("medical_agreements")
     assert any(not compliance.medical_compliance(h, REFERENCE_DATE)["ok"] for h in small)
-    assert Institution.objects.filter(kind="community_centre", filing_status="filed").count() == 1 + 10 + 45
-    childcare = Institution.objects.filter(kind__in=CHILDCARE)
+    assert Provider.objects.filter(kind="community_centre", filing_status="filed").count() == 1 + 10 + 45
+    childcare = Provider.objects.filter(kind__in=CHILDCARE)
     assert childcare.count() == 13
     assert sum(ChildcareClass.objects.values_list("capacity", flat=True)) == 561  # 1,869 × 0.3
     for inst in childcare.filter(filing_status="filed").prefetch_related("classes"):
-        assert not compliance.institution_class_violations(inst, REFERENCE_DATE)
-    assert StaffMember.objects.filter(institution__kind__in=ELDER).count() == 973  # 3,242 × 0.3
-    assert Institution.objects.exclude(filing_status="filed").exists()
+        assert not compliance.provider_class_violations(inst, REFERENCE_DATE)
+    assert StaffMember.objects.filter(provider__kind__in=ELDER).count() == 973  # 3,242 × 0.3
+    assert Provider.objects.exclude(filing_status="filed").exists()
     returned = FilingEvent.objects.filter(to_status="returned")
     assert all(e.reasons for e in returned)
-    inclusive = Institution.objects.filter(supply_tier="inclusive", filing_status="filed").prefetch_related(
+    inclusive = Provider.objects.filter(supply_tier="inclusive", filing_status="filed").prefetch_related(
         "prices"
     )
     assert any(compliance.price_flags(i, REFERENCE_DATE) for i in inclusive)
     # written through the actions: every provider and staff member has its change-log entry
-    assert ChangeLog.objects.filter(target_type="institutions.institution", action="create").count() == (
-        Institution.objects.count()
+    assert ChangeLog.objects.filter(target_type="providers.provider", action="create").count() == (
+        Provider.objects.count()
     )
     assert (
-        ChangeLog.objects.filter(target_type="institutions.staffmember").count()
-        == StaffMember.objects.count()
+        ChangeLog.objects.filter(target_type="providers.staffmember").count() == StaffMember.objects.count()
     )
 
     officer = make_user("sx_mz_demo", ["civil_affairs_county"], ["340621000000"])
-    seen = Institution.objects.visible_to(officer)
-    assert (
-        seen.count() == Institution.objects.filter(region_code__startswith="340621", kind__in=ELDER).count()
-    )
+    seen = Provider.objects.visible_to(officer)
+    assert seen.count() == Provider.objects.filter(region_code__startswith="340621", kind__in=ELDER).count()
     assert seen.count() > 10
     assert all(code.startswith("340621") for code in seen.values_list("region_code", flat=True))
     health = make_user("sx_wj_demo", ["health_county"], ["340621000000"])
-    kinds = set(Institution.objects.visible_to(health).values_list("kind", flat=True))
+    kinds = set(Provider.objects.visible_to(health).values_list("kind", flat=True))
     assert kinds <= set(CHILDCARE)
 
 
@@ -237,7 +234,7 @@ def test_small_city_with_supervision_is_rerun_safe_and_operators_get_providers()
     from laoxiao.accounts.models import User
     from laoxiao.core.models import ChangeLog
     from laoxiao.demo.accounts import demo_accounts_ensure
-    from laoxiao.institutions.models import Institution
+    from laoxiao.providers.models import Provider
     from laoxiao.supervision.models import (
         Alert,
         Complaint,
@@ -255,11 +252,9 @@ def test_small_city_with_supervision_is_rerun_safe_and_operators_get_providers()
     assert RiskSignal.objects.count() == Alert.objects.filter(kind="risk_signal").count() == 1
     assert GradeRating.objects.count() == 4
     assert (
-        DemonstrationDecision.objects.count()
-        == Institution.objects.filter(is_demonstration=True).count()
-        == 1
+        DemonstrationDecision.objects.count() == Provider.objects.filter(is_demonstration=True).count() == 1
     )
-    rated = Institution.objects.exclude(filing_status__in=("draft", "withdrawn", "closed"))
+    rated = Provider.objects.exclude(filing_status__in=("draft", "withdrawn", "closed"))
     assert CreditRating.objects.filter(computed_on=REFERENCE_DATE).count() == rated.count()
     assert len(set(CreditRating.objects.values_list("level", flat=True))) > 1
     log_rows = ChangeLog.objects.count()
@@ -269,10 +264,8 @@ def test_small_city_with_supervision_is_rerun_safe_and_operators_get_providers()
 
     demo_accounts_ensure(actor=system_actor())
     operator = User.objects.get(username="provider_demo")
-    assert operator.institution is not None and operator.institution.kind == "eldercare_home"
-    assert operator.institution.region_code.startswith("340603")
-    nursery = User.objects.get(username="provider_childcare").institution
+    assert operator.provider is not None and operator.provider.kind == "eldercare_home"
+    assert operator.provider.region_code.startswith("340603")
+    nursery = User.objects.get(username="provider_childcare").provider
     assert nursery is not None and nursery.kind in CHILDCARE
-    assert set(Institution.objects.visible_to(operator).values_list("pk", flat=True)) == {
-        operator.institution.pk
-    }
+    assert set(Provider.objects.visible_to(operator).values_list("pk", flat=True)) == {operator.provider.pk}

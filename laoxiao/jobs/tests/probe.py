@@ -50,10 +50,10 @@ def setup() -> None:
 
 
 def lock(seconds: float) -> None:
-    import laoxiao.indicators.engine as engine
-    from laoxiao.indicators.actions.values import indicator_values_recompute
-    from laoxiao.institutions.models import Institution
-    from laoxiao.institutions.tests.provider_factories import make_uscc, provider
+    import laoxiao.plan.engine as engine
+    from laoxiao.plan.actions.values import indicator_values_recompute
+    from laoxiao.providers.models import Provider
+    from laoxiao.providers.tests.provider_factories import make_uscc, provider
 
     real = engine.definition
     n = sum(1 for c in engine.REGISTRY if engine.applies_to(c, engine.Period.parse("2021")))
@@ -76,8 +76,8 @@ def lock(seconds: float) -> None:
         out["compute_start"] = time.monotonic()
         try:
             if os.environ.get("PROBE_VIA") == "job":  # as the worker runs it
-                from laoxiao.indicators.actions.values import indicator_values_recompute_enqueue
                 from laoxiao.jobs.actions import job_run
+                from laoxiao.plan.actions.values import indicator_values_recompute_enqueue
 
                 job = indicator_values_recompute_enqueue(actor=admin, period="2021", region_code=CITY)
                 from laoxiao.jobs.models import Job
@@ -105,7 +105,7 @@ def lock(seconds: float) -> None:
     out["login"] = {"status": r.status_code, "start": t0, "end": time.monotonic()}
     t0 = time.monotonic()
     try:
-        n = Institution.objects.count() + 1
+        n = Provider.objects.count() + 1
         provider(
             region="340603001001", status="filed", name=f"院{n}", uscc=make_uscc(n), beds=10, nursing_beds=5
         )
@@ -121,9 +121,9 @@ def enqueue() -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from laoxiao.indicators.actions.values import indicator_values_recompute_enqueue
     from laoxiao.jobs.actions import job_claim
     from laoxiao.jobs.models import Job
+    from laoxiao.plan.actions.values import indicator_values_recompute_enqueue
 
     admin = get_user_model().objects.get(username="probe_admin")
     queued = indicator_values_recompute_enqueue(actor=admin, period="2021", region_code=CITY)

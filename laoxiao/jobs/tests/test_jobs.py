@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from laoxiao.core.models import ChangeLog
-from laoxiao.indicators.actions.values import indicator_values_recompute, indicator_values_recompute_enqueue
-from laoxiao.indicators.models import IndicatorValue
-from laoxiao.institutions.tests.provider_factories import provider
 from laoxiao.jobs import actions
 from laoxiao.jobs.models import Job
+from laoxiao.plan.actions.values import indicator_values_recompute, indicator_values_recompute_enqueue
+from laoxiao.plan.models import IndicatorValue
+from laoxiao.providers.tests.provider_factories import provider
 
 pytestmark = pytest.mark.django_db
 COUNTY = "340603000000"
@@ -101,7 +101,7 @@ def test_a_failed_job_is_retried_by_an_administrator(
     monkeypatch: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    import laoxiao.indicators.engine as engine
+    import laoxiao.plan.engine as engine
 
     def broken(**kwargs: Any) -> Any:
         raise RuntimeError("the calculators broke")

@@ -63,11 +63,11 @@ from laoxiao.core.i18n import fmt
 from laoxiao.core.idnumbers import IdInfo, parse_id_number
 from laoxiao.core.models import ChangeLog
 from laoxiao.imports.base import WriteResult
-from laoxiao.institutions.models import CHILDCARE_KINDS, ChildcareClass, Institution
 from laoxiao.people import schedules as s
 from laoxiao.people.actions.handover import NOT_REGISTRABLE
 from laoxiao.people.models import Child, ChildHealthCheck, Guardian, NewbornVisit, Vaccination
 from laoxiao.people.selectors.children import ChildRules, child_rules
+from laoxiao.providers.models import CHILDCARE_KINDS, ChildcareClass, Provider
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import code_within
 
@@ -367,15 +367,15 @@ def current_children(**where: Any) -> models.QuerySet[Child]:
     return Child.objects.filter(died_on__isnull=True, moved_out_on__isnull=True, **where)
 
 
-def provider_places(institution_ids: Iterable[int]) -> dict[int, tuple[int, set[int]]]:
+def provider_places(provider_ids: Iterable[int]) -> dict[int, tuple[int, set[int]]]:
     """For each provider: its slots (the sum of its class capacities) and the children it holds now."""
-    ids = set(institution_ids)
+    ids = set(provider_ids)
     out: dict[int, tuple[int, set[int]]] = {i: (0, set()) for i in ids}
-    for inst_id, capacity in ChildcareClass.objects.filter(institution_id__in=ids).values_list(
-        "institution_id", "capacity"
+    for inst_id, capacity in ChildcareClass.objects.filter(provider_id__in=ids).values_list(
+        "provider_id", "capacity"
     ):
         out[inst_id] = (out[inst_id][0] + (capacity or 0), out[inst_id][1])
-    for pk, inst_id in current_children(institution_id__in=ids).values_list("pk", "institution_id"):
+    for pk, inst_id in current_children(provider_id__in=ids).values_list("pk", "provider_id"):
         out[inst_id][1].add(pk)
     return out
 
@@ -385,35 +385,35 @@ def child_enrol(
     *,
     actor: Any,
     child: Child,
-    institution: Institution | None,
+    provider: Provider | None,
     childcare_class: ChildcareClass | None = None,
     on: dt.date | None = None,
 ) -> Child:
     """Enrol ``child`` with a childcare provider (and a class of it), or end the enrolment
-    (``institution=None``). A class takes a child while it holds fewer children than its capacity
+    (``provider=None``). A class takes a child while it holds fewer children than its capacity
     and when the child's age on ``on`` lies in the class type's band (rule
     ``child.enrolment_age_bands``)."""
     _require_sector(actor)
     _require_scope(actor, child.region_code)
     on = on or _today()
-    if institution is None:
-        if child.institution_id is None and child.childcare_class_id is None:
+    if provider is None:
+        if child.provider_id is None and child.childcare_class_id is None:
             return child
         changes: dict[str, list[Any]] = {
-            "institution": [child.institution_id, None],
+            "provider": [child.provider_id, None],
             "childcare_class": [child.childcare_class_id, None],
         }
-        child.institution = None
+        child.provider = None
         child.childcare_class = None
-        child.save(update_fields=["institution", "childcare_class", "updated_at"])
+        child.save(update_fields=["provider", "childcare_class", "updated_at"])
         log_change(actor=actor, action=ChangeLog.Action.UPDATE, target=child, changes=changes)
         return child
     if child.died_on:
         raise ValidationError({"child": _("The child has died.")})
-    if institution.kind not in CHILDCARE_KINDS:
-        raise ValidationError({"institution": _("This provider is not a childcare provider.")})
+    if provider.kind not in CHILDCARE_KINDS:
+        raise ValidationError({"provider": _("This provider is not a childcare provider.")})
     if childcare_class is not None:
-        if childcare_class.institution_id != institution.pk:
+        if childcare_class.provider_id != provider.pk:
             raise ValidationError({"childcare_class": _("This class belongs to another provider.")})
         locked = ChildcareClass.objects.select_for_update().get(pk=childcare_class.pk)
         enrolled = current_children(childcare_class=locked).exclude(pk=child.pk).count()
@@ -437,16 +437,16 @@ def child_enrol(
                 }
             )
     changes = {}
-    if child.institution_id != institution.pk:
-        changes["institution"] = [child.institution_id, institution.pk]
+    if child.provider_id != provider.pk:
+        changes["provider"] = [child.provider_id, provider.pk]
     new_class = childcare_class.pk if childcare_class else None
     if child.childcare_class_id != new_class:
         changes["childcare_class"] = [child.childcare_class_id, new_class]
     if not changes:
         return child
-    child.institution = institution
+    child.provider = provider
     child.childcare_class = childcare_class
-    child.save(update_fields=["institution", "childcare_class", "updated_at"])
+    child.save(update_fields=["provider", "childcare_class", "updated_at"])
     log_change(actor=actor, action=ChangeLog.Action.UPDATE, target=child, changes=changes)
     return child
 
@@ -630,7 +630,7 @@ def children_upsert_many(
 ) -> WriteResult:
     """Create or update many children (same rules as ``child_upsert``), with one guardian each when
     a record has ``guardian_name`` (and ``guardian_id_number``, ``guardian_phone``,
-    ``guardian_relation``), and the enrolment when it has ``institution_id``. Idempotent."""
+    ``guardian_relation``), and the enrolment when it has ``provider_id``. Idempotent."""
     _require_sector(actor)
     today = _today()
     rules = child_rules()
@@ -679,9 +679,9 @@ def children_upsert_many(
             errors.extend((i, f, m) for f, m in errs.items())
             targets.append(None)
             continue
-        institution_id = rec.get("institution_id") or None  # empty: the enrolment stays
+        provider_id = rec.get("provider_id") or None  # empty: the enrolment stays
         if child is None:
-            child = Child(region_id=values["region_code"], institution_id=institution_id, **values)
+            child = Child(region_id=values["region_code"], provider_id=provider_id, **values)
             child.id_number_hash = h_id
             child.birth_certificate_hash = h_cert
             new.append(child)
@@ -700,9 +700,9 @@ def children_upsert_many(
                 setattr(child, k, v)
             continue
         diff = {k: [getattr(child, k), v] for k, v in values.items() if getattr(child, k) != v}
-        if institution_id and child.institution_id != institution_id:
-            diff["institution"] = [child.institution_id, institution_id]
-            child.institution_id = institution_id
+        if provider_id and child.provider_id != provider_id:
+            diff["provider"] = [child.provider_id, provider_id]
+            child.provider_id = provider_id
         if "birth_date" in diff and child.id_number and "id_number" not in diff:
             errors.append((i, "birth_date", _("The birth date does not match the ID number.")))
             continue
@@ -751,7 +751,7 @@ def children_upsert_many(
                 target=c,
                 changes={
                     k: [None, getattr(c, k)]
-                    for k in (*CHILD_FIELDS, "institution_id")
+                    for k in (*CHILD_FIELDS, "provider_id")
                     if getattr(c, k) not in (None, "")
                 },
             )
@@ -761,7 +761,7 @@ def children_upsert_many(
         fields = [
             *CHILD_FIELDS,
             "region",
-            "institution",
+            "provider",
             "id_number_hash",
             "birth_certificate_hash",
             "updated_at",

@@ -35,7 +35,6 @@ from laoxiao.core.idnumbers import IdInfo, parse_id_number
 from laoxiao.core.models import ChangeLog, RuleVersion
 from laoxiao.core.rules import RuleMissing, rule, rule_version
 from laoxiao.imports.base import WriteResult
-from laoxiao.institutions.models import ELDERCARE_KINDS, Institution
 from laoxiao.people.assessment import ItemError, Result, ScoringRules, score
 from laoxiao.people.models import (
     AbilityAssessment,
@@ -46,6 +45,7 @@ from laoxiao.people.models import (
     WelfareVisit,
 )
 from laoxiao.people.visitlist import birthday
+from laoxiao.providers.models import ELDERCARE_KINDS, Provider
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import code_within
 
@@ -59,13 +59,13 @@ ELDER_FIELDS = (
     "address",
     "region_code",
     "living_arrangement",
-    "institution_id",
+    "provider_id",
     "consent_data_sharing",
     "consent_on",
     "died_on",
     "moved_out_on",
 )
-VISIT_FIELDS = ("visitor", "findings", "needs", "follow_up", "routed_to_institution_id", "routed_to_region")
+VISIT_FIELDS = ("visitor", "findings", "needs", "follow_up", "routed_to_provider_id", "routed_to_region")
 ASSESSMENT_FIELDS = (
     "reason",
     "items",
@@ -92,7 +92,7 @@ FOLLOW_UP_MODELS: tuple[type[Model], ...] = (
     HealthCheck,
 )
 
-_MODEL_FIELD = {"institution_id": "institution", "region_id": "region"}
+_MODEL_FIELD = {"provider_id": "provider", "region_id": "region"}
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
@@ -256,11 +256,11 @@ def _clean_elder_data(data: Mapping[str, Any], *, creating: bool, today: dt.date
     arrangement = clean.get("living_arrangement")
     if arrangement and arrangement not in Elder.LivingArrangement.values:
         errors["living_arrangement"] = _("Unknown living arrangement.")
-    inst_id = clean.get("institution_id")
+    inst_id = clean.get("provider_id")
     if inst_id is not None:
-        kind = Institution.objects.filter(pk=inst_id).values_list("kind", flat=True).first()
+        kind = Provider.objects.filter(pk=inst_id).values_list("kind", flat=True).first()
         if kind is None or kind not in ELDERCARE_KINDS:
-            errors["institution_id"] = _("No such elder-care provider.")
+            errors["provider_id"] = _("No such elder-care provider.")
     for key in ("died_on", "moved_out_on", "consent_on"):
         if clean.get(key) and clean[key] > today:
             errors[key] = _("The date is in the future.")
@@ -654,7 +654,7 @@ def welfare_visit_record(
     findings: str = "",
     needs: str = "",
     follow_up: str = "",
-    routed_to_institution: Institution | None = None,
+    routed_to_provider: Provider | None = None,
     routed_to_region: str = "",
 ) -> WelfareVisit:
     """Record a welfare visit (one per person, day and mode: recording it again updates it).
@@ -674,7 +674,7 @@ def welfare_visit_record(
         "findings": findings.strip(),
         "needs": needs.strip(),
         "follow_up": follow_up.strip(),
-        "routed_to_institution_id": routed_to_institution.pk if routed_to_institution else None,
+        "routed_to_provider_id": routed_to_provider.pk if routed_to_provider else None,
         "routed_to_region": routed_to_region,
     }
     row = (
@@ -807,7 +807,7 @@ def elders_upsert_many(
     """Create or update older people by ID number, fast (imports, the demo city).
 
     A record holds ``id_number`` and any of the elder fields (``name``, ``phone``, ``address``,
-    ``region_code``, ``living_arrangement``, ``institution_id``, ``died_on``...); a key that is
+    ``region_code``, ``living_arrangement``, ``provider_id``, ``died_on``...); a key that is
     absent leaves the stored value alone. ``categories`` (codes) with ``support_mode`` make those the
     open categories: from ``categories_from`` if given, else for a person new to the registry from
     their 60th birthday (the start of their record: the true start is unknown), else from ``on``

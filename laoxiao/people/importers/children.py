@@ -24,10 +24,10 @@ from laoxiao.core.idnumbers import parse_id_number
 from laoxiao.core.masking import mask_id_number, mask_phone
 from laoxiao.imports import parsers as p
 from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
-from laoxiao.institutions.models import CHILDCARE_KINDS, Institution
 from laoxiao.people.actions import children as actions
 from laoxiao.people.models import ChildHealthCheck, Guardian, NewbornVisit, Vaccination
 from laoxiao.people.selectors import children as selectors
+from laoxiao.providers.models import CHILDCARE_KINDS, Provider
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import code_within
 
@@ -157,7 +157,7 @@ class ChildrenImport(_ChildrenBase):
             ),
             "providers": {
                 u: (pk, kind)
-                for u, pk, kind in Institution.objects.filter(uscc__in=uscc).values_list("uscc", "pk", "kind")
+                for u, pk, kind in Provider.objects.filter(uscc__in=uscc).values_list("uscc", "pk", "kind")
             },
             "rules": selectors.child_rules(),
             "today": timezone.localdate(),
@@ -280,12 +280,12 @@ class ChildrenImport(_ChildrenBase):
                 if k in row.values:
                     rec[k] = row.values.get(k)
             if row.values.get("provider_uscc"):
-                rec["institution_id"] = context["providers"][row.values["provider_uscc"]][0]
+                rec["provider_id"] = context["providers"][row.values["provider_uscc"]][0]
             records.append(rec)
         return actions.children_upsert_many(actor=actor, records=records, progress=progress)
 
     def export_rows(self, *, actor: Any) -> Iterable[dict[str, Any]]:
-        qs = selectors.child_list(actor=actor, current=False).select_related("institution")
+        qs = selectors.child_list(actor=actor, current=False).select_related("provider")
         followups = selectors.child_followups(children=qs) if selectors.can_see_followup(actor) else {}
         guardians: dict[int, Guardian] = {}
         for g in Guardian.objects.filter(child__in=qs.values("pk")).order_by("pk"):
@@ -305,7 +305,7 @@ class ChildrenImport(_ChildrenBase):
                 "guardian_id_number": mask_id_number(g.id_number) if g else "",
                 "guardian_name": g.name if g else "",
                 "guardian_phone": mask_phone(g.phone) if g else "",
-                "provider_uscc": c.institution.uscc if c.institution else "",
+                "provider_uscc": c.provider.uscc if c.provider else "",
                 "overdue_items": f.overdue_count if f else "",
                 "next_due": f"{nxt.code} {nxt.due_on.isoformat()} {nxt.status}" if nxt else "",
             }

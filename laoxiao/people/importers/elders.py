@@ -25,12 +25,12 @@ from laoxiao.core.masking import mask_id_number, mask_phone
 from laoxiao.core.rules import RuleMissing
 from laoxiao.imports import parsers as p
 from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
-from laoxiao.institutions.models import ELDERCARE_KINDS, Institution
 from laoxiao.people.actions import elders as actions
 from laoxiao.people.actions.handover import NOT_REGISTRABLE
 from laoxiao.people.models import AbilityAssessment, Elder, HealthCheck, WelfareVisit
 from laoxiao.people.selectors import elders as selectors
 from laoxiao.people.visitlist import birthday
+from laoxiao.providers.models import ELDERCARE_KINDS, Provider
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import code_within
 
@@ -308,7 +308,7 @@ class EldersImport(ElderKindBase):
         usccs = {r.values.get("provider_uscc") for r in rows if r.values.get("provider_uscc")}
         context["providers"] = {
             u: (pk, kind)
-            for pk, u, kind in Institution.objects.filter(uscc__in=usccs).values_list("pk", "uscc", "kind")
+            for pk, u, kind in Provider.objects.filter(uscc__in=usccs).values_list("pk", "uscc", "kind")
         }
         return context
 
@@ -407,7 +407,7 @@ class EldersImport(ElderKindBase):
                     rec[key] = v.get(key) or ""
             if "provider_uscc" in raw:
                 uscc = v.get("provider_uscc")
-                rec["institution_id"] = context["providers"][uscc][0] if uscc else None
+                rec["provider_id"] = context["providers"][uscc][0] if uscc else None
             if v.get("died_on"):
                 rec["died_on"] = v["died_on"]
             if "categories" in raw:

@@ -323,9 +323,7 @@ def elder_followup(*, actor: User, elder: Elder) -> Followup:
     out.contacts = list(Contact.objects.filter(elder=found).order_by("name"))
     out.assessments = list(AbilityAssessment.objects.filter(elder=found).order_by("-assessed_on"))
     out.welfare_visits = list(
-        WelfareVisit.objects.filter(elder=found)
-        .select_related("routed_to_institution")
-        .order_by("-visited_on")
+        WelfareVisit.objects.filter(elder=found).select_related("routed_to_provider").order_by("-visited_on")
     )
     out.changes = list(
         ChangeLog.objects.filter(target_type="people.elder", target_id=str(found.pk)).order_by("-at", "-id")
@@ -354,7 +352,7 @@ def elders_for_export(
     """Every visible person with the derived fields (latest assessment, visit-list reasons on ``on``)."""
     on = on or _today()
     rules = visit_list_rules(on)
-    qs = with_latest_assessment(_elders(actor, ELDERCARE), on).select_related("institution").order_by("pk")
+    qs = with_latest_assessment(_elders(actor, ELDERCARE), on).select_related("provider").order_by("pk")
     last = 0
     while True:
         batch = list(qs.filter(pk__gt=last)[:chunk])
@@ -377,7 +375,7 @@ def elders_for_export(
                 elder=e,
                 categories=cats.get(e.pk, []),
                 support_mode=modes.get(e.pk, ""),
-                provider_uscc=e.institution.uscc if e.institution else "",
+                provider_uscc=e.provider.uscc if e.provider else "",
                 latest_total=e.latest_total,  # type: ignore[attr-defined]
                 latest_level=level,
                 reasons=visitlist.reasons(facts_of(e, cats.get(e.pk, []), level), on=on, rules=rules),

@@ -9,8 +9,8 @@ from typing import Any
 from stdnum.cn import ric
 
 from laoxiao.imports.base import ImportReport, run_import
-from laoxiao.institutions.models import ChildcareClass, Institution
 from laoxiao.people.models import Child
+from laoxiao.providers.models import ChildcareClass, Provider
 
 
 def id_number(region6: str, birth: dt.date, seq: int = 1, *, sex: str = "M") -> str:
@@ -43,8 +43,8 @@ def make_child(
     )
 
 
-def make_provider(region_code: str = "340603001001", uscc: str = "52340603MA0000001X") -> Institution:
-    return Institution.objects.create(
+def make_provider(region_code: str = "340603001001", uscc: str = "52340603MA0000001X") -> Provider:
+    return Provider.objects.create(
         uscc=uscc,
         name="东街道普惠托育园",
         kind="childcare_centre",
@@ -56,12 +56,10 @@ def make_provider(region_code: str = "340603001001", uscc: str = "52340603MA0000
     )
 
 
-def make_class(
-    institution: Institution, *, class_type: str = "toddler", capacity: int = 15
-) -> ChildcareClass:
+def make_class(provider: Provider, *, class_type: str = "toddler", capacity: int = 15) -> ChildcareClass:
     return ChildcareClass.objects.create(
-        institution=institution,
-        region_code=institution.region_code,
+        provider=provider,
+        region_code=provider.region_code,
         name=f"{class_type}-{capacity}",
         class_type=class_type,
         capacity=capacity,

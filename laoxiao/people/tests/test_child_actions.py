@@ -169,17 +169,15 @@ def test_enrolment_respects_the_class_size(admin_user: Any) -> None:
     klass = make_class(provider, class_type="toddler", capacity=2)
     on = D(2026, 6, 1)
     kids = [make_child(name=f"童{i}", birth=D(2025, 2, 1), cert=f"Q34040000{i}") for i in range(3)]
-    a.child_enrol(actor=admin_user, child=kids[0], institution=provider, childcare_class=klass, on=on)
-    a.child_enrol(actor=admin_user, child=kids[1], institution=provider, childcare_class=klass, on=on)
-    a.child_enrol(
-        actor=admin_user, child=kids[1], institution=provider, childcare_class=klass, on=on
-    )  # again
+    a.child_enrol(actor=admin_user, child=kids[0], provider=provider, childcare_class=klass, on=on)
+    a.child_enrol(actor=admin_user, child=kids[1], provider=provider, childcare_class=klass, on=on)
+    a.child_enrol(actor=admin_user, child=kids[1], provider=provider, childcare_class=klass, on=on)  # again
     with pytest.raises(ValidationError) as exc:
-        a.child_enrol(actor=admin_user, child=kids[2], institution=provider, childcare_class=klass, on=on)
+        a.child_enrol(actor=admin_user, child=kids[2], provider=provider, childcare_class=klass, on=on)
     assert "childcare_class" in exc.value.message_dict
     assert Child.objects.filter(childcare_class=klass).count() == 2
-    a.child_enrol(actor=admin_user, child=kids[0], institution=None)  # leaves: a place frees up
-    a.child_enrol(actor=admin_user, child=kids[2], institution=provider, childcare_class=klass, on=on)
+    a.child_enrol(actor=admin_user, child=kids[0], provider=None)  # leaves: a place frees up
+    a.child_enrol(actor=admin_user, child=kids[2], provider=provider, childcare_class=klass, on=on)
     assert Child.objects.filter(childcare_class=klass).count() == 2
 
 
@@ -189,14 +187,12 @@ def test_enrolment_checks_the_age_band(admin_user: Any) -> None:
     baby = make_child(birth=D(2025, 2, 1), cert="Q340400001")
     with pytest.raises(ValidationError):  # 3 months old: too young for an infant class (6–12 months)
         a.child_enrol(
-            actor=admin_user, child=baby, institution=provider, childcare_class=infants, on=D(2025, 5, 1)
+            actor=admin_user, child=baby, provider=provider, childcare_class=infants, on=D(2025, 5, 1)
         )
-    a.child_enrol(
-        actor=admin_user, child=baby, institution=provider, childcare_class=infants, on=D(2025, 8, 1)
-    )
+    a.child_enrol(actor=admin_user, child=baby, provider=provider, childcare_class=infants, on=D(2025, 8, 1))
     with pytest.raises(ValidationError):  # 12 months old: a toddler now
         a.child_enrol(
-            actor=admin_user, child=baby, institution=provider, childcare_class=infants, on=D(2026, 2, 1)
+            actor=admin_user, child=baby, provider=provider, childcare_class=infants, on=D(2026, 2, 1)
         )
 
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from laoxiao.core.models import ChangeLog
 from laoxiao.imports.base import ImportReport, run_import
 from laoxiao.imports.exporters import render
-from laoxiao.institutions.models import Institution
 from laoxiao.people.models import AbilityAssessment, Elder, ElderCategory, HealthCheck, WelfareVisit
 from laoxiao.people.tests.elder_factories import id_number, make_elder
+from laoxiao.providers.models import Provider
 from laoxiao.regions.models import Region
 
 # rows copied from the acceptance sample (one district of Huaibei, two communities)
@@ -53,7 +53,7 @@ def sample(city: dict[str, Any]) -> dict[str, Any]:
     town = Region.objects.create(code="340604001000", name="任楼街道", level="township", parent=county)
     for code, name in (("340604001001", "甲社区"), ("340604001002", "乙社区")):
         Region.objects.create(code=code, name=name, level="community", parent=town)
-    home = Institution.objects.create(
+    home = Provider.objects.create(
         uscc="52340604000001011D",
         name="烈山区颐养中心",
         kind="eldercare_home",
@@ -64,7 +64,7 @@ def sample(city: dict[str, Any]) -> dict[str, Any]:
         beds=60,
         nursing_beds=40,
     )
-    Institution.objects.create(
+    Provider.objects.create(
         uscc="523406040000010460",
         name="乙社区普惠托育园",
         kind="childcare_centre",
@@ -101,7 +101,7 @@ def test_the_sample_imports_cleanly_and_twice_changes_nothing(
     load_sample(admin_user)
     assert Elder.objects.count() == 4
     zhao = Elder.objects.get(name="赵大爷")
-    assert (zhao.institution_id, zhao.sex, zhao.birth_date) == (sample["home"].pk, "M", dt.date(1942, 3, 3))
+    assert (zhao.provider_id, zhao.sex, zhao.birth_date) == (sample["home"].pk, "M", dt.date(1942, 3, 3))
     assert AbilityAssessment.objects.get(elder=zhao).level == "severe"
     assert AbilityAssessment.objects.get(elder__name="钱奶奶").level == "moderate"
     assert (WelfareVisit.objects.count(), HealthCheck.objects.count()) == (3, 3)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from laoxiao.institutions.models import Institution
-from laoxiao.institutions.tests.builders import make_provider
 from laoxiao.people.tests.elder_factories import make_elder
+from laoxiao.providers.models import Provider
+from laoxiao.providers.tests.builders import make_provider
 from laoxiao.regions.models import Region
 
 # metres per degree of longitude at 33.95° (WGS 84), to place points by distance
@@ -46,20 +46,20 @@ def make_circle_city(admin: Any) -> dict[str, Any]:
         region="340603001002",
         lon=PLACES["340603001002"][0],
         lat=33.95,
-        status=Institution.FilingStatus.DRAFT,
+        status=Provider.FilingStatus.DRAFT,
     )
     nursery = make_provider(
         3,
         region="340621100001",
-        kind=Institution.Kind.CHILDCARE_CENTRE,
+        kind=Provider.Kind.CHILDCARE_CENTRE,
         lon=PLACES["340621100001"][0],
         lat=33.95,
     )
-    from laoxiao.institutions.models import ChildcareClass
+    from laoxiao.providers.models import ChildcareClass
 
     for name, cap in (("a", 15), ("b", 10)):
         ChildcareClass.objects.create(
-            institution=nursery,
+            provider=nursery,
             region_code=nursery.region_code,
             name=name,
             class_type="toddler",

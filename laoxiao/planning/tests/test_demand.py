@@ -109,12 +109,12 @@ def test_demo_assumptions_are_plausible():
 
 @pytest.fixture
 def planned_city(city, admin_user):
-    from laoxiao.indicators.models import MajorProject
-    from laoxiao.institutions.models import Institution
     from laoxiao.people.models import AbilityAssessment
     from laoxiao.people.tests.child_factories import make_child, make_class, make_provider
     from laoxiao.people.tests.elder_factories import make_elder
+    from laoxiao.plan.models import MajorProject
     from laoxiao.planning.actions import residential_project_create
+    from laoxiao.providers.models import Provider
     from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()
@@ -129,12 +129,12 @@ def planned_city(city, admin_user):
     )  # fmt: skip
     make_child(birth=dt.date(2020, 5, 1), region_code="340603001001", sex="F")
     make_child(name="小红", birth=dt.date(2021, 5, 1), region_code="340603001002", sex="M")
-    home = Institution.objects.create(
+    home = Provider.objects.create(
         uscc="52340603MA0000009X", name="康乐养老院", kind="eldercare_home", ownership="private",
         supply_tier="market", region_id="340603001001", region_code="340603001001", filing_status="filed",
         beds=50, nursing_beds=30,
     )  # fmt: skip
-    Institution.objects.create(
+    Provider.objects.create(
         uscc="52340603MA0000010X", name="东街道养老服务中心", kind="community_centre", ownership="public",
         supply_tier="safety_net", region_id="340603001002", region_code="340603001002", filing_status="filed",
         floor_area=200,

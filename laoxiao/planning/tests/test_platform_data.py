@@ -108,11 +108,11 @@ def test_the_registry_is_read_in_one_grouped_query_each(edges):
 
 
 def test_a_provider_change_keeps_the_base_and_the_projection(edges, admin_user):
-    from laoxiao.institutions.models import Institution
+    from laoxiao.providers.models import Provider
 
     first = ad.platform_projection(to_year=2023)
     assert first is not None
-    home = Institution.objects.create(
+    home = Provider.objects.create(
         uscc="52340603MA0000009X", name="康乐养老院", kind="eldercare_home", ownership="private",
         supply_tier="market", region_id="340603001001", region_code="340603001001", filing_status="filed",
         beds=50, nursing_beds=30,
@@ -145,7 +145,7 @@ def test_an_assessment_recomputes_the_prevalence(edges):
 
 
 def test_a_new_process_reads_the_shared_cache(edges, tmp_path, settings):
-    from laoxiao.institutions.models import Institution
+    from laoxiao.providers.models import Provider
 
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -168,7 +168,7 @@ def test_a_new_process_reads_the_shared_cache(edges, tmp_path, settings):
     ):
         assert np.array_equal(a, b)
     # a change of the data: the new state is computed, not read
-    Institution.objects.create(
+    Provider.objects.create(
         uscc="52340603MA0000009X", name="康乐养老院", kind="eldercare_home", ownership="private",
         supply_tier="market", region_id="340603001001", region_code="340603001001", filing_status="filed",
         beds=50, nursing_beds=30,

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog, RuleVersion
 from laoxiao.imports.base import run_import
-from laoxiao.indicators.calculators import Period, Scope
+from laoxiao.plan.calculators import Period, Scope
 from laoxiao.planning import actions, selectors
 from laoxiao.planning import residential as r
 from laoxiao.planning.indicators import DEFINITION as E05
@@ -320,7 +320,7 @@ def test_e05_uses_the_standard_in_force_on_delivery(admin_user):
 
 
 def test_e05_is_registered_and_computed(city):
-    from laoxiao.indicators.calculators import REGISTRY
+    from laoxiao.plan.calculators import REGISTRY
 
     assert REGISTRY["E05"].definition is E05
 

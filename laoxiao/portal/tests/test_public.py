@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from laoxiao.institutions.models import ChildcareClass, Institution, Price
-from laoxiao.institutions.tests.builders import (
+from laoxiao.providers.models import ChildcareClass, Price, Provider
+from laoxiao.providers.tests.builders import (
     CONTACT_NAME,
     CONTACT_PHONE,
     STAFF_ID,
@@ -24,23 +24,23 @@ PERSONAL = (STAFF_NAME, STAFF_ID, CONTACT_PHONE, CONTACT_NAME, "139****5678", "3
 
 
 @pytest.fixture
-def providers(city: dict[str, Any]) -> dict[str, Institution]:
+def providers(city: dict[str, Any]) -> dict[str, Provider]:
     out = world(city)
     for p in out.values():
         make_staff(p)
     p = out["xs_elder"]
     Price.objects.create(
-        institution=p,
+        provider=p,
         region_code=p.region_code,
         item_id="bed_shared_month",
         price=1800,
         effective_from=dt.date(2024, 1, 1),
     )
     GradeRating.objects.create(
-        institution=p, region_code=p.region_code, grade=3, rated_on=dt.date(2024, 1, 1), body="市民政局"
+        provider=p, region_code=p.region_code, grade=3, rated_on=dt.date(2024, 1, 1), body="市民政局"
     )
     CreditRating.objects.create(
-        institution=p,
+        provider=p,
         region_code=p.region_code,
         computed_on=dt.date(2024, 12, 31),
         score=90,
@@ -49,7 +49,7 @@ def providers(city: dict[str, Any]) -> dict[str, Institution]:
         inspections_per_year=1,
     )
     Inspection.objects.create(
-        institution=p,
+        provider=p,
         region_code=p.region_code,
         date=dt.date(2024, 11, 5),
         kind=Inspection.Kind.choices[0][0],
@@ -58,7 +58,7 @@ def providers(city: dict[str, Any]) -> dict[str, Institution]:
     )
     cc = out["sx_child"]
     ChildcareClass.objects.create(
-        institution=cc, region_code=cc.region_code, name="托小", class_type="toddler", capacity=15, carers=3
+        provider=cc, region_code=cc.region_code, name="托小", class_type="toddler", capacity=15, carers=3
     )
     return out
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from laoxiao.institutions.models import Institution
+from laoxiao.providers.models import Provider
 from laoxiao.regions.models import Region
 from laoxiao.supervision.models import (
     Complaint,
@@ -22,7 +22,7 @@ _n = 0
 
 def make_provider(
     name: str, *, kind: str = "eldercare_home", region_code: str = "340603001001", **extra: Any
-) -> Institution:
+) -> Provider:
     global _n
     _n += 1
     values: dict[str, Any] = {
@@ -33,14 +33,14 @@ def make_provider(
         "filed_on": dt.date(2020, 1, 1),
     }
     values.update(extra)
-    return Institution.objects.create(
+    return Provider.objects.create(
         name=name, kind=kind, region=Region.objects.get(code=region_code), region_code=region_code, **values
     )
 
 
-def inspection(inst: Institution, date: dt.date, result: str = "pass", kind: str = "routine") -> Inspection:
+def inspection(inst: Provider, date: dt.date, result: str = "pass", kind: str = "routine") -> Inspection:
     return Inspection.objects.create(
-        institution=inst, region_code=inst.region_code, date=date, kind=kind, inspectors="A, B", result=result
+        provider=inst, region_code=inst.region_code, date=date, kind=kind, inspectors="A, B", result=result
     )
 
 
@@ -51,12 +51,12 @@ def order(insp: Inspection, deadline: dt.date, status: str = "open", **extra: An
 
 
 def complaint(
-    inst: Institution, received_on: dt.date, substantiated: bool | None = None, **extra: Any
+    inst: Provider, received_on: dt.date, substantiated: bool | None = None, **extra: Any
 ) -> Complaint:
     values: dict[str, Any] = {"source": "hotline_12345", "category": "service_quality", "status": "open"}
     values.update(extra)
     return Complaint.objects.create(
-        institution=inst,
+        provider=inst,
         region_code=inst.region_code,
         received_on=received_on,
         description="cold meals",
@@ -67,11 +67,11 @@ def complaint(
 
 
 def incident(
-    inst: Institution, on: dt.date, severity: str = "minor", late: bool = False, kind: str = "fall"
+    inst: Provider, on: dt.date, severity: str = "minor", late: bool = False, kind: str = "fall"
 ) -> Incident:
     at = timezone.make_aware(dt.datetime(on.year, on.month, on.day, 10, 0))
     return Incident.objects.create(
-        institution=inst,
+        provider=inst,
         region_code=inst.region_code,
         occurred_at=at,
         reported_at=at + dt.timedelta(hours=30 if late else 1),
@@ -82,9 +82,9 @@ def incident(
     )
 
 
-def risk_signal(inst: Institution, on: dt.date, status: str = "open") -> RiskSignal:
+def risk_signal(inst: Provider, on: dt.date, status: str = "open") -> RiskSignal:
     return RiskSignal.objects.create(
-        institution=inst,
+        provider=inst,
         region_code=inst.region_code,
         kind="prepaid_cards",
         detected_on=on,

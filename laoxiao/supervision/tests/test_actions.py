@@ -31,7 +31,7 @@ def record_inspection(actor: Any, inst: Any, **extra: Any) -> Any:
         "items": [{"code": "E01", "finding": "ok"}],
     }
     values.update(extra)
-    return actions.inspection_record(actor=actor, institution=inst, **values)
+    return actions.inspection_record(actor=actor, provider=inst, **values)
 
 
 # --- scope and sector --------------------------------------------------------------------------
@@ -43,7 +43,7 @@ def test_an_officer_of_suixi_cannot_act_on_a_xiangshan_provider(
     with pytest.raises(NotFound):
         actions.complaint_receive(
             actor=suixi_officer,
-            institution=xs_nursery,
+            provider=xs_nursery,
             received_on=TODAY,
             source="phone",
             category="fees",
@@ -51,7 +51,7 @@ def test_an_officer_of_suixi_cannot_act_on_a_xiangshan_provider(
         )
     ok = actions.complaint_receive(
         actor=suixi_officer,
-        institution=sx_nursery,
+        provider=sx_nursery,
         received_on=TODAY,
         source="phone",
         category="fees",
@@ -80,10 +80,10 @@ def test_nobody_without_regions_can_act(nobody: Any, xs_home: Any) -> None:
 
 
 def test_a_provider_operator_reports_own_incidents_but_does_not_supervise(xs_home: Any, sx_home: Any) -> None:
-    operator = make_user("op", ["provider_operator"], [], institution=xs_home)
+    operator = make_user("op", ["provider_operator"], [], provider=xs_home)
     incident = actions.incident_report(
         actor=operator,
-        institution=xs_home,
+        provider=xs_home,
         occurred_at=timezone.now() - dt.timedelta(hours=1),
         kind="fall",
         severity="minor",
@@ -93,7 +93,7 @@ def test_a_provider_operator_reports_own_incidents_but_does_not_supervise(xs_hom
     with pytest.raises(PermissionDenied):
         actions.complaint_receive(
             actor=operator,
-            institution=xs_home,
+            provider=xs_home,
             received_on=TODAY,
             source="phone",
             category="fees",
@@ -102,7 +102,7 @@ def test_a_provider_operator_reports_own_incidents_but_does_not_supervise(xs_hom
     with pytest.raises(NotFound):
         actions.incident_report(
             actor=operator,
-            institution=sx_home,
+            provider=sx_home,
             occurred_at=timezone.now(),
             kind="fall",
             severity="minor",
@@ -190,7 +190,7 @@ def test_rectification_orders_become_overdue_and_are_followed_up(
 def test_complaint_deadline_is_15_working_days(xiangshan_officer: Any, xs_home: Any) -> None:
     c = actions.complaint_receive(
         actor=xiangshan_officer,
-        institution=xs_home,
+        provider=xs_home,
         received_on=dt.date(2025, 3, 3),  # a Monday
         source="hotline_12345",
         category="food",
@@ -204,7 +204,7 @@ def test_complaint_deadline_is_15_working_days(xiangshan_officer: Any, xs_home: 
 def test_complaint_steps_move_the_status(xiangshan_officer: Any, xs_home: Any) -> None:
     c = actions.complaint_receive(
         actor=xiangshan_officer,
-        institution=xs_home,
+        provider=xs_home,
         received_on=TODAY,
         source="visit",
         category="abuse",
@@ -242,7 +242,7 @@ def test_late_incident_reports_are_flagged(
     at = timezone.make_aware(dt.datetime(2025, 5, 1, 8, 0))
     incident = actions.incident_report(
         actor=xiangshan_officer,
-        institution=xs_home,
+        provider=xs_home,
         occurred_at=at,
         reported_at=at + dt.timedelta(hours=hours),
         kind="choking",
@@ -258,7 +258,7 @@ def test_an_incident_cannot_be_reported_before_it_occurred(xiangshan_officer: An
     with pytest.raises(ValidationError) as exc:
         actions.incident_report(
             actor=xiangshan_officer,
-            institution=xs_home,
+            provider=xs_home,
             occurred_at=at,
             reported_at=at - dt.timedelta(hours=1),
             kind="fall",
@@ -285,14 +285,14 @@ def test_a_risk_signal_alerts_the_providers_county_office(
 ) -> None:
     signal = actions.risk_signal_record(
         actor=xs_township,
-        institution=xs_home,
+        provider=xs_home,
         kind="promised_returns",
         detected_on=TODAY,
         amount=Decimal("500000"),
         description="promises 12% a year on deposits",
     )
     alert = Alert.objects.get(risk_signal=signal)
-    assert alert.region_code == "340603000000" and alert.institution == xs_home
+    assert alert.region_code == "340603000000" and alert.provider == xs_home
     assert "相山康养院" in alert.message
     assert list(selectors.alert_list(actor=xiangshan_officer)) == [alert]  # the county office
     assert list(selectors.alert_list(actor=admin_user)) == [alert]  # the city
@@ -310,7 +310,7 @@ def test_alerts_of_a_childcare_provider_go_to_the_health_office(
     suixi_officer: Any, sx_civil: Any, sx_nursery: Any
 ) -> None:
     actions.risk_signal_record(
-        actor=suixi_officer, institution=sx_nursery, kind="memberships", detected_on=TODAY, description="x"
+        actor=suixi_officer, provider=sx_nursery, kind="memberships", detected_on=TODAY, description="x"
     )
     assert selectors.alert_list(actor=suixi_officer).count() == 1
     assert selectors.alert_list(actor=sx_civil).count() == 0  # civil affairs: elder care only
@@ -319,12 +319,12 @@ def test_alerts_of_a_childcare_provider_go_to_the_health_office(
 def test_provider_operators_do_not_see_risk_signals_or_alerts(xiangshan_officer: Any, xs_home: Any) -> None:
     actions.risk_signal_record(
         actor=xiangshan_officer,
-        institution=xs_home,
+        provider=xs_home,
         kind="large_deposits",
         detected_on=TODAY,
         description="x",
     )
-    operator = make_user("op", ["provider_operator"], [], institution=xs_home)
+    operator = make_user("op", ["provider_operator"], [], provider=xs_home)
     assert not selectors.risk_signal_list(actor=operator).exists()
     assert not selectors.alert_list(actor=operator).exists()
 
@@ -348,14 +348,14 @@ def test_grade_history_and_the_grade_in_force(
 ) -> None:
     g3 = actions.grade_record(
         actor=xiangshan_officer,
-        institution=xs_home,
+        provider=xs_home,
         grade=3,
         rated_on=dt.date(2022, 5, 1),
         body="淮北市民政局",
     )
     g4 = actions.grade_record(
         actor=xiangshan_officer,
-        institution=xs_home,
+        provider=xs_home,
         grade=4,
         rated_on=dt.date(2024, 5, 1),
         body="淮北市民政局",
@@ -367,30 +367,30 @@ def test_grade_history_and_the_grade_in_force(
     actions.grade_revoke(actor=xiangshan_officer, rating=g4, on=dt.date(2025, 2, 1), note="fire violation")
     assert selectors.latest_grade(xs_home, on=dt.date(2025, 3, 1)) == g3
     assert [
-        g.grade for g in selectors.provider_records(actor=xiangshan_officer, institution=xs_home)["grades"]
+        g.grade for g in selectors.provider_records(actor=xiangshan_officer, provider=xs_home)["grades"]
     ] == [4, 3]
     with pytest.raises(ValidationError):
-        actions.grade_record(actor=admin_user, institution=xs_nursery, grade=3, rated_on=TODAY, body="x")
+        actions.grade_record(actor=admin_user, provider=xs_nursery, grade=3, rated_on=TODAY, body="x")
     with pytest.raises(ValidationError):
-        actions.grade_record(actor=xiangshan_officer, institution=xs_home, grade=6, rated_on=TODAY, body="x")
+        actions.grade_record(actor=xiangshan_officer, provider=xs_home, grade=6, rated_on=TODAY, body="x")
 
 
 def test_demonstration_decisions_set_the_flag(suixi_officer: Any, sx_nursery: Any) -> None:
     actions.demonstration_decide(
         actor=suixi_officer,
-        institution=sx_nursery,
+        provider=sx_nursery,
         granted=True,
         decided_on=dt.date(2024, 1, 10),
         body="市卫健委",
     )
     sx_nursery.refresh_from_db()
     assert sx_nursery.is_demonstration
-    log = ChangeLog.objects.get(target_type="institutions.institution")
+    log = ChangeLog.objects.get(target_type="providers.provider")
     assert log.changes == {"is_demonstration": [False, True]}
     # an older decision recorded later does not override the latest
     actions.demonstration_decide(
         actor=suixi_officer,
-        institution=sx_nursery,
+        provider=sx_nursery,
         granted=False,
         decided_on=dt.date(2023, 1, 10),
         body="市卫健委",
@@ -399,7 +399,7 @@ def test_demonstration_decisions_set_the_flag(suixi_officer: Any, sx_nursery: An
     assert sx_nursery.is_demonstration
     actions.demonstration_decide(
         actor=suixi_officer,
-        institution=sx_nursery,
+        provider=sx_nursery,
         granted=False,
         decided_on=dt.date(2025, 1, 10),
         body="市卫健委",

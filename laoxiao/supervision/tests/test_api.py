@@ -38,9 +38,9 @@ def data(xs_home: Any, sx_home: Any, xiangshan_officer: Any) -> dict[str, Any]:
         out[f"{key}_complaint"] = f.complaint(inst, dt.date(2025, 5, 1))
         out[f"{key}_incident"] = f.incident(inst, dt.date(2025, 5, 1), "major", late=True)
         out[f"{key}_signal"] = f.risk_signal(inst, dt.date(2025, 5, 1))
-        out[f"{key}_rating"] = actions.credit_compute(actor=None, institution=inst, on=dt.date(2025, 6, 30))
+        out[f"{key}_rating"] = actions.credit_compute(actor=None, provider=inst, on=dt.date(2025, 6, 30))
         out[f"{key}_alert"] = Alert.objects.create(
-            institution=inst, region_code=inst.region_code[:6] + "000000", kind="risk_signal", message="m"
+            provider=inst, region_code=inst.region_code[:6] + "000000", kind="risk_signal", message="m"
         )
     return out
 

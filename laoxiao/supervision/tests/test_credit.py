@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from laoxiao.core.models import ChangeLog, RuleVersion
 from laoxiao.core.rules import rule
-from laoxiao.institutions.models import FilingDocument
+from laoxiao.providers.models import FilingDocument
 from laoxiao.supervision import credit
 from laoxiao.supervision.actions import credit_compute, credit_compute_all
 from laoxiao.supervision.models import CreditRating
@@ -100,10 +100,10 @@ def test_filing_status_and_expired_documents(xs_home: Any) -> None:
     xs_home.save()
     for kind in ("licence", "premises", "fire", "food"):
         FilingDocument.objects.create(
-            institution=xs_home, region_code=xs_home.region_code, kind=kind, expires_on=dt.date(2025, 1, 1)
+            provider=xs_home, region_code=xs_home.region_code, kind=kind, expires_on=dt.date(2025, 1, 1)
         )
     FilingDocument.objects.create(
-        institution=xs_home, region_code=xs_home.region_code, kind="health", expires_on=dt.date(2026, 1, 1)
+        provider=xs_home, region_code=xs_home.region_code, kind="health", expires_on=dt.date(2026, 1, 1)
     )
     p = parts(credit.compute(xs_home, ON))
     assert p["filing"]["points"] == -20
@@ -148,10 +148,10 @@ def test_a_new_rule_version_changes_the_result_from_its_date(xs_home: Any) -> No
 
 
 def test_credit_compute_stores_once_a_day_and_logs(xs_home: Any, xiangshan_officer: Any) -> None:
-    rating = credit_compute(actor=xiangshan_officer, institution=xs_home, on=ON)
+    rating = credit_compute(actor=xiangshan_officer, provider=xs_home, on=ON)
     assert rating.level == "A" and rating.region_code == xs_home.region_code
     f.inspection(xs_home, dt.date(2025, 6, 1), "fail")
-    again = credit_compute(actor=xiangshan_officer, institution=xs_home, on=ON)
+    again = credit_compute(actor=xiangshan_officer, provider=xs_home, on=ON)
     assert again.pk == rating.pk and again.score == 85
     assert CreditRating.objects.count() == 1
     logs = ChangeLog.objects.filter(target_type="supervision.creditrating").order_by("id")

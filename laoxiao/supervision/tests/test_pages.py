@@ -46,7 +46,7 @@ def records(xs_home: Any, sx_home: Any) -> dict[str, Any]:
         signal = f.risk_signal(inst, dt.date(2025, 5, 1))
         out[f"{key}_signal"] = signal
         out[f"{key}_alert"] = Alert.objects.create(
-            institution=inst,
+            provider=inst,
             region_code=inst.region_code[:6] + "000000",
             kind="risk_signal",
             risk_signal=signal,
@@ -78,8 +78,8 @@ def test_detail_pages_answer_404_outside_the_actors_regions(
     client.force_login(xiangshan_officer)
     sx = records
     for url in (
-        f"/supervision/provider/{sx['sx_inspection'].institution.uscc}/",
-        f"/supervision/provider/{sx['sx_inspection'].institution.uscc}/credit/",
+        f"/supervision/provider/{sx['sx_inspection'].provider.uscc}/",
+        f"/supervision/provider/{sx['sx_inspection'].provider.uscc}/credit/",
         f"/supervision/inspections/{sx['sx_inspection'].pk}/",
         f"/supervision/complaints/{sx['sx_complaint'].pk}/",
         f"/supervision/incidents/{sx['sx_incident'].pk}/",
@@ -87,7 +87,7 @@ def test_detail_pages_answer_404_outside_the_actors_regions(
     ):
         assert client.get(url).status_code == 404, url
     for url in (
-        f"/supervision/provider/{sx['xs_inspection'].institution.uscc}/",
+        f"/supervision/provider/{sx['xs_inspection'].provider.uscc}/",
         f"/supervision/inspections/{sx['xs_inspection'].pk}/",
         f"/supervision/complaints/{sx['xs_complaint'].pk}/",
         f"/supervision/incidents/{sx['xs_incident'].pk}/",
@@ -267,7 +267,7 @@ def test_dashboard_for_the_county_office(client: Any, xiangshan_officer: Any, re
     english(client)
     client.force_login(xiangshan_officer)
     actions.credit_compute(
-        actor=xiangshan_officer, institution=records["xs_inspection"].institution, on=timezone.localdate()
+        actor=xiangshan_officer, provider=records["xs_inspection"].provider, on=timezone.localdate()
     )
     html = client.get("/supervision/").content.decode()
     assert "Overdue rectification orders" in html and "Credit levels" in html and "alert 相山康养院" in html

@@ -18,7 +18,7 @@ ON = dt.date(2025, 6, 30)
 
 
 def due(actor: Any, on: dt.date = ON) -> dict[str, selectors.InspectionDue]:
-    return {d.institution.name: d for d in selectors.inspections_due(actor=actor, on=on)}
+    return {d.provider.name: d for d in selectors.inspections_due(actor=actor, on=on)}
 
 
 def test_elder_care_homes_are_due_once_a_year(xiangshan_officer: Any, xs_home: Any, xs_nursery: Any) -> None:
@@ -36,7 +36,7 @@ def test_the_credit_tier_raises_the_frequency(suixi_officer: Any, sx_nursery: An
     assert not due(suixi_officer)  # childcare: no yearly minimum, no rating
     f.inspection(sx_nursery, dt.date(2025, 5, 10), "fail")
     CreditRating.objects.create(
-        institution=sx_nursery,
+        provider=sx_nursery,
         region_code=sx_nursery.region_code,
         computed_on=dt.date(2025, 5, 15),
         score=50,
@@ -86,9 +86,9 @@ def test_dashboard_counts(xiangshan_officer: Any, xs_home: Any, sx_home: Any) ->
     f.incident(xs_home, dt.date(2025, 5, 1), "major", late=True)
     f.complaint(sx_home, dt.date(2025, 5, 1))  # another county
     actions.risk_signal_record(
-        actor=xiangshan_officer, institution=xs_home, kind="prepaid_cards", detected_on=ON, description="x"
+        actor=xiangshan_officer, provider=xs_home, kind="prepaid_cards", detected_on=ON, description="x"
     )
-    actions.credit_compute(actor=xiangshan_officer, institution=xs_home, on=ON)
+    actions.credit_compute(actor=xiangshan_officer, provider=xs_home, on=ON)
     d = selectors.dashboard(actor=xiangshan_officer, on=ON)
     assert d["overdue_orders_count"] == 1
     assert d["late_complaints_count"] == 1
@@ -115,10 +115,10 @@ def test_functions_for_other_apps(xiangshan_officer: Any, xs_home: Any) -> None:
     f.inspection(xs_home, dt.date(2024, 3, 1), "fail")
     latest = f.inspection(xs_home, dt.date(2025, 3, 1), "pass")
     grade = actions.grade_record(
-        actor=xiangshan_officer, institution=xs_home, grade=4, rated_on=dt.date(2024, 1, 1), body="市民政局"
+        actor=xiangshan_officer, provider=xs_home, grade=4, rated_on=dt.date(2024, 1, 1), body="市民政局"
     )
     f.risk_signal(xs_home, ON)
-    rating = actions.credit_compute(actor=xiangshan_officer, institution=xs_home, on=ON)
+    rating = actions.credit_compute(actor=xiangshan_officer, provider=xs_home, on=ON)
     assert selectors.latest_inspection(xs_home) == latest
     assert selectors.latest_grade(xs_home) == grade
     assert selectors.latest_credit(xs_home) == rating

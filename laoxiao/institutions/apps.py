@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class InstitutionsConfig(AppConfig):
-    name = "laoxiao.institutions"
-    label = "institutions"

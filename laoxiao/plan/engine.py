@@ -1,0 +1,184 @@
+"""The indicator engine: compute and store indicator values, and list them for a region and period.
+
+``indicators_compute`` runs the registered calculators (``laoxiao.plan.calculators``) for
+regions and a period and upserts one ``IndicatorValue`` per (indicator, region, period), with the
+numerator, the denominator and the inputs. ``laoxiao.plan.selectors.values`` reads them back.
+Monthly indicators (E08) have values for months and years; the others for years.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from laoxiao.people.selectors.children import child_rules
+from laoxiao.plan.calculators import (
+    REGISTRY,
+    Ctx,
+    Figures,
+    Period,
+    Result,
+    Scope,
+    common_prefix,
+    definition,
+)
+from laoxiao.plan.models import Indicator, IndicatorValue
+from laoxiao.regions.models import Region
+
+FOUR_PLACES = Decimal("0.0001")
+REPORTED_REASON = "reported by the responsible unit"
+
+
+def applies_to(code: str, period: Period) -> bool:
+    """Whether an indicator has values for the period (months: monthly indicators only)."""
+    spec = REGISTRY.get(code)
+    return not period.is_month or (spec is not None and spec.monthly)
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def value_of(result: Result) -> tuple[Decimal | None, str]:
+    """The value of a calculator's result (rounded to 4 places), or None and why."""
+    if result.reason:
+        return None, result.reason
+    if result.value is not None:
+        return _round(Decimal(result.value)), ""
+    if result.numerator is None:
+        return None, "no numerator"
+    if result.denominator is None:
+        return _round(Decimal(result.numerator)), ""
+    if not result.denominator:
+        return None, "the denominator is zero"
+    return _round(Decimal(result.numerator) * result.scale / Decimal(result.denominator)), ""
+
+
+def _dec(number: Decimal | int | None) -> Decimal | None:
+    return None if number is None else _round(Decimal(number))
+
+
+def compute_one(indicator: Indicator, scope: Scope) -> IndicatorValue:
+    """One indicator for one region (the batched ``indicators_compute`` is what callers want)."""
+    result = REGISTRY[indicator.code].func(scope)
+    return _row(indicator, scope.region_code, scope.period, result)
+
+
+def _row(indicator: Indicator, region_code: str, period: Period, result: Result) -> IndicatorValue:
+    value, reason = value_of(result)
+    return IndicatorValue(
+        indicator=indicator,
+        region_code=region_code,
+        period=period.text,
+        value=value,
+        numerator=_dec(result.numerator),
+        denominator=_dec(result.denominator),
+        reason=reason,
+        inputs={"scale": result.scale, "period_end": period.end.isoformat(), **result.inputs},
+    )
+
+
+def indicators_results(
+    *,
+    period: str,
+    region_codes: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, Result]]:
+    """The results (code → region code → Result) of the computed indicators, without storing.
+
+    Each indicator reads its records ONCE for the widest region asked and rolls the tallies up to
+    every region by code prefix; ``progress(code)`` is called after each indicator."""
+    p = Period.parse(period)
+    regions = (
+        list(dict.fromkeys(region_codes))
+        if region_codes is not None
+        else list(Region.objects.values_list("code", flat=True))
+    )
+    wanted = [c for c in (codes or REGISTRY) if c in REGISTRY and applies_to(c, p)]
+    if not regions or not wanted:
+        return {}
+    ctx = Ctx(period=p, prefix=common_prefix(regions), rules=child_rules())
+    figures = Figures(p.year, regions)
+    out: dict[str, dict[str, Result]] = {}
+    for code in wanted:
+        out[code] = definition(code).compute(ctx, regions, figures)
+        if progress is not None:
+            progress(code)
+    return out
+
+
+def indicators_compute(
+    *,
+    period: str,
+    region_codes: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    written: Callable[[int, int], None] | None = None,
+    chunk_size: int | None = None,
+) -> list[IndicatorValue]:
+    """Compute every computed indicator with a calculator for the regions (default: every region)
+    and the period, and store the values (replacing earlier ones). Returns the stored values.
+
+    The reads run outside any transaction; the values are written in chunks of ``chunk_size``
+    (setting ``LAOXIAO_WRITE_CHUNK_ROWS``), each its own short transaction, so the database's write
+    lock is never held for the whole computation (on SQLite it would lock every login and write out:
+    docs/security.md, "Long work and locks"). Each chunk is an upsert on the unique key, so writing a
+    chunk twice (a job run again) gives the same rows. ``written(done, total)`` follows the chunks."""
+    p = Period.parse(period)
+    indicators = {
+        i.code: i
+        for i in Indicator.objects.filter(kind=Indicator.Kind.COMPUTED, code__in=list(codes or REGISTRY))
+    }
+    results = indicators_results(
+        period=period, region_codes=region_codes, codes=list(indicators), progress=progress
+    )
+    now = timezone.now()
+    rows: list[IndicatorValue] = []
+    for code, by_region in results.items():
+        for region_code, result in by_region.items():
+            row = _row(indicators[code], region_code, p, result)
+            row.computed_at = now
+            rows.append(row)
+    size = max(1, chunk_size or int(getattr(settings, "LAOXIAO_WRITE_CHUNK_ROWS", 500)))
+    for start in range(0, len(rows), size):
+        with transaction.atomic():
+            IndicatorValue.objects.bulk_create(
+                rows[start : start + size],
+                batch_size=size,
+                update_conflicts=True,
+                unique_fields=["indicator", "region_code", "period"],
+                update_fields=["value", "numerator", "denominator", "reason", "inputs", "computed_at"],
+            )
+        if written is not None:
+            written(min(start + size, len(rows)), len(rows))
+    return rows
+
+
+def indicators_compute_with_progress(
+    *, period: str, region_codes: Iterable[str] | None = None, codes: Iterable[str] | None = None
+) -> list[IndicatorValue]:
+    """``indicators_compute`` with a progress bar on the terminal (``laoxiao indicators compute``)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    p = Period.parse(period)
+    total = sum(1 for c in (codes or REGISTRY) if c in REGISTRY and applies_to(c, p))
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"计算指标 {p.text}", total=total)
+
+        def advance(code: str) -> None:
+            bar.update(task, advance=1, description=f"计算指标 {p.text} · {code}")
+
+        return indicators_compute(period=period, region_codes=region_codes, codes=codes, progress=advance)

@@ -1,0 +1,349 @@
+"""Reading indicator values and reported values.
+
+Indicator values are stored (``IndicatorValue``), written by the engine for computed indicators and
+by the approval of a reported value for reported ones; nothing is computed here. They are
+aggregates: any signed-in staff user reads them for any region of the city.
+
+Reported values (``ReportedValue``) are read by the reporters of the indicator's responsible unit
+(every region: the units are city bureaus) and by city administrators (all of them); anyone else
+sees none, and a single one outside what the actor sees answers ``NotFound``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from laoxiao.accounts import roles
+from laoxiao.core.errors import NotFound
+from laoxiao.plan.calculators import REGISTRY, Period
+from laoxiao.plan.engine import REPORTED_REASON, applies_to
+from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
+from laoxiao.plan.status import (
+    Status,
+    expected_value,
+    indicator_status,
+    is_count_value,
+    status_rule,
+)
+from laoxiao.regions.models import Region
+from laoxiao.regions.scoping import level_of_code, prefix_for
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    indicator: Indicator
+    region_code: str
+    period: str
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    reason: str
+    computed_at: Any
+    status: Status = Status(None, None)
+    inputs: dict[str, Any] | None = None
+
+    @property
+    def reported_value_id(self) -> int | None:
+        return (self.inputs or {}).get("reported_value")
+
+    def as_json(self) -> dict[str, Any]:
+        i = self.indicator
+        count = self.denominator is None
+        return {
+            "code": i.code,
+            "name": i.name,
+            "unit": i.unit,
+            "period": self.period,
+            "region_code": self.region_code,
+            "value": _number(self.value, as_int=count),
+            "numerator": _number(self.numerator),
+            "denominator": _number(self.denominator),
+            "reason": self.reason or None,
+            "baseline": _number(i.baseline),
+            "target": _number(i.target),
+            "comparator": i.comparator,
+            "kind": i.kind,
+            "status": self.status.code,
+            "expected": _number(self.status.expected),
+            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+        }
+
+
+def _number(d: Decimal | None, *, as_int: bool | None = None) -> int | float | None:
+    """A JSON number: an int for whole numbers (or always for counts), else a float."""
+    if d is None:
+        return None
+    whole = d == d.to_integral_value()
+    if as_int is None:
+        as_int = whole
+    return int(d) if as_int and whole else float(d)
+
+
+def not_computed_reason(indicator: Indicator, period: Period) -> str:
+    if indicator.kind == Indicator.Kind.REPORTED or indicator.code not in REGISTRY:
+        return REPORTED_REASON
+    return f"not computed yet: run `laoxiao indicators compute --period {period.text}`"
+
+
+def value_row(
+    indicator: Indicator,
+    stored: IndicatorValue | None,
+    *,
+    region_code: str,
+    period: Period,
+    rule_data: Any = None,
+) -> ValueRow:
+    """The row of one indicator: the stored value with its status, or no value and the reason."""
+    if stored is None:
+        return ValueRow(
+            indicator,
+            region_code,
+            period.text,
+            None,
+            None,
+            None,
+            not_computed_reason(indicator, period),
+            None,
+        )
+    data = rule_data if rule_data is not None else status_rule(period.year)
+    status = indicator_status(
+        indicator,
+        stored.value,
+        year=period.year,
+        region_level=level_of_code(region_code),
+        is_count=is_count_value(indicator, stored.denominator, rule_data=data),
+        rule_data=data,
+    )
+    return ValueRow(
+        indicator,
+        region_code,
+        period.text,
+        stored.value,
+        stored.numerator,
+        stored.denominator,
+        stored.reason,
+        stored.computed_at,
+        status,
+        stored.inputs,
+    )
+
+
+def indicator_values(*, region_code: str, period: str) -> list[ValueRow]:
+    """Every indicator that has values for the period, in the plan's order, with the stored value
+    for the region, or no value and the reason."""
+    return indicator_values_many(region_codes=[region_code], period=period)[region_code]
+
+
+def indicator_values_many(*, region_codes: Iterable[str], period: str) -> dict[str, list[ValueRow]]:
+    """``indicator_values`` for several regions at once (one query for the values)."""
+    p = Period.parse(period)
+    codes = list(dict.fromkeys(region_codes))
+    stored = {
+        (v.region_code, v.indicator_id): v
+        for v in IndicatorValue.objects.filter(region_code__in=codes, period=p.text)
+    }
+    indicators = [
+        i
+        for i in Indicator.objects.select_related("responsible_unit").order_by("order")
+        if applies_to(i.code, p)
+    ]
+    data = status_rule(p.year)
+    return {
+        code: [
+            value_row(i, stored.get((code, i.code)), region_code=code, period=p, rule_data=data)
+            for i in indicators
+        ]
+        for code in codes
+    }
+
+
+def region_or_404(code: str) -> Region:
+    region = Region.objects.filter(code=(code or "").strip()).first()
+    if region is None:
+        raise NotFound(code)
+    return region
+
+
+def table_regions(region_codes: Iterable[str] | None = None) -> list[Region]:
+    """The regions of a Table 1 export: those asked for (unknown → ``NotFound``), or the city and
+    each county."""
+    if region_codes:
+        codes = list(dict.fromkeys(c.strip() for c in region_codes if c and c.strip()))
+        found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise NotFound(", ".join(missing))
+        return [found[c] for c in codes]
+    return list(
+        Region.objects.filter(level__in=[Region.Level.CITY, Region.Level.COUNTY]).order_by("level", "code")
+    )
+
+
+def aggregate_region_allowed(actor: Any, key: str, region_code: str) -> bool:
+    """Whether ``actor`` reads aggregate ``key`` of ``region_code`` (``accounts.roles.AGGREGATE_READS``):
+    "city" → any region; "own" → the actor's regions and below, and the regions above them
+    (a county officer reads their county and the city's total, not another county)."""
+    if roles.aggregate_reach(key) == "city":
+        return True
+    prefixes = actor.region_prefixes()
+    if prefixes is None:
+        return True
+    own = prefix_for(region_code, level_of_code(region_code)) if len(region_code) == 12 else region_code
+    return any(region_code.startswith(p) or p.startswith(own) for p in prefixes)
+
+
+def require_aggregate_region(actor: Any, key: str, region: Region) -> Region:
+    """``region`` if ``actor`` reads aggregate ``key`` there, else ``NotFound`` (as outside scope)."""
+    if not aggregate_region_allowed(actor, key, region.code):
+        raise NotFound(region.code)
+    return region
+
+
+def can_read_values(actor: Any) -> bool:
+    """Signed-in staff: every active user but a provider's operator (a superuser always)."""
+    if not getattr(actor, "is_active", False):
+        return False
+    return bool(actor.is_superuser or not getattr(actor, "provider_id", None))
+
+
+# --- reported values -------------------------------------------------------------------------------
+
+
+def is_plan_admin(actor: Any) -> bool:
+    """A city administrator (approves reported values): a superuser or ``accounts.approve_plan``."""
+    return bool(
+        getattr(actor, "is_active", False) and (actor.is_superuser or actor.has_perm(roles.APPROVE_PLAN))
+    )
+
+
+def is_reporter(actor: Any) -> bool:
+    return bool(getattr(actor, "is_active", False) and actor.unit_id and actor.has_perm(roles.REPORT_PLAN))
+
+
+def can_report(actor: Any, indicator: Indicator) -> bool:
+    """A reporter of the indicator's responsible unit, or a city administrator."""
+    if is_plan_admin(actor):
+        return True
+    return is_reporter(actor) and indicator.responsible_unit_id == actor.unit_id
+
+
+def reportable_indicators(*, actor: Any) -> QuerySet[Indicator]:
+    """The reported indicators the actor may report: their unit's, or all for an administrator."""
+    qs = Indicator.objects.filter(kind=Indicator.Kind.REPORTED).select_related("responsible_unit")
+    if is_plan_admin(actor):
+        return qs.order_by("order")
+    if is_reporter(actor):
+        return qs.filter(responsible_unit_id=actor.unit_id).order_by("order")
+    return qs.none()
+
+
+def reported_visible(*, actor: Any) -> QuerySet[ReportedValue]:
+    qs = ReportedValue.objects.select_related("indicator", "submitted_by", "reviewed_by", "unit")
+    if is_plan_admin(actor):
+        return qs
+    if is_reporter(actor):
+        return qs.filter(indicator__responsible_unit_id=actor.unit_id)
+    return qs.none()
+
+
+def reported_list(
+    *,
+    actor: Any,
+    indicator: str | None = None,
+    region: str | None = None,
+    period: str | None = None,
+    status: str | None = None,
+) -> QuerySet[ReportedValue]:
+    """The reported values the actor sees, newest first, filtered by indicator code, region (the
+    exact code), period and status."""
+    qs = reported_visible(actor=actor)
+    if indicator:
+        qs = qs.filter(indicator_id=indicator.strip().upper())
+    if region:
+        qs = qs.filter(region_code=region.strip())
+    if period:
+        qs = qs.filter(period=period.strip())
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-submitted_at", "-pk")
+
+
+def reported_get(*, actor: Any, pk: int) -> ReportedValue:
+    row = reported_visible(actor=actor).filter(pk=pk).first()
+    if row is None:
+        raise NotFound(pk)
+    return row
+
+
+def reported_history(*, actor: Any, indicator: str, region_code: str, period: str) -> list[ReportedValue]:
+    """Every submission for one (indicator, region, period), oldest first."""
+    return list(
+        reported_visible(actor=actor)
+        .filter(indicator_id=indicator.upper(), region_code=region_code, period=period)
+        .order_by("submitted_at", "pk")
+    )
+
+
+def reported_queue(*, actor: Any) -> QuerySet[ReportedValue]:
+    """The submissions waiting for review (administrators), oldest first."""
+    if not is_plan_admin(actor):
+        return ReportedValue.objects.none()
+    return (
+        reported_visible(actor=actor)
+        .filter(status=ReportedValue.Status.SUBMITTED)
+        .order_by("submitted_at", "pk")
+    )
+
+
+@dataclass
+class ReportingCell:
+    indicator: Indicator
+    region: Region
+    period: str
+    approved: ReportedValue | None
+    pending: ReportedValue | None
+    status: Status
+
+
+def reporting_overview(*, actor: Any, period: str, regions: list[Region]) -> list[ReportingCell]:
+    """For each indicator the actor reports and each region: the approved figure (with its status)
+    and the pending submission, for the period."""
+    p = Period.parse(period)
+    indicators = list(reportable_indicators(actor=actor))
+    codes = [r.code for r in regions]
+    rows = ReportedValue.objects.filter(
+        indicator__in=indicators,
+        region_code__in=codes,
+        period=p.text,
+        status__in=[ReportedValue.Status.APPROVED, ReportedValue.Status.SUBMITTED],
+    ).select_related("submitted_by")
+    approved: dict[tuple[str, str], ReportedValue] = {}
+    pending: dict[tuple[str, str], ReportedValue] = {}
+    for r in rows:
+        (approved if r.status == ReportedValue.Status.APPROVED else pending)[
+            (r.indicator_id, r.region_code)
+        ] = r
+    data = status_rule(p.year)
+    out = []
+    for i in indicators:
+        for region in regions:
+            a = approved.get((i.code, region.code))
+            status = (
+                indicator_status(
+                    i,
+                    a.value,
+                    year=p.year,
+                    region_level=level_of_code(region.code),
+                    is_count=is_count_value(i, None, rule_data=data),
+                    rule_data=data,
+                )
+                if a
+                else Status(None, expected_value(i, p.year))
+            )
+            out.append(ReportingCell(i, region, p.text, a, pending.get((i.code, region.code)), status))
+    return out

@@ -1,0 +1,38 @@
+"""Pages of the plan's reference data: Table 1, the tasks of Annex 1, the responsible units."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from laoxiao.core.errors import NotFound
+from laoxiao.plan import selectors
+from laoxiao.plan.models import Indicator
+from laoxiao.plan.views.tasks import task_list as task_list  # the task list lives with the task pages
+
+
+@login_required
+def indicator_list(request: HttpRequest) -> HttpResponse:
+    """Laid out like the plan's Table 1: one group per sector, elder care first."""
+    indicators = list(selectors.indicator_list())
+    groups = [
+        {"sector": sector, "label": label, "rows": [i for i in indicators if i.sector == sector]}
+        for sector, label in Indicator.Sector.choices
+    ]
+    return render(request, "plan/indicator_list.html", {"groups": groups, "count": len(indicators)})
+
+
+@login_required
+def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        indicator = selectors.indicator_get(code=code)
+    except NotFound:
+        raise Http404 from None
+    tasks = selectors.task_list(unit=indicator.responsible_unit_id) if indicator.responsible_unit_id else []
+    return render(request, "plan/indicator_detail.html", {"indicator": indicator, "tasks": tasks})
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "plan/unit_list.html", {"units": selectors.unit_list()})

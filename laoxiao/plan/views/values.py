@@ -1,0 +1,291 @@
+"""Pages of reported values and of Table 1.
+
+- ``/plan/reporting/``: a reporter sees their unit's reported indicators for the city and each
+  county (the approved figure with its status, the pending submission) and submits figures (htmx,
+  errors inline); a city administrator also sees the queue of submissions with approve / reject.
+- ``/plan/reporting/history/<code>/<region>/<period>/``: every submission for one key.
+- ``/plan/table1/``: the plan's Table 1 with the values of a period, per region, and its xlsx.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from laoxiao.core.errors import NotFound
+from laoxiao.core.forms import HardenedForm
+from laoxiao.plan.actions import values as actions
+from laoxiao.plan.calculators import Period
+from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
+from laoxiao.plan.selectors import values as selectors
+from laoxiao.plan.table1 import preview, table1_bytes, table1_filename
+from laoxiao.regions.models import Region
+
+LEVELS_FOR_REPORTING = (Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP)
+
+
+def default_year() -> str:
+    """The latest year with stored values (the demo city's reference year), else last year."""
+    latest = (
+        IndicatorValue.objects.exclude(period__contains="-")
+        .order_by("-period")
+        .values_list("period", flat=True)
+    ).first()
+    if latest:
+        return latest
+    return str(timezone.localdate().year - 1)
+
+
+def _period(request: HttpRequest) -> str:
+    text = (request.GET.get("period") or "").strip() or default_year()
+    try:
+        return Period.parse(text).text
+    except ValueError:
+        return default_year()
+
+
+class ReportForm(HardenedForm):
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+    region_code = forms.ChoiceField(label=gettext_lazy("Region"))
+    period = forms.CharField(label=gettext_lazy("Period (year)"), max_length=7)
+    value = forms.CharField(label=gettext_lazy("Value"), max_length=30)
+    source = forms.CharField(label=gettext_lazy("Source"), max_length=200)
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        indicator_field = self.fields["indicator"]
+        region_field = self.fields["region_code"]
+        assert isinstance(indicator_field, forms.ChoiceField) and isinstance(region_field, forms.ChoiceField)
+        indicator_field.choices = [
+            (i.code, f"{i.code} {i.name}（{i.unit}）") for i in selectors.reportable_indicators(actor=actor)
+        ]
+        region_field.choices = [
+            (r.code, ("　" * ["city", "county", "township"].index(r.level)) + r.name)
+            for r in Region.objects.filter(level__in=LEVELS_FOR_REPORTING).order_by("code")
+        ]
+
+
+def _require_reporting(actor: Any) -> None:
+    if not (selectors.is_plan_admin(actor) or selectors.is_reporter(actor)):
+        raise PermissionDenied(
+            _("Only reporters of a responsible unit and city administrators report figures.")
+        )
+
+
+def _overview_regions() -> list[Region]:
+    return selectors.table_regions()
+
+
+def _context(request: HttpRequest, period: str, form: ReportForm | None = None) -> dict[str, Any]:
+    actor = request.user
+    regions = _overview_regions()
+    cells = selectors.reporting_overview(actor=actor, period=period, regions=regions)
+    rows: list[dict[str, Any]] = []
+    for cell in cells:
+        if not rows or rows[-1]["indicator"].code != cell.indicator.code:
+            rows.append({"indicator": cell.indicator, "cells": []})
+        rows[-1]["cells"].append(cell)
+    is_admin = selectors.is_plan_admin(actor)
+    queue = list(selectors.reported_queue(actor=actor).select_related("replaces")) if is_admin else []
+    recent = selectors.reported_list(actor=actor).select_related("replaces")
+    if is_admin:  # the pending ones are in the queue above (one element per row: htmx swaps by id)
+        recent = recent.exclude(status=ReportedValue.Status.SUBMITTED)
+    mine = list(recent[:20])
+    _with_region_names([*queue, *mine])
+    return {
+        "period": period,
+        "regions": regions,
+        "rows": rows,
+        "is_admin": is_admin,
+        "queue": queue,
+        "mine": mine,
+        "form": form
+        or ReportForm(
+            actor=actor, initial={"period": period, "region_code": regions[0].code if regions else ""}
+        ),
+    }
+
+
+@login_required
+def reporting(request: HttpRequest) -> HttpResponse:
+    _require_reporting(request.user)
+    return render(request, "plan/values/reporting.html", _context(request, _period(request)))
+
+
+def _apply(form: forms.Form, fn: Any) -> Any:
+    """Run an action; its ValidationError lands on the form (None means it failed)."""
+    try:
+        return fn()
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        for field, msgs in errors.items():
+            for m in msgs:
+                form.add_error(field if field in form.fields else None, m)
+        return None
+
+
+@login_required
+@require_POST
+def reporting_submit(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    _require_reporting(actor)
+    form = ReportForm(request.POST, actor=actor)
+    row = None
+    if form.is_valid():
+        indicator = Indicator.objects.select_related("responsible_unit").get(
+            code=form.cleaned_data["indicator"]
+        )
+        d = form.cleaned_data
+        try:
+            row = _apply(
+                form,
+                lambda: actions.reported_value_submit(
+                    actor=actor,
+                    indicator=indicator,
+                    region_code=d["region_code"],
+                    period=d["period"],
+                    value=d["value"],
+                    source=d["source"],
+                    note=d["note"],
+                ),
+            )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+    if row is not None:
+        back = reverse("reporting") + f"?period={row.period}"
+        messages.success(request, _("The figure is submitted and waits for review."))
+        if request.htmx:  # type: ignore[attr-defined]
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = back
+            return response
+        return redirect(back)
+    if request.htmx:  # type: ignore[attr-defined]
+        # htmx swaps only 2xx answers: the form comes back with its errors inline
+        return render(request, "plan/values/_form.html", {"form": form})
+    ctx = _context(request, _period(request), form=form)
+    return render(request, "plan/values/reporting.html", ctx, status=422)
+
+
+REVIEW_STEPS = {"approve", "reject", "withdraw"}
+
+
+@login_required
+@require_POST
+def reporting_review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    actor = request.user
+    if step not in REVIEW_STEPS:
+        raise Http404
+    try:
+        row = selectors.reported_get(actor=actor, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    note = (request.POST.get("note") or "").strip()
+    error = ""
+    try:
+        if step == "approve":
+            row = actions.reported_value_approve(actor=actor, reported=row, note=note)
+        elif step == "reject":
+            row = actions.reported_value_reject(actor=actor, reported=row, note=note)
+        else:
+            row = actions.reported_value_withdraw(actor=actor, reported=row)
+    except ValidationError as exc:
+        error = " ".join(str(m) for m in exc.messages)
+    if request.htmx:  # type: ignore[attr-defined]
+        row.refresh_from_db()
+        _with_region_names([row])
+        return render(
+            request,
+            "plan/values/_queue_row.html",
+            {"r": row, "error": error, "is_admin": selectors.is_plan_admin(actor)},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(
+            request, _("Done: the figure is %(status)s.") % {"status": ReportedValue.Status(row.status).label}
+        )
+    return redirect(reverse("reporting") + f"?period={row.period}")
+
+
+def _with_region_names(rows: list[ReportedValue]) -> None:
+    names = dict(Region.objects.filter(code__in={r.region_code for r in rows}).values_list("code", "name"))
+    for r in rows:
+        r.region_name = names.get(r.region_code, r.region_code)  # type: ignore[attr-defined]
+
+
+@login_required
+def reporting_history(request: HttpRequest, code: str, region: str, period: str) -> HttpResponse:
+    actor = request.user
+    _require_reporting(actor)
+    indicator = Indicator.objects.filter(code=code.upper()).first()
+    region_obj = Region.objects.filter(code=region).first()
+    if indicator is None or region_obj is None:
+        raise Http404
+    rows = selectors.reported_history(
+        actor=actor, indicator=indicator.code, region_code=region, period=period
+    )
+    return render(
+        request,
+        "plan/values/history.html",
+        {"indicator": indicator, "region": region_obj, "period": period, "rows": rows},
+    )
+
+
+def _table_args(request: HttpRequest) -> tuple[str, list[Region]]:
+    if not selectors.can_read_values(request.user):
+        raise PermissionDenied
+    period = _period(request)
+    codes = [c for c in request.GET.getlist("region") if c.strip()]
+    try:
+        regions = selectors.table_regions(codes or None)
+    except NotFound:
+        raise Http404 from None
+    return period, regions
+
+
+@login_required
+def table1_page(request: HttpRequest) -> HttpResponse:
+    period, regions = _table_args(request)
+    tables = preview(period=period, regions=regions)
+    query = "&".join([f"period={period}", *(f"region={r.code}" for r in regions)])
+    choices = selectors.table_regions()
+    return render(
+        request,
+        "plan/values/table1.html",
+        {
+            "period": period,
+            "tables": tables,
+            "query": query,
+            "choices": choices,
+            "chosen": {r.code for r in regions},
+        },
+    )
+
+
+@login_required
+def table1_download(request: HttpRequest) -> HttpResponse:
+    period, regions = _table_args(request)
+    data = table1_bytes(period=period, regions=regions)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = table1_filename(period=period, regions=regions)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"table1_{period}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
