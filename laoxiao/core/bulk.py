@@ -177,7 +177,7 @@ def _fill_blind_index(model: type[models.Model], row: models.Model, name: str, n
     field = model._meta.get_field(name)
     index = getattr(field, "blind_index", None)
     if index:
-        field.pre_save(row, False)  # type: ignore[attr-defined]
+        field.pre_save(row, False)  # type: ignore[union-attr]
         names.add(index)
 
 
@@ -286,7 +286,7 @@ def upsert_rows(
     diffs: dict[tuple[Any, ...], Changes] = {}
     changed_fields: set[str] = set()
     for k, values in keyed:
-        row = existing.get(k)
+        row = existing.get(k)  # type: ignore[assignment]
         if row is None:
             data = {f: values[f] for f in allowed if f in values}
             if k in pending:  # repeated in one call: the later record wins
@@ -405,8 +405,8 @@ def insert_rows(
             region_field=region_field,
             note=note,
         )
-        for part in chunks(entries, batch_size):
-            log_many(list(part))
+        for entry_part in chunks(entries, batch_size):
+            log_many(list(entry_part))
     return objs
 
 
@@ -462,7 +462,7 @@ def save_logged(
                 raise TypeError("save_logged() of an existing row needs values= or fields=")
             stored = model._default_manager.filter(pk=instance.pk).values(*fields).first()
             if stored is None:
-                raise model.DoesNotExist(instance.pk)
+                raise model.DoesNotExist(instance.pk)  # type: ignore[attr-defined]
             changes = {
                 f: [stored[f], getattr(instance, f)] for f in fields if stored[f] != getattr(instance, f)
             }
