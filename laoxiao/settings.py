@@ -211,6 +211,7 @@ if not DEBUG:
 
 # The city whose divisions are loaded (the root of the region tree); any city may be loaded.
 LAOXIAO_CITY_CODE = os.environ.get("LAOXIAO_CITY_CODE", "340600000000")
+LAOXIAO_TODAY = os.environ.get("LAOXIAO_TODAY", "")  # ISO date: the whole run is on that day (core.clock)
 LAOXIAO_PAGE_SIZE = 50
 
 # Background jobs (docs/decisions/0005-job-engine.md, docs/deployment.md "Background jobs"): Django's

@@ -2,15 +2,59 @@
 
 Ask ``today()``, never the system date, so that a whole run (a demo built as of another day, a test)
 can be set to another day in one place. Checks on a record use the record's own dates.
+
+The order in which ``today()`` answers:
+
+1. a day set by ``frozen(day)`` (a context manager, for tests; nests, and is per thread);
+2. the setting ``LAOXIAO_TODAY`` (an ISO date; ``settings.py`` reads the environment variable of the
+   same name), for a whole run as of another day;
+3. the date in the platform's time zone (``TIME_ZONE``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+
+_local = threading.local()
+
+
+def _as_date(day: dt.date | str) -> dt.date:
+    if isinstance(day, dt.datetime):
+        return day.date()
+    if isinstance(day, dt.date):
+        return day
+    return dt.date.fromisoformat(day)
 
 
 def today() -> dt.date:
-    """Today in the platform's time zone (``TIME_ZONE``)."""
+    """Today for laoxiao: a frozen day, else ``LAOXIAO_TODAY``, else today in ``TIME_ZONE``."""
+    stack: list[dt.date] = getattr(_local, "days", [])
+    if stack:
+        return stack[-1]
+    configured = getattr(settings, "LAOXIAO_TODAY", "") or ""
+    if configured:
+        try:
+            return _as_date(configured)
+        except ValueError:
+            raise ImproperlyConfigured(f"LAOXIAO_TODAY is not an ISO date: {configured!r}") from None
     return timezone.localdate()
+
+
+@contextmanager
+def frozen(day: dt.date | str) -> Iterator[dt.date]:
+    """``today()`` answers ``day`` inside the block (a date or an ISO string)."""
+    value = _as_date(day)
+    stack: list[dt.date] = getattr(_local, "days", None) or []
+    _local.days = stack
+    stack.append(value)
+    try:
+        yield value
+    finally:
+        stack.pop()

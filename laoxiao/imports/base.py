@@ -29,12 +29,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core.bulk import Progress as Progress
+from laoxiao.core.bulk import WriteResult as WriteResult
+from laoxiao.core.bulk import chunks as chunks
 from laoxiao.core.i18n import both, fmt
 from laoxiao.core.masking import mask_id_number, mask_phone
 from laoxiao.imports.limits import Deadline, Limits
 from laoxiao.imports.parsers import Parser, check_text
 
-Progress = Callable[[int], None]  # what a kind's ``write`` is given: rows written since the last call
+# ``Progress`` (rows written since the last call), ``WriteResult`` and ``chunks`` live in core.bulk
 RunProgress = Callable[[int, "int | None"], None]  # run_import's: (done, total); total None while reading
 
 # Columns whose values are masked wherever they are echoed back (reports, the page, the CLI).
@@ -81,13 +84,6 @@ class Row:
     number: int
     values: dict[str, Any]  # parsed, by canonical key; absent columns are missing
     raw: dict[str, str]
-
-
-@dataclasses.dataclass
-class WriteResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
 
 
 @dataclasses.dataclass

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol, Self
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from laoxiao.core.errors import NotFound
 
 # significant digits of a code at each level
 PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6, "township": 9, "community": 12}
@@ -96,3 +99,14 @@ class RegionScopedQuerySet(models.QuerySet):
             return self.none()
         assert q is not None
         return self.filter(q)
+
+    def get_for(self, actor: Any, **lookup: Any) -> Any:
+        """The one row ``lookup`` names among those the actor sees, else ``NotFound``.
+
+        Absent, outside the actor's regions, and a malformed lookup (``pk="abc"``: ``ValueError``,
+        ``ValidationError``) all answer ``NotFound`` alike: the caller learns nothing from the
+        difference. More than one row is a programming error and is not caught."""
+        try:
+            return self.visible_to(actor).get(**lookup)
+        except (self.model.DoesNotExist, ValueError, TypeError, ValidationError):
+            raise NotFound(self.model._meta.label_lower) from None
