@@ -94,8 +94,8 @@ def is_city_admin(actor: Any) -> bool:
 
 
 def provider_id_of(actor: Any) -> Any:
-    """The provider an operator runs (``User.institution_id``), else None."""
-    return getattr(actor, "institution_id", None) or None
+    """The provider an operator runs (``User.provider_id``), else None."""
+    return getattr(actor, "provider_id", None) or None
 
 
 def is_operator_of(actor: Any, provider: Any) -> bool:

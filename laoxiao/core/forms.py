@@ -10,7 +10,7 @@ surrogate (Django already refuses NUL). Float and decimal fields already refuse 
 (the one way for every view; before issue 11 there were six copies in four styles):
 
 1. ``ValidationError`` with fields (``error_dict``): each message on its field when the form has it
-   (after ``field_map``: action field → form field, e.g. ``institution_id`` → ``institution``), else
+   (after ``field_map``: action field → form field, e.g. ``provider_id`` → ``provider``), else
    above the form — as is, or as ``"field: message"`` with ``label_unknown=True`` (the providers'
    pages did that); a ``ValidationError`` without fields: above the form;
 2. ``PermissionDenied`` with ``denied=True``: above the form, its message or "You may not do this."

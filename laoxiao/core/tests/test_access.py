@@ -183,7 +183,7 @@ def test_provider_operator(users: dict[str, Any]) -> None:
         is_authenticated=True,
         is_active=True,
         is_superuser=False,
-        institution_id=7,
+        provider_id=7,
         has_perm=lambda p: False,
         region_prefixes=lambda: ("340603",),
     )
