@@ -22,7 +22,7 @@ from laoxiao.providers.models import (
     Provider,
     StaffMember,
 )
-from laoxiao.providers.tests.provider_factories import give_documents, make_id_number, make_uscc, provider
+from laoxiao.providers.tests.factories import give_documents, make_id_number, make_uscc, provider
 
 D = dt.date
 

@@ -21,7 +21,7 @@ from laoxiao.providers.models import (
     Provider,
     StaffMember,
 )
-from laoxiao.providers.tests.provider_factories import give_documents, make_id_number, provider
+from laoxiao.providers.tests.factories import give_documents, make_id_number, provider
 
 D = dt.date
 

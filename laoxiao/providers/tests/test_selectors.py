@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from laoxiao.people.models import Child
 from laoxiao.providers import selectors
 from laoxiao.providers.models import ChildcareClass, Price, Provider
-from laoxiao.providers.tests.builders import CONTACT_PHONE, make_provider, make_staff, world
+from laoxiao.providers.tests.factories import CONTACT_PHONE, make_provider, make_staff, world
 from laoxiao.supervision.models import CreditRating, GradeRating
 
 
 def _child(n: int, provider: Provider, **extra: Any) -> Any:
-    from laoxiao.people.models import Child
-
     return Child.objects.create(
         id_number=f"34060320230101{n:03d}X"[:18],
         name=f"孩子{n}",
