@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from laoxiao.accounts.models import User
 from laoxiao.core import access, clock
 from laoxiao.core.forms import run_action
 from laoxiao.core.paging import page_of
@@ -34,6 +35,11 @@ from laoxiao.supervision import selectors as supervision_selectors
 PAGE_SIZE = 50
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind ``login_required``."""
+    return cast(User, request.user)
+
+
 def _url_or_none(name: str, *args: Any) -> str | None:
     try:
         return reverse(name, args=args)
@@ -42,7 +48,7 @@ def _url_or_none(name: str, *args: Any) -> str | None:
 
 
 def _get(request: HttpRequest, uscc: str) -> Provider:
-    return selectors.provider_get(actor=request.user, uscc=uscc)
+    return selectors.provider_get(actor=_user(request), uscc=uscc)
 
 
 def _is_operator_only(user: Any) -> bool:
@@ -152,14 +158,14 @@ def provider_map(request: HttpRequest) -> HttpResponse:
 @login_required
 def overdue_reviews(request: HttpRequest) -> HttpResponse:
     today = clock.today()
-    rows = selectors.overdue_reviews(actor=request.user, on=today)
+    rows = selectors.overdue_reviews(actor=_user(request), on=today)
     return render(request, "providers/reviews.html", {"rows": rows, "today": today})
 
 
 @login_required
 def expiring_certificates(request: HttpRequest) -> HttpResponse:
     today = clock.today()
-    qs = selectors.expiring_certificates_list(actor=request.user, on=today)
+    qs = selectors.expiring_certificates_list(actor=_user(request), on=today)
     page = page_of(qs, request.GET.get("page"), per_page=PAGE_SIZE)
     return render(
         request,
@@ -179,7 +185,7 @@ def _filing_steps(user: Any, provider: Provider) -> list[tuple[str, str]]:
     operator = access.is_operator_of(user, provider)
     office = user.is_superuser or provider.sector in user.sectors()
     reviewer = actions.can_review(user, provider)
-    verbs = {
+    verbs: dict[str, str] = {
         Provider.FilingStatus.SUBMITTED: _("Submit for filing"),
         Provider.FilingStatus.ACCEPTED: _("Accept for review"),
         Provider.FilingStatus.FILED: _("File")
@@ -304,7 +310,7 @@ def provider_filing(request: HttpRequest, uscc: str) -> HttpResponse:
         return redirect("provider-detail", uscc)
     try:
         actions.filing_transition(
-            actor=request.user,
+            actor=_user(request),
             provider=provider,
             to_status=form.cleaned_data["to_status"],
             reasons=form.reason_list() or None,
@@ -362,7 +368,7 @@ def provider_create(request: HttpRequest) -> HttpResponse:
     regions = _regions_for(request.user)
     form = forms.ProviderForm(request.POST or None, regions=regions)
     if request.method == "POST" and form.is_valid():
-        provider = _run(form, lambda: actions.provider_create(actor=request.user, data=form.all_values()))
+        provider = _run(form, lambda: actions.provider_create(actor=_user(request), data=form.all_values()))
         if provider is not None:
             messages.success(request, _("The provider is registered."))
             return redirect("provider-detail", provider.uscc)
@@ -390,7 +396,7 @@ def provider_edit(request: HttpRequest, uscc: str) -> HttpResponse:
         data = form.changed_values()
         done = _run(
             form,
-            lambda: actions.provider_update(actor=request.user, provider=provider, data=data),
+            lambda: actions.provider_update(actor=_user(request), provider=provider, data=data),
         )
         if done is not None:
             messages.success(request, _("Saved."))
@@ -433,7 +439,7 @@ def document_add(request: HttpRequest, uscc: str) -> HttpResponse:
         request,
         uscc,
         lambda data: forms.DocumentForm(data, kinds=kinds, initial={"kind": request.GET.get("kind", "")}),
-        lambda inst, f: actions.document_upsert(actor=request.user, provider=inst, **f.cleaned_data),
+        lambda inst, f: actions.document_upsert(actor=_user(request), provider=inst, **f.cleaned_data),
         _("Record a filing document"),
         "filing",
     )
@@ -445,7 +451,7 @@ def class_add(request: HttpRequest, uscc: str) -> HttpResponse:
         request,
         uscc,
         forms.ClassForm,
-        lambda inst, f: actions.class_upsert(actor=request.user, provider=inst, **f.cleaned_data),
+        lambda inst, f: actions.class_upsert(actor=_user(request), provider=inst, **f.cleaned_data),
         _("Add or change a class"),
         "capacity",
     )
@@ -455,9 +461,9 @@ def class_add(request: HttpRequest, uscc: str) -> HttpResponse:
 @require_POST
 def class_delete(request: HttpRequest, uscc: str, pk: int) -> HttpResponse:
     provider = _get(request, uscc)
-    cls = selectors.class_get(actor=request.user, provider=provider, pk=pk)
+    cls = selectors.class_get(actor=_user(request), provider=provider, pk=pk)
     try:
-        actions.class_delete(actor=request.user, cls=cls)
+        actions.class_delete(actor=_user(request), cls=cls)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(
             request, "; ".join(_messages_of(exc)) if isinstance(exc, ValidationError) else str(exc)
@@ -470,10 +476,10 @@ def class_delete(request: HttpRequest, uscc: str, pk: int) -> HttpResponse:
 def _staff_add(request: HttpRequest, inst: Provider, form: forms.StaffForm) -> Any:
     data = {k: form.cleaned_data[k] for k in ("id_number", "name", "role", "hired_on", "left_on")}
     with transaction.atomic():
-        member = actions.staff_upsert(actor=request.user, provider=inst, **data)
+        member = actions.staff_upsert(actor=_user(request), provider=inst, **data)
         cert = form.certificate()
         if cert:
-            actions.certificate_upsert(actor=request.user, staff=member, **cert)
+            actions.certificate_upsert(actor=_user(request), staff=member, **cert)
     return member
 
 
@@ -492,12 +498,12 @@ def staff_add(request: HttpRequest, uscc: str) -> HttpResponse:
 @login_required
 def certificate_add(request: HttpRequest, uscc: str, pk: int) -> HttpResponse:
     provider = _get(request, uscc)
-    member = selectors.staff_get(actor=request.user, provider=provider, pk=pk)
+    member = selectors.staff_get(actor=_user(request), provider=provider, pk=pk)
     return _sub_form(
         request,
         uscc,
         forms.CertificateForm,
-        lambda inst, f: actions.certificate_upsert(actor=request.user, staff=member, **f.certificate()),
+        lambda inst, f: actions.certificate_upsert(actor=_user(request), staff=member, **f.certificate()),
         _("Add a certificate for %(name)s") % {"name": member.name},
         "staff",
     )
@@ -514,7 +520,7 @@ def price_add(request: HttpRequest, uscc: str) -> HttpResponse:
         request,
         uscc,
         lambda data: forms.PriceForm(data, items=items),
-        lambda inst, f: actions.price_set(actor=request.user, provider=inst, **f.cleaned_data),
+        lambda inst, f: actions.price_set(actor=_user(request), provider=inst, **f.cleaned_data),
         _("Set a price"),
         "prices",
     )

@@ -56,11 +56,6 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _apply(form: Any, fn: Callable[[], Any]) -> Any:
-    """Run an action; its ValidationError lands on the form (None means it failed)."""
-    return run_action(form, fn)
-
-
 def _page(request: AuthedRequest, qs: Any, per_page: int = 50) -> Any:
     return page_of(qs, request.GET.get("page"), per_page=per_page)
 
@@ -173,7 +168,7 @@ def inspection_new(request: AuthedRequest) -> HttpResponse:
                         }
                     )
             c = form.cleaned_data
-            inspection = _apply(
+            inspection = run_action(
                 form,
                 lambda: actions.inspection_record(
                     actor=request.user,
@@ -222,7 +217,7 @@ def rectification_follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.FollowUpForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
-        done = _apply(
+        done = run_action(
             form,
             lambda: actions.rectification_follow_up(
                 actor=request.user, order=order, on=c["on"], done=c["done"], note=c["note"]
@@ -268,7 +263,7 @@ def _create(
         if form.is_valid():
             c = form.cleaned_data
             provider = selectors.provider_get(actor=request.user, uscc=c["provider"])
-            obj = _apply(form, lambda: run(provider, c))
+            obj = run_action(form, lambda: run(provider, c))
             if obj is not None:
                 messages.success(request, _("Recorded."))
                 return redirect(done(obj))
@@ -363,7 +358,7 @@ def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.ComplaintStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        step = _apply(
+        step = run_action(
             form,
             lambda: actions.complaint_step_add(
                 actor=request.user,
@@ -409,7 +404,7 @@ def incident_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.IncidentCloseForm(request.POST or None, initial={"closed_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        done = _apply(
+        done = run_action(
             form,
             lambda: actions.incident_close(
                 actor=request.user, incident=incident, handling=c["handling"], closed_on=c["closed_on"]
@@ -444,7 +439,7 @@ def risk_signal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.RiskStatusForm(request.POST or None, initial={"status": signal.status})
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        done = _apply(
+        done = run_action(
             form,
             lambda: actions.risk_signal_set_status(
                 actor=request.user, signal=signal, status=c["status"], note=c["note"]
@@ -541,7 +536,7 @@ def grade_new(request: AuthedRequest, uscc: str) -> HttpResponse:
     form = forms.GradeForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
-        _apply(
+        run_action(
             form,
             lambda: actions.grade_record(
                 actor=request.user,
@@ -573,7 +568,7 @@ def demonstration_new(request: AuthedRequest, uscc: str) -> HttpResponse:
     form = forms.DemonstrationForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
-        _apply(
+        run_action(
             form,
             lambda: actions.demonstration_decide(
                 actor=request.user,
