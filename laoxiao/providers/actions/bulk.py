@@ -6,7 +6,9 @@ order of checks here: every provider a record names exists (``ValidationError``)
 act on it (``require_can_act``: ``NotFound`` / ``PermissionDenied``); a new provider's region and
 kind, or a changed one, lie within the actor's regions and sector (``NotFound`` /
 ``PermissionDenied``); amounts are amounts. Nothing is written until every record passed. Then
-one ``bulk_create`` / ``bulk_update`` per model, and one change-log row per created or changed row.
+one ``bulk_create`` / ``bulk_update`` per model, and one change-log row per created or changed row
+(an update's row first, then the creations' snapshots). Providers (with their filing events and
+moves) are written here; their rows go through ``core.bulk.upsert_rows`` (``_upsert``).
 """
 
 from __future__ import annotations

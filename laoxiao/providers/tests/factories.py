@@ -4,7 +4,7 @@
   ``n``: the next of a serial that starts above any number a test passes);
 - ``make_id_number``: a valid resident ID number;
 - ``provider(...)``: a provider of a kind and status, the least fields (tests of reads and of later
-  steps); ``give_documents``: its filing documents;
+  steps); ``make_documents``: its filing documents;
 - ``make_provider(n, ...)``: a provider with contact data, coordinates and beds (pages, API,
   scoping); ``make_staff``; ``world``: the five providers of the scoping tests.
 
@@ -80,7 +80,7 @@ DOCS = {
 }
 
 
-def give_documents(provider: Provider, *, expires_on: dt.date | None = None) -> None:
+def make_documents(provider: Provider, *, expires_on: dt.date | None = None) -> None:
     for code in DOCS[provider.kind]:
         FilingDocument.objects.create(
             provider=provider,

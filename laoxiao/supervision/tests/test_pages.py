@@ -36,12 +36,14 @@ def records(xs_home: Any, sx_home: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     today = clock.today()
     for key, inst in (("xs", xs_home), ("sx", sx_home)):
-        ins = f.inspection(inst, today - dt.timedelta(days=60), "rectify")
-        f.order(ins, today - dt.timedelta(days=30))
+        ins = f.make_inspection(inst, today - dt.timedelta(days=60), "rectify")
+        f.make_order(ins, today - dt.timedelta(days=30))
         out[f"{key}_inspection"] = ins
-        out[f"{key}_complaint"] = f.complaint(inst, dt.date(2025, 5, 1))
-        out[f"{key}_incident"] = f.incident(inst, clock.today() - dt.timedelta(days=3), "major", late=True)
-        signal = f.risk_signal(inst, dt.date(2025, 5, 1))
+        out[f"{key}_complaint"] = f.make_complaint(inst, dt.date(2025, 5, 1))
+        out[f"{key}_incident"] = f.make_incident(
+            inst, clock.today() - dt.timedelta(days=3), "major", late=True
+        )
+        signal = f.make_risk_signal(inst, dt.date(2025, 5, 1))
         out[f"{key}_signal"] = signal
         out[f"{key}_alert"] = Alert.objects.create(
             provider=inst,
