@@ -1358,39 +1358,12 @@ def providers_step(ctx: DemoContext, advance: Advance) -> None:
 
 
 def _documents_upsert(actor: Any, items: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-    """Filing documents by (provider, kind) through the providers bulk row writer (one change-log
-    row per created or changed document; unchanged ones untouched). The providers app has no
-    public bulk writer for documents; ``document_upsert`` one by one took most of the step."""
-    from laoxiao.providers.actions import DOCUMENT_FIELDS, _bulk_rows
-    from laoxiao.providers.models import FilingDocument
+    """Filing documents by (provider, kind) through the providers' bulk writer (one change-log
+    row per created or changed document; unchanged ones untouched)."""
+    from laoxiao.providers.actions import documents_upsert_many
 
-    if not items:
-        return
-    stored = {
-        (d.provider_id, d.kind): d
-        for d in FilingDocument.objects.filter(provider__in={inst.pk for inst, _doc in items})
-    }
-    rows: list[tuple[Any, Callable[[], Any], dict[str, Any]]] = []
-    for inst, doc in items:
-
-        def make(inst: Any = inst, kind: str = doc["kind"]) -> Any:
-            return FilingDocument(provider=inst, region_code=inst.region_code, kind=kind)
-
-        values = {
-            "number": doc["number"],
-            "issued_on": doc["issued_on"],
-            "expires_on": doc["expires_on"],
-            "note": "",
-        }
-        rows.append((stored.get((inst.pk, doc["kind"])), make, values))
-    _bulk_rows(
-        actor=actor,
-        model=FilingDocument,
-        items=rows,
-        fields=DOCUMENT_FIELDS,
-        key_fields=("provider_id", "kind"),
-        snapshot=("kind",),
-    )
+    if items:
+        documents_upsert_many(actor=actor, items=items)
 
 
 # --- supervision -------------------------------------------------------------------------------

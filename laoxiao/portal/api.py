@@ -3,13 +3,14 @@
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router
 from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
+from laoxiao.core import clock
 from laoxiao.providers import selectors
 from laoxiao.providers.schemas import MapOut, PublicFilters, PublicProviderDetail, PublicProviderOut
+from laoxiao.supervision import selectors as supervision_selectors
 
 router = Router(tags=["public"], auth=None)
 
@@ -17,7 +18,7 @@ router = Router(tags=["public"], auth=None)
 def public_detail(uscc: str) -> dict[str, Any]:
     """What the public page and the public API show of one filed provider."""
     provider = selectors.public_get(uscc)
-    supervision = selectors.public_supervision(provider)
+    supervision = supervision_selectors.public_supervision(provider)
     data = PublicProviderOut.from_orm(provider).dict()
     data["grade"] = supervision.get("grade", data.get("grade"))
     data["credit_level"] = supervision.get("credit_level", data.get("credit_level"))
@@ -34,7 +35,7 @@ def public_detail(uscc: str) -> dict[str, Any]:
                 "price": p.price,
                 "effective_from": p.effective_from,
             }
-            for p in selectors.public_prices(provider, on=timezone.localdate())
+            for p in selectors.public_prices(provider, on=clock.today())
         ],
         latest_inspection=_inspection(supervision),
     )

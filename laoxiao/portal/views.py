@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
-from laoxiao.core.errors import NotFound
+from laoxiao.core.paging import page_of
 from laoxiao.portal.api import public_detail
 from laoxiao.providers import selectors
 from laoxiao.providers.models import Provider
 from laoxiao.providers.views import filter_choices, kind_labels, list_filters
+from laoxiao.regions.boundaries import city_boundaries
 
 PAGE_SIZE = 30
 
@@ -26,7 +26,7 @@ def provider_directory(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request)
     filters.pop("filing_status", None)
     qs = selectors.public_list(**filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), per_page=PAGE_SIZE)
     choices = filter_choices(None)
     return render(
         request,
@@ -44,10 +44,7 @@ def provider_directory(request: HttpRequest) -> HttpResponse:
 
 
 def provider_page(request: HttpRequest, uscc: str) -> HttpResponse:
-    try:
-        data = public_detail(uscc)
-    except NotFound:
-        raise Http404 from None
+    data = public_detail(uscc)
     labels = {
         "kind": dict(Provider.Kind.choices).get(data["kind"], data["kind"]),
         "ownership": dict(Provider.Ownership.choices).get(data["ownership"], data["ownership"]),
@@ -77,6 +74,4 @@ def provider_page(request: HttpRequest, uscc: str) -> HttpResponse:
 @cache_control(public=True, max_age=86400)
 def boundaries(request: HttpRequest) -> HttpResponse:
     """The city's county boundaries (public geography) for the public map."""
-    from laoxiao.regions.boundaries import city_boundaries
-
     return JsonResponse(city_boundaries(settings.LAOXIAO_CITY_CODE))

@@ -4,17 +4,16 @@ Everything is scoped to the caller (a provider outside their regions or sector a
 actions raise ValidationError (→ 422 with the fields), PermissionDenied (→ 403) or NotFound (→ 404).
 """
 
-from types import ModuleType
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
-from laoxiao.providers import selectors
+from laoxiao.core import clock
+from laoxiao.providers import actions, selectors
 from laoxiao.providers.schemas import (
     CertificateIn,
     ClassIn,
@@ -38,12 +37,6 @@ from laoxiao.providers.schemas import (
 router = Router(tags=["providers"])
 
 
-def _actions() -> ModuleType:
-    from laoxiao.providers import actions
-
-    return actions
-
-
 def _get(request: HttpRequest, uscc: str) -> Any:
     return selectors.provider_get(actor=request.auth, uscc=uscc)
 
@@ -56,7 +49,7 @@ def list_providers(request: HttpRequest, filters: Query[ProviderFilters]):  # ty
 
 @router.post("/", response={201: ProviderOut}, summary="Register a provider")
 def create_provider(request: HttpRequest, payload: ProviderIn):  # type: ignore[no-untyped-def]
-    provider = _actions().provider_create(actor=request.auth, data=payload.dict())
+    provider = actions.provider_create(actor=request.auth, data=payload.dict())
     return Status(201, _get(request, provider.uscc))
 
 
@@ -76,7 +69,7 @@ def get_provider(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-de
 @router.patch("/{uscc}", response=ProviderOut, summary="Change a provider's data")
 def update_provider(request: HttpRequest, uscc: str, payload: ProviderPatch):  # type: ignore[no-untyped-def]
     provider = _get(request, uscc)
-    _actions().provider_update(actor=request.auth, provider=provider, data=payload.dict(exclude_unset=True))
+    actions.provider_update(actor=request.auth, provider=provider, data=payload.dict(exclude_unset=True))
     return _get(request, uscc)
 
 
@@ -88,7 +81,7 @@ def list_filing_events(request: HttpRequest, uscc: str):  # type: ignore[no-unty
 @router.post("/{uscc}/filing", response={201: FilingEventOut}, summary="Move a provider's filing")
 def transition_filing(request: HttpRequest, uscc: str, payload: FilingIn):  # type: ignore[no-untyped-def]
     provider = _get(request, uscc)
-    event = _actions().filing_transition(
+    event = actions.filing_transition(
         actor=request.auth,
         provider=provider,
         to_status=payload.to_status,
@@ -107,7 +100,7 @@ def list_documents(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-
 @router.post("/{uscc}/documents", response={201: DocumentOut}, summary="Record a filing document")
 def upsert_document(request: HttpRequest, uscc: str, payload: DocumentIn):  # type: ignore[no-untyped-def]
     provider = _get(request, uscc)
-    document = _actions().document_upsert(actor=request.auth, provider=provider, **payload.dict())
+    document = actions.document_upsert(actor=request.auth, provider=provider, **payload.dict())
     return Status(201, document)
 
 
@@ -119,7 +112,7 @@ def list_classes(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-de
 @router.post("/{uscc}/classes", response={201: ClassOut}, summary="Add or change a class")
 def upsert_class(request: HttpRequest, uscc: str, payload: ClassIn):  # type: ignore[no-untyped-def]
     provider = _get(request, uscc)
-    cls = _actions().class_upsert(actor=request.auth, provider=provider, **payload.dict())
+    cls = actions.class_upsert(actor=request.auth, provider=provider, **payload.dict())
     return Status(201, cls)
 
 
@@ -127,7 +120,7 @@ def upsert_class(request: HttpRequest, uscc: str, payload: ClassIn):  # type: ig
 def delete_class(request: HttpRequest, uscc: str, class_id: int):  # type: ignore[no-untyped-def]
     provider = _get(request, uscc)
     cls = selectors.class_get(actor=request.auth, provider=provider, pk=class_id)
-    _actions().class_delete(actor=request.auth, cls=cls)
+    actions.class_delete(actor=request.auth, cls=cls)
     return Status(204, None)
 
 
@@ -141,7 +134,6 @@ def upsert_staff(request: HttpRequest, uscc: str, payload: StaffIn):  # type: ig
     provider = _get(request, uscc)
     data = payload.dict()
     certificates = data.pop("certificates")
-    actions = _actions()
     with transaction.atomic():
         member = actions.staff_upsert(actor=request.auth, provider=provider, **data)
         for cert in certificates:
@@ -155,7 +147,7 @@ def upsert_staff(request: HttpRequest, uscc: str, payload: StaffIn):  # type: ig
 def add_certificate(request: HttpRequest, uscc: str, staff_id: int, payload: CertificateIn):  # type: ignore[no-untyped-def]
     provider = _get(request, uscc)
     member = selectors.staff_get(actor=request.auth, provider=provider, pk=staff_id)
-    _actions().certificate_upsert(actor=request.auth, staff=member, **payload.dict())
+    actions.certificate_upsert(actor=request.auth, staff=member, **payload.dict())
     return Status(201, selectors.staff_get(actor=request.auth, provider=provider, pk=staff_id))
 
 
@@ -163,12 +155,12 @@ def add_certificate(request: HttpRequest, uscc: str, staff_id: int, payload: Cer
 def list_prices(request: HttpRequest, uscc: str, current: bool = False):  # type: ignore[no-untyped-def]
     rows = selectors.prices(actor=request.auth, provider=_get(request, uscc))
     if current:
-        return selectors.current_prices(rows, on=timezone.localdate())
+        return selectors.current_prices(rows, on=clock.today())
     return rows
 
 
 @router.post("/{uscc}/prices", response={201: PriceOut}, summary="Set a price")
 def set_price(request: HttpRequest, uscc: str, payload: PriceIn):  # type: ignore[no-untyped-def]
     provider = _get(request, uscc)
-    price = _actions().price_set(actor=request.auth, provider=provider, **payload.dict())
+    price = actions.price_set(actor=request.auth, provider=provider, **payload.dict())
     return Status(201, price)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core.forms import HardenedForm
@@ -43,20 +42,6 @@ def _date_widgets(fields: dict[str, forms.Field]) -> None:
     for field in fields.values():
         if isinstance(field, forms.DateField):
             field.widget = DATE
-
-
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put an action's ValidationError on the form: on its field when the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                if field in form.fields:
-                    form.add_error(field, message)
-                else:
-                    form.add_error(None, message if field == "__all__" else f"{field}: {message}")
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 class ProviderForm(HardenedForm):

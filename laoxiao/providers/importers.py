@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core import clock
+from laoxiao.core.bulk import Progress, WriteResult
 from laoxiao.core.i18n import fmt
 from laoxiao.core.masking import mask_id_number
 from laoxiao.imports import parsers as p
-from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
+from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
 from laoxiao.providers import actions, compliance
 from laoxiao.providers.loader import DATA as SERVICE_ITEMS_FILE
 from laoxiao.providers.models import (
@@ -339,7 +340,7 @@ class ClassesImport(ImportKind):
         stored: dict[int, list[ChildcareClass]] = defaultdict(list)
         for c in ChildcareClass.objects.filter(provider__in=list(providers.values())):
             stored[c.provider_id].append(c)
-        return {"providers": providers, "stored": stored, "on": timezone.localdate()}
+        return {"providers": providers, "stored": stored, "on": clock.today()}
 
     def check_row(self, row: Row, errors: ErrorSink, context: dict[str, Any]) -> None:
         inst = _check_provider(

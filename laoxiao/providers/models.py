@@ -15,11 +15,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core import access
 from laoxiao.core.fields import BlindIndexField, EncryptedCharField
 from laoxiao.regions.scoping import RegionScopedQuerySet
 
 ELDERCARE_KINDS = ("eldercare_home", "community_centre", "meal_point")
-CHILDCARE_KINDS = ("childcare_centre", "home_childcare", "kindergarten_class", "workplace_childcare")
+CHILDCARE_KINDS = access.CHILDCARE_KINDS
 
 
 def sector_kinds(actor: Any) -> tuple[str, ...] | None:

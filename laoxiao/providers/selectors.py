@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
     F,
     IntegerField,
@@ -27,9 +26,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
 
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
+from laoxiao.people.models import Child
+from laoxiao.providers import compliance
 from laoxiao.providers.models import (
     CHILDCARE_KINDS,
     ELDERCARE_KINDS,
@@ -42,43 +43,21 @@ from laoxiao.providers.models import (
     Provider,
     StaffMember,
 )
+from laoxiao.providers.workdays import WorkCalendar
 from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q
+from laoxiao.supervision import ratings
 
-CERTIFICATE_WARNING_DAYS = 60
 REVIEW_STATUSES = (Provider.FilingStatus.SUBMITTED, Provider.FilingStatus.ACCEPTED)
 
 
 # --- annotations shared by lists, the map and the public pages --------------------------------------
 
 
-def _ratings_subqueries() -> dict[str, Any]:
-    """The grade in force today and the latest credit level of each provider, as subqueries (the
-    same rules as ``supervision.selectors.latest_grade`` / ``latest_credit``)."""
-    from laoxiao.supervision.models import CreditRating, GradeRating
-
-    today = timezone.localdate()
-    grade = (
-        GradeRating.objects.filter(provider=OuterRef("pk"), revoked=False, rated_on__lte=today)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .order_by("-rated_on", "-id")
-        .values("grade")[:1]
-    )
-    credit = (
-        CreditRating.objects.filter(provider=OuterRef("pk"))
-        .order_by("-computed_on", "-id")
-        .values("level")[:1]
-    )
-    return {
-        "grade": Subquery(grade, output_field=IntegerField()),
-        "credit_level": Subquery(credit, output_field=CharField()),
-    }
-
-
 def with_figures(qs: QuerySet[Provider]) -> QuerySet[Provider]:
     """Annotate ``slots`` (sum of class capacities), ``enrolled_children`` (children enrolled now),
     ``vacancies`` (beds − occupied for elder care; slots − enrolled for childcare, never below 0),
-    ``grade`` and ``credit_level`` (latest ratings). One query, no joins that multiply rows."""
-    from laoxiao.people.models import Child
+    ``grade`` and ``credit_level`` (the ratings that count: ``supervision.ratings``). One query,
+    no joins that multiply rows."""
 
     slots = (
         ChildcareClass.objects.filter(provider=OuterRef("pk"))
@@ -107,7 +86,7 @@ def with_figures(qs: QuerySet[Provider]) -> QuerySet[Provider]:
             output_field=IntegerField(),
         )
     )
-    return qs.annotate(**_ratings_subqueries())
+    return qs.annotate(**ratings.rating_subqueries(clock.today()))
 
 
 def _filter(
@@ -285,9 +264,6 @@ def overdue_reviews(*, actor: Any, on: dt.date) -> list[dict[str, Any]]:
     working days, notification within 15: ``compliance.review_deadlines``), for the reviewing office:
     civil affairs sees elder care, health sees childcare (the sector scoping). A provider operator
     reviews nothing and gets an empty list."""
-    from laoxiao.providers import compliance
-    from laoxiao.providers.workdays import WorkCalendar
-
     if getattr(actor, "provider_id", None) and not getattr(actor, "is_superuser", False):
         return []
     calendar = WorkCalendar.load()
@@ -307,9 +283,7 @@ def overdue_reviews(*, actor: Any, on: dt.date) -> list[dict[str, Any]]:
 
 def expiring_certificates_list(*, actor: Any, on: dt.date) -> QuerySet[Certificate]:
     """Certificates of current staff that have expired or expire within the warning days of ``on``
-    (60 by the rule ``staff.certificate_warning_days``) and were not renewed."""
-    from laoxiao.providers import compliance
-
+    (the rule ``staff.certificate_warning_days``) and were not renewed."""
     qs = Certificate.objects.visible_to(actor).filter(
         Q(staff__left_on__isnull=True) | Q(staff__left_on__gt=on)
     )
@@ -412,10 +386,3 @@ def public_prices(provider: Provider, *, on: dt.date) -> list[Price]:
         Price.objects.filter(provider=provider).select_related("item"),
         on=on,
     )
-
-
-def public_supervision(provider: Provider) -> dict[str, Any]:
-    """Grade in force, credit level, date and result of the latest inspection (supervision app)."""
-    from laoxiao.supervision import selectors as sv
-
-    return dict(sv.public_supervision(provider))

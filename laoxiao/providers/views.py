@@ -6,22 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from laoxiao.core.errors import NotFound
-from laoxiao.providers import compliance, forms, selectors
+from laoxiao.accounts.models import User
+from laoxiao.core import access, clock
+from laoxiao.core.forms import run_action
+from laoxiao.core.paging import page_of
+from laoxiao.providers import actions, compliance, forms, selectors
 from laoxiao.providers.models import (
     CHILDCARE_KINDS,
     ELDERCARE_KINDS,
@@ -34,10 +35,9 @@ from laoxiao.supervision import selectors as supervision_selectors
 PAGE_SIZE = 50
 
 
-def _actions() -> ModuleType:
-    from laoxiao.providers import actions
-
-    return actions
+def _user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind ``login_required``."""
+    return cast(User, request.user)
 
 
 def _url_or_none(name: str, *args: Any) -> str | None:
@@ -48,14 +48,7 @@ def _url_or_none(name: str, *args: Any) -> str | None:
 
 
 def _get(request: HttpRequest, uscc: str) -> Provider:
-    try:
-        return selectors.provider_get(actor=request.user, uscc=uscc)
-    except NotFound:
-        raise Http404 from None
-
-
-def _is_operator_of(user: Any, provider: Provider) -> bool:
-    return bool(getattr(user, "provider_id", None)) and user.provider_id == provider.pk
+    return selectors.provider_get(actor=_user(request), uscc=uscc)
 
 
 def _is_operator_only(user: Any) -> bool:
@@ -133,7 +126,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
             return redirect("provider-detail", own.uscc)
     filters = list_filters(request)
     qs = selectors.provider_list(actor=user, **filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), per_page=PAGE_SIZE)
     return render(
         request,
         "providers/list.html",
@@ -164,20 +157,20 @@ def provider_map(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overdue_reviews(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    rows = selectors.overdue_reviews(actor=request.user, on=today)
+    today = clock.today()
+    rows = selectors.overdue_reviews(actor=_user(request), on=today)
     return render(request, "providers/reviews.html", {"rows": rows, "today": today})
 
 
 @login_required
 def expiring_certificates(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    qs = selectors.expiring_certificates_list(actor=request.user, on=today)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = clock.today()
+    qs = selectors.expiring_certificates_list(actor=_user(request), on=today)
+    page = page_of(qs, request.GET.get("page"), per_page=PAGE_SIZE)
     return render(
         request,
         "providers/certificates.html",
-        {"page": page, "today": today, "days": selectors.CERTIFICATE_WARNING_DAYS},
+        {"page": page, "today": today, "days": compliance.warning_days(today)},
     )
 
 
@@ -188,12 +181,11 @@ def _filing_steps(user: Any, provider: Provider) -> list[tuple[str, str]]:
     """The filing steps the page offers this user (``actions.TRANSITIONS``): submitting and
     withdrawing to the provider's operator and its sector's officers, review steps to the reviewing
     office. The action still decides, and the page shows its refusal."""
-    actions = _actions()
     status = provider.filing_status
-    operator = _is_operator_of(user, provider)
+    operator = access.is_operator_of(user, provider)
     office = user.is_superuser or provider.sector in user.sectors()
     reviewer = actions.can_review(user, provider)
-    verbs = {
+    verbs: dict[str, str] = {
         Provider.FilingStatus.SUBMITTED: _("Submit for filing"),
         Provider.FilingStatus.ACCEPTED: _("Accept for review"),
         Provider.FilingStatus.FILED: _("File")
@@ -271,7 +263,7 @@ def _price_rows(provider: Provider, rows: list[Any], on: dt.date) -> list[dict[s
 
 def detail_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
     user = request.user
-    today = timezone.localdate()
+    today = clock.today()
     documents = list(selectors.documents(actor=user, provider=provider))
     members = list(selectors.staff(actor=user, provider=provider))
     price_list = list(selectors.prices(actor=user, provider=provider))
@@ -279,7 +271,7 @@ def detail_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "p": provider,
         "today": today,
-        "is_operator": _is_operator_of(user, provider),
+        "is_operator": access.is_operator_of(user, provider),
         "events": list(selectors.filing_events(actor=user, provider=provider)),
         "documents": _documents_checklist(provider, documents, today),
         "deadlines": compliance.review_deadlines(provider, today),
@@ -290,6 +282,7 @@ def detail_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
         "medical": None if provider.is_childcare else compliance.medical_compliance(provider, today),
         "agreements": list(selectors.agreements(actor=user, provider=provider)),
         "staff": _staff_rows(members, today),
+        "warning_days": compliance.warning_days(today),
         "prices": _price_rows(provider, price_list, today),
         "supervision": None,
         "supervision_url": _url_or_none("supervision-provider", provider.uscc),
@@ -316,8 +309,8 @@ def provider_filing(request: HttpRequest, uscc: str) -> HttpResponse:
         messages.error(request, _("The filing step is not valid."))
         return redirect("provider-detail", uscc)
     try:
-        _actions().filing_transition(
-            actor=request.user,
+        actions.filing_transition(
+            actor=_user(request),
             provider=provider,
             to_status=form.cleaned_data["to_status"],
             reasons=form.reason_list() or None,
@@ -355,14 +348,9 @@ def _messages_of(exc: ValidationError) -> list[str]:
 
 
 def _run(form: Any, call: Callable[[], Any]) -> Any:
-    """Run an action for a valid form; put its ValidationError / PermissionDenied on the form."""
-    try:
-        return call()
-    except ValidationError as exc:
-        forms.add_errors(form, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc) or _("You may not do this."))
-    return None
+    """Run an action for a valid form; its ValidationError (an unknown field as "field: message")
+    and PermissionDenied land on the form."""
+    return run_action(form, call, label_unknown=True, denied=True)
 
 
 def _form_page(
@@ -380,7 +368,7 @@ def provider_create(request: HttpRequest) -> HttpResponse:
     regions = _regions_for(request.user)
     form = forms.ProviderForm(request.POST or None, regions=regions)
     if request.method == "POST" and form.is_valid():
-        provider = _run(form, lambda: _actions().provider_create(actor=request.user, data=form.all_values()))
+        provider = _run(form, lambda: actions.provider_create(actor=_user(request), data=form.all_values()))
         if provider is not None:
             messages.success(request, _("The provider is registered."))
             return redirect("provider-detail", provider.uscc)
@@ -392,8 +380,8 @@ def provider_edit(request: HttpRequest, uscc: str) -> HttpResponse:
     provider = _get(request, uscc)
     official = (
         ()
-        if request.user.is_superuser or not _is_operator_of(request.user, provider)
-        else _actions().OFFICIAL_FIELDS
+        if request.user.is_superuser or not access.is_operator_of(request.user, provider)
+        else actions.OFFICIAL_FIELDS
     )
     initial = {name: getattr(provider, name) for name in forms.PROVIDER_FIELDS}
     initial["region_code"] = provider.region_code
@@ -408,7 +396,7 @@ def provider_edit(request: HttpRequest, uscc: str) -> HttpResponse:
         data = form.changed_values()
         done = _run(
             form,
-            lambda: _actions().provider_update(actor=request.user, provider=provider, data=data),
+            lambda: actions.provider_update(actor=_user(request), provider=provider, data=data),
         )
         if done is not None:
             messages.success(request, _("Saved."))
@@ -438,7 +426,7 @@ def _document_kinds(provider: Provider) -> list[tuple[str, str]]:
     """The document codes of the provider's checklist (a choice), then any other code already used."""
     kinds = [
         (spec["code"], str(compliance.document_name(spec)))
-        for spec in compliance.required_documents(provider, timezone.localdate())
+        for spec in compliance.required_documents(provider, clock.today())
     ]
     return kinds
 
@@ -451,7 +439,7 @@ def document_add(request: HttpRequest, uscc: str) -> HttpResponse:
         request,
         uscc,
         lambda data: forms.DocumentForm(data, kinds=kinds, initial={"kind": request.GET.get("kind", "")}),
-        lambda inst, f: _actions().document_upsert(actor=request.user, provider=inst, **f.cleaned_data),
+        lambda inst, f: actions.document_upsert(actor=_user(request), provider=inst, **f.cleaned_data),
         _("Record a filing document"),
         "filing",
     )
@@ -463,7 +451,7 @@ def class_add(request: HttpRequest, uscc: str) -> HttpResponse:
         request,
         uscc,
         forms.ClassForm,
-        lambda inst, f: _actions().class_upsert(actor=request.user, provider=inst, **f.cleaned_data),
+        lambda inst, f: actions.class_upsert(actor=_user(request), provider=inst, **f.cleaned_data),
         _("Add or change a class"),
         "capacity",
     )
@@ -473,11 +461,9 @@ def class_add(request: HttpRequest, uscc: str) -> HttpResponse:
 @require_POST
 def class_delete(request: HttpRequest, uscc: str, pk: int) -> HttpResponse:
     provider = _get(request, uscc)
+    cls = selectors.class_get(actor=_user(request), provider=provider, pk=pk)
     try:
-        cls = selectors.class_get(actor=request.user, provider=provider, pk=pk)
-        _actions().class_delete(actor=request.user, cls=cls)
-    except NotFound:
-        raise Http404 from None
+        actions.class_delete(actor=_user(request), cls=cls)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(
             request, "; ".join(_messages_of(exc)) if isinstance(exc, ValidationError) else str(exc)
@@ -488,14 +474,12 @@ def class_delete(request: HttpRequest, uscc: str, pk: int) -> HttpResponse:
 
 
 def _staff_add(request: HttpRequest, inst: Provider, form: forms.StaffForm) -> Any:
-    from django.db import transaction
-
     data = {k: form.cleaned_data[k] for k in ("id_number", "name", "role", "hired_on", "left_on")}
     with transaction.atomic():
-        member = _actions().staff_upsert(actor=request.user, provider=inst, **data)
+        member = actions.staff_upsert(actor=_user(request), provider=inst, **data)
         cert = form.certificate()
         if cert:
-            _actions().certificate_upsert(actor=request.user, staff=member, **cert)
+            actions.certificate_upsert(actor=_user(request), staff=member, **cert)
     return member
 
 
@@ -514,15 +498,12 @@ def staff_add(request: HttpRequest, uscc: str) -> HttpResponse:
 @login_required
 def certificate_add(request: HttpRequest, uscc: str, pk: int) -> HttpResponse:
     provider = _get(request, uscc)
-    try:
-        member = selectors.staff_get(actor=request.user, provider=provider, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    member = selectors.staff_get(actor=_user(request), provider=provider, pk=pk)
     return _sub_form(
         request,
         uscc,
         forms.CertificateForm,
-        lambda inst, f: _actions().certificate_upsert(actor=request.user, staff=member, **f.certificate()),
+        lambda inst, f: actions.certificate_upsert(actor=_user(request), staff=member, **f.certificate()),
         _("Add a certificate for %(name)s") % {"name": member.name},
         "staff",
     )
@@ -539,7 +520,7 @@ def price_add(request: HttpRequest, uscc: str) -> HttpResponse:
         request,
         uscc,
         lambda data: forms.PriceForm(data, items=items),
-        lambda inst, f: _actions().price_set(actor=request.user, provider=inst, **f.cleaned_data),
+        lambda inst, f: actions.price_set(actor=_user(request), provider=inst, **f.cleaned_data),
         _("Set a price"),
         "prices",
     )

@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from laoxiao.core.models import RuleVersion
+
 HOLIDAYS_RULE = "institutions.holidays"
 DEFAULT_WEEKEND = (5, 6)
 
@@ -47,8 +49,6 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
-        from laoxiao.core.models import RuleVersion
-
         cal = cls()
         for v in RuleVersion.objects.filter(key=HOLIDAYS_RULE).order_by("effective_from"):
             cal.starts.append(v.effective_from)

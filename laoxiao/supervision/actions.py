@@ -1,11 +1,12 @@
 """Writes of supervision records. Each is one transaction: check scope and sector, write, log.
 
-Scope: the provider's ``region_code`` must lie within ``actor.region_prefixes()`` and the actor needs
-the sector permission of the provider (civil affairs ``accounts.sector_eldercare`` for elder-care
-providers, health ``accounts.sector_childcare`` for childcare). Outside that the provider is
-``NotFound`` (we never confirm what exists elsewhere); a provider operator acting on their own
-provider where only staff may act gets ``PermissionDenied``. Operators may report their own
-incidents. ``actor=None`` is the system (the ``laoxiao credit compute`` command).
+The order of checks (``core.access.require_can_supervise``): an inactive actor is refused; the
+provider's ``region_code`` must lie within the actor's regions and the actor work in the
+provider's sector (civil affairs for elder-care providers, health for childcare), else the
+provider is ``NotFound`` (we never confirm what exists elsewhere); a provider operator acting on
+their own provider where only staff may act gets ``PermissionDenied`` (operators may report their
+own incidents: ``allow_operator``). Then the content (``ValidationError``), the write, the log.
+``actor=None`` is the system (the ``laoxiao credit compute`` command).
 """
 
 from __future__ import annotations
@@ -15,19 +16,19 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from laoxiao.accounts import roles
 from laoxiao.accounts.models import User
+from laoxiao.core import access, clock
+from laoxiao.core.access import require_can_supervise
 from laoxiao.core.changelog import build_entry, diff_fields, log_change, log_many, snapshot
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
 from laoxiao.core.rules import rule, rule_version
 from laoxiao.providers.models import Provider, sector_kinds
-from laoxiao.regions.scoping import code_within
 from laoxiao.supervision import credit
 from laoxiao.supervision.models import (
     Alert,
@@ -43,24 +44,6 @@ from laoxiao.supervision.models import (
     RiskSignal,
 )
 
-SECTOR_PERMISSION = {"eldercare": roles.SECTOR_ELDERCARE, "childcare": roles.SECTOR_CHILDCARE}
-
-
-# --- scope -------------------------------------------------------------------------------------
-
-
-def require_can_supervise(actor: User, provider: Provider, *, allow_operator: bool = False) -> None:
-    """Raise NotFound unless the provider lies in the actor's regions and sector."""
-    own = bool(getattr(actor, "provider_id", None)) and actor.provider_id == provider.pk
-    if own and allow_operator and actor.is_active:
-        return
-    in_region = code_within(provider.region_code, actor.region_prefixes())
-    if in_region and actor.has_perm(SECTOR_PERMISSION[provider.sector]):
-        return
-    if own:
-        raise PermissionDenied(_("Only the supervising office may do this."))
-    raise NotFound(provider.uscc)
-
 
 def _err(field: str, message: Any) -> ValidationError:
     return ValidationError({field: [str(message)]})
@@ -72,7 +55,7 @@ def _choice(field: str, value: str, choices: Iterable[tuple[str, Any]]) -> None:
 
 
 def _not_future(field: str, day: dt.date) -> None:
-    if day > timezone.localdate():
+    if day > clock.today():
         raise _err(field, _("The date lies in the future."))
 
 
@@ -319,7 +302,7 @@ def complaint_step_add(
         if substantiated is None:
             raise _err("substantiated", _("Say whether the complaint was substantiated."))
         data.update(outcome=outcome.strip() if outcome else "", substantiated=substantiated)
-        data["resolved_on"] = timezone.localdate()
+        data["resolved_on"] = clock.today()
     if action == ComplaintStep.Action.REOPENED:
         data["resolved_on"] = None
     step = ComplaintStep.objects.create(
@@ -479,9 +462,7 @@ def risk_signal_set_status(*, actor: User, signal: RiskSignal, status: str, note
 @transaction.atomic
 def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
     """Acknowledge an alert of the actor's county (idempotent)."""
-    if not code_within(alert.region_code, actor.region_prefixes()) or not actor.has_perm(
-        SECTOR_PERMISSION[alert.provider.sector]
-    ):
+    if not access.in_region(actor, alert.region_code) or not access.has_sector(actor, alert.provider.sector):
         raise NotFound(str(alert.pk))
     if alert.acknowledged_at is not None:
         return alert

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core import clock
 from laoxiao.providers.models import Provider, ProviderRowQuerySet
 
 
@@ -142,9 +143,7 @@ class RectificationOrder(models.Model):
 
     @property
     def current_status(self) -> str:
-        from django.utils import timezone
-
-        return self.status_on(timezone.localdate())
+        return self.status_on(clock.today())
 
     @property
     def region_code(self) -> str:

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from laoxiao.accounts.models import User
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
 from laoxiao.providers.models import Provider
 from laoxiao.regions.scoping import prefix_q
+from laoxiao.supervision import ratings
 from laoxiao.supervision.credit import months_before
 from laoxiao.supervision.models import (
     Alert,
@@ -36,8 +37,8 @@ from laoxiao.supervision.models import (
 )
 
 
-def _today(on: dt.date | None) -> dt.date:
-    return on or timezone.localdate()
+def _on(on: dt.date | None) -> dt.date:
+    return on or clock.today()
 
 
 def _provider_filter(qs: QuerySet[Any], provider: str | None) -> QuerySet[Any]:
@@ -122,7 +123,7 @@ def rectification_list(
     on: dt.date | None = None,
 ) -> QuerySet[RectificationOrder]:
     """``status``: open (including overdue), overdue (open past the deadline), done."""
-    on = _today(on)
+    on = _on(on)
     qs: QuerySet[RectificationOrder] = RectificationOrder.objects.visible_to(actor).select_related(
         "inspection__provider", "item"
     )
@@ -157,7 +158,7 @@ def inspections_due(
     """Filed providers whose next inspection falls due by ``on`` + the rule's ``due_soon_days``:
     elder-care homes at least yearly (GB 38600), any rated provider as often as its credit tier asks.
     """
-    on = _today(on)
+    on = _on(on)
     cfg = rule("supervision.inspection_due", on=on)
     minimum: dict[str, int] = {k: int(v) for k, v in cfg.get("minimum_per_year", {}).items()}
     horizon = on + dt.timedelta(days=int(cfg.get("due_soon_days", 0)))
@@ -215,7 +216,7 @@ def complaint_list(
     if category:
         qs = qs.filter(category=category)
     if past_deadline:
-        qs = qs.filter(status__in=Complaint.OPEN_STATUSES, deadline__lt=_today(on))
+        qs = qs.filter(status__in=Complaint.OPEN_STATUSES, deadline__lt=_on(on))
     return qs.order_by("-received_on", "-id")
 
 
@@ -325,10 +326,9 @@ def alert_get(*, actor: User, pk: int) -> Alert:
 # --- credit ratings ----------------------------------------------------------------------------
 
 
-def _latest_ids(model: Any, date_field: str) -> Subquery:
-    return Subquery(
-        model.objects.filter(provider=OuterRef("provider")).order_by(f"-{date_field}", "-id").values("id")[:1]
-    )
+def _latest_ids(model: Any, order: Sequence[str]) -> Subquery:
+    """The id of each provider's latest row of ``model`` by ``order`` (for ``id=``)."""
+    return Subquery(model.objects.filter(provider=OuterRef("provider")).order_by(*order).values("id")[:1])
 
 
 def credit_list(
@@ -346,7 +346,7 @@ def credit_list(
     if status:
         qs = qs.filter(level=status.upper())
     if latest:
-        qs = qs.filter(id=_latest_ids(CreditRating, "computed_on"))
+        qs = qs.filter(id=_latest_ids(CreditRating, ratings.CREDIT_LATEST))
     return qs.order_by("-computed_on", "region_code", "id")
 
 
@@ -366,7 +366,7 @@ def credit_distribution(*, actor: User) -> dict[str, int]:
 
 def dashboard(*, actor: User, on: dt.date | None = None) -> dict[str, Any]:
     """What the supervising office should look at today, for the actor's regions."""
-    on = _today(on)
+    on = _on(on)
     due = inspections_due(actor=actor, on=on)
     year_ago = months_before(on, 12)
     overdue_orders = rectification_list(actor=actor, status=RectificationOrder.Status.OVERDUE, on=on)
@@ -415,16 +415,15 @@ def grade_get(*, actor: User, pk: int) -> GradeRating:
 
 def latest_credit(provider: Provider) -> CreditRating | None:
     """The provider's most recent credit rating, or None."""
-    return CreditRating.objects.filter(provider=provider).order_by("-computed_on", "-id").first()
+    return CreditRating.objects.filter(provider=provider).order_by(*ratings.CREDIT_LATEST).first()
 
 
 def latest_grade(provider: Provider, *, on: dt.date | None = None) -> GradeRating | None:
     """The grade in force on ``on`` (today): the latest not revoked and not expired, or None."""
-    on = _today(on)
+    on = _on(on)
     return (
-        GradeRating.objects.filter(provider=provider, revoked=False, rated_on__lte=on)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .order_by("-rated_on", "-id")
+        GradeRating.objects.filter(ratings.grade_in_force(on), provider=provider)
+        .order_by(*ratings.GRADE_LATEST)
         .first()
     )
 
@@ -437,7 +436,7 @@ def latest_inspection(provider: Provider) -> Inspection | None:
 def supervision_summary(provider: Provider, *, on: dt.date | None = None) -> dict[str, Any]:
     """Counts and latest records for the provider's staff page. Includes ``open_risk_signals``,
     which is for supervising staff only: do not show it to the provider's operators."""
-    on = _today(on)
+    on = _on(on)
     year_ago = months_before(on, 12)
     rating = latest_credit(provider)
     grade = latest_grade(provider, on=on)
@@ -494,19 +493,21 @@ def public_supervision(provider: Provider) -> dict[str, Any]:
 def public_supervision_many(providers: Iterable[Provider]) -> dict[int, dict[str, Any]]:
     """``public_supervision`` for many providers in three queries (for lists and the map)."""
     ids = [i.pk for i in providers]
-    on = timezone.localdate()
+    on = clock.today()
     grades = {
         g.provider_id: g
-        for g in GradeRating.objects.filter(provider_id__in=ids, revoked=False, rated_on__lte=on)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .order_by("provider_id", "rated_on", "id")
+        for g in GradeRating.objects.filter(ratings.grade_in_force(on), provider_id__in=ids).order_by(
+            "provider_id", *(f.lstrip("-") for f in ratings.GRADE_LATEST)
+        )  # ascending: the last of each provider (the latest) stays in the dict
     }
-    ratings = {
+    credits = {
         r.provider_id: r
-        for r in CreditRating.objects.filter(provider_id__in=ids, id=_latest_ids(CreditRating, "computed_on"))
+        for r in CreditRating.objects.filter(
+            provider_id__in=ids, id=_latest_ids(CreditRating, ratings.CREDIT_LATEST)
+        )
     }
     inspections = {
         i.provider_id: i
-        for i in Inspection.objects.filter(provider_id__in=ids, id=_latest_ids(Inspection, "date"))
+        for i in Inspection.objects.filter(provider_id__in=ids, id=_latest_ids(Inspection, ("-date", "-id")))
     }
-    return {pk: _public(grades.get(pk), ratings.get(pk), inspections.get(pk)) for pk in ids}
+    return {pk: _public(grades.get(pk), credits.get(pk), inspections.get(pk)) for pk in ids}

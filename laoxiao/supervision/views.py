@@ -9,18 +9,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from laoxiao.accounts.models import User
-from laoxiao.core.errors import NotFound
+from laoxiao.core import clock
+from laoxiao.core.forms import run_action
+from laoxiao.core.paging import page_of
 from laoxiao.supervision import actions, forms, selectors
 from laoxiao.supervision.models import (
     Complaint,
@@ -50,13 +49,6 @@ PART_LABELS = {
 }
 
 
-def _found(fn: Callable[..., Any], **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except NotFound:
-        raise Http404 from None
-
-
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -64,20 +56,8 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _apply(form: Any, fn: Callable[[], Any]) -> Any:
-    """Run an action; its ValidationError lands on the form (None means it failed)."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        for field, msgs in errors.items():
-            for m in msgs:
-                form.add_error(field if field in form.fields else None, m)
-        return None
-
-
 def _page(request: AuthedRequest, qs: Any, per_page: int = 50) -> Any:
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    return page_of(qs, request.GET.get("page"), per_page=per_page)
 
 
 def _filters(request: AuthedRequest, *names: str) -> dict[str, Any]:
@@ -133,11 +113,11 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def inspection_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    inspection = _found(selectors.inspection_get, actor=request.user, pk=pk)
+    inspection = selectors.inspection_get(actor=request.user, pk=pk)
     return render(
         request,
         "supervision/inspection_detail.html",
-        {"inspection": inspection, "follow_up": forms.FollowUpForm(initial={"on": timezone.localdate()})},
+        {"inspection": inspection, "follow_up": forms.FollowUpForm(initial={"on": clock.today()})},
     )
 
 
@@ -153,7 +133,7 @@ def _checklist(provider: Any, post: Any = None) -> list[dict[str, Any]]:
 def inspection_checklist(request: AuthedRequest) -> HttpResponse:
     """The checklist rows of the chosen provider (htmx fragment of the inspection form)."""
     uscc = request.GET.get("provider") or ""
-    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc) if uscc else None
+    provider = selectors.provider_get(actor=request.user, uscc=uscc) if uscc else None
     return render(
         request,
         "supervision/_checklist.html",
@@ -167,7 +147,7 @@ def inspection_new(request: AuthedRequest) -> HttpResponse:
     uscc = request.POST.get("provider") or request.GET.get("provider") or ""
     provider = None
     if uscc:
-        provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+        provider = selectors.provider_get(actor=request.user, uscc=uscc)
     if request.method == "POST":
         form = forms.InspectionForm(request.POST, providers=providers)
         if form.is_valid() and provider is not None:
@@ -188,7 +168,7 @@ def inspection_new(request: AuthedRequest) -> HttpResponse:
                         }
                     )
             c = form.cleaned_data
-            inspection = _apply(
+            inspection = run_action(
                 form,
                 lambda: actions.inspection_record(
                     actor=request.user,
@@ -206,9 +186,7 @@ def inspection_new(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, _("Inspection recorded."))
                 return redirect("supervision-inspection", pk=inspection.pk)
     else:
-        form = forms.InspectionForm(
-            providers=providers, initial={"provider": uscc, "date": timezone.localdate()}
-        )
+        form = forms.InspectionForm(providers=providers, initial={"provider": uscc, "date": clock.today()})
     form.fields["provider"].widget.attrs.update(
         {"hx-get": reverse("supervision-checklist"), "hx-target": "#checklist-box", "hx-trigger": "change"}
     )
@@ -235,11 +213,11 @@ def inspection_new(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def rectification_follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
-    order = _found(selectors.rectification_get, actor=request.user, pk=pk)
+    order = selectors.rectification_get(actor=request.user, pk=pk)
     form = forms.FollowUpForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
-        done = _apply(
+        done = run_action(
             form,
             lambda: actions.rectification_follow_up(
                 actor=request.user, order=order, on=c["on"], done=c["done"], note=c["note"]
@@ -264,7 +242,7 @@ def rectification_list(request: AuthedRequest) -> HttpResponse:
         qs,
         f,
         statuses=RectificationOrder.Status.choices,
-        today=timezone.localdate(),
+        today=clock.today(),
     )
 
 
@@ -284,8 +262,8 @@ def _create(
         form = form_class(request.POST, providers=providers)
         if form.is_valid():
             c = form.cleaned_data
-            provider = _found(selectors.provider_get, actor=request.user, uscc=c["provider"])
-            obj = _apply(form, lambda: run(provider, c))
+            provider = selectors.provider_get(actor=request.user, uscc=c["provider"])
+            obj = run_action(form, lambda: run(provider, c))
             if obj is not None:
                 messages.success(request, _("Recorded."))
                 return redirect(done(obj))
@@ -311,7 +289,7 @@ def complaint_new(request: AuthedRequest) -> HttpResponse:
             description=c["description"],
         ),
         lambda obj: reverse("supervision-complaint", args=[obj.pk]),
-        {"received_on": timezone.localdate()},
+        {"received_on": clock.today()},
     )
 
 
@@ -350,7 +328,7 @@ def risk_signal_new(request: AuthedRequest) -> HttpResponse:
             description=c["description"],
         ),
         lambda obj: reverse("supervision-risk-signal", args=[obj.pk]),
-        {"detected_on": timezone.localdate()},
+        {"detected_on": clock.today()},
     )
 
 
@@ -370,17 +348,17 @@ def complaint_list(request: AuthedRequest) -> HttpResponse:
         past_deadline=past,
         statuses=Complaint.Status.choices,
         categories=Complaint.Category.choices,
-        today=timezone.localdate(),
+        today=clock.today(),
     )
 
 
 @login_required
 def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    complaint = _found(selectors.complaint_get, actor=request.user, pk=pk)
+    complaint = selectors.complaint_get(actor=request.user, pk=pk)
     form = forms.ComplaintStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        step = _apply(
+        step = run_action(
             form,
             lambda: actions.complaint_step_add(
                 actor=request.user,
@@ -397,7 +375,7 @@ def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "supervision/complaint_detail.html",
-        {"complaint": complaint, "form": form, "today": timezone.localdate()},
+        {"complaint": complaint, "form": form, "today": clock.today()},
     )
 
 
@@ -422,11 +400,11 @@ def incident_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def incident_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    incident = _found(selectors.incident_get, actor=request.user, pk=pk)
-    form = forms.IncidentCloseForm(request.POST or None, initial={"closed_on": timezone.localdate()})
+    incident = selectors.incident_get(actor=request.user, pk=pk)
+    form = forms.IncidentCloseForm(request.POST or None, initial={"closed_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        done = _apply(
+        done = run_action(
             form,
             lambda: actions.incident_close(
                 actor=request.user, incident=incident, handling=c["handling"], closed_on=c["closed_on"]
@@ -457,11 +435,11 @@ def risk_signal_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def risk_signal_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    signal = _found(selectors.risk_signal_get, actor=request.user, pk=pk)
+    signal = selectors.risk_signal_get(actor=request.user, pk=pk)
     form = forms.RiskStatusForm(request.POST or None, initial={"status": signal.status})
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        done = _apply(
+        done = run_action(
             form,
             lambda: actions.risk_signal_set_status(
                 actor=request.user, signal=signal, status=c["status"], note=c["note"]
@@ -485,8 +463,8 @@ def alert_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def alert_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
-    alert = _found(selectors.alert_get, actor=request.user, pk=pk)
-    alert = _found(actions.alert_acknowledge, actor=request.user, alert=alert)
+    alert = selectors.alert_get(actor=request.user, pk=pk)
+    alert = actions.alert_acknowledge(actor=request.user, alert=alert)
     if request.htmx:
         return render(request, "supervision/_alert_row.html", {"a": alert})
     messages.success(request, _("Alert acknowledged."))
@@ -502,7 +480,7 @@ def _labelled(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @login_required
 def provider_page(request: AuthedRequest, uscc: str) -> HttpResponse:
-    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    provider = selectors.provider_get(actor=request.user, uscc=uscc)
     records = selectors.provider_records(actor=request.user, provider=provider)
     rating = records["ratings"][0] if records["ratings"] else None
     return render(
@@ -515,8 +493,8 @@ def provider_page(request: AuthedRequest, uscc: str) -> HttpResponse:
             "parts": _labelled(rating.parts) if rating else [],
             "summary": selectors.supervision_summary(provider),
             "grade_now": selectors.latest_grade(provider),
-            "grade_form": forms.GradeForm(initial={"rated_on": timezone.localdate()}),
-            "demo_form": forms.DemonstrationForm(initial={"decided_on": timezone.localdate()}),
+            "grade_form": forms.GradeForm(initial={"rated_on": clock.today()}),
+            "demo_form": forms.DemonstrationForm(initial={"decided_on": clock.today()}),
             "is_home": provider.kind == "eldercare_home",
         },
     )
@@ -525,7 +503,7 @@ def provider_page(request: AuthedRequest, uscc: str) -> HttpResponse:
 @login_required
 def provider_credit(request: AuthedRequest, uscc: str) -> HttpResponse:
     """The credit page: every part of the latest (or ``?id=``) rating with its points and records."""
-    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    provider = selectors.provider_get(actor=request.user, uscc=uscc)
     ratings = list(selectors.credit_list(actor=request.user, provider=provider.uscc))
     rating: CreditRating | None = ratings[0] if ratings else None
     if request.GET.get("id"):
@@ -545,8 +523,8 @@ def provider_credit(request: AuthedRequest, uscc: str) -> HttpResponse:
 @login_required
 @require_POST
 def provider_credit_compute(request: AuthedRequest, uscc: str) -> HttpResponse:
-    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
-    _found(actions.credit_compute, actor=request.user, provider=provider, on=timezone.localdate())
+    provider = selectors.provider_get(actor=request.user, uscc=uscc)
+    actions.credit_compute(actor=request.user, provider=provider, on=clock.today())
     messages.success(request, _("Credit rating computed."))
     return redirect("supervision-credit", uscc=provider.uscc)
 
@@ -554,14 +532,13 @@ def provider_credit_compute(request: AuthedRequest, uscc: str) -> HttpResponse:
 @login_required
 @require_POST
 def grade_new(request: AuthedRequest, uscc: str) -> HttpResponse:
-    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    provider = selectors.provider_get(actor=request.user, uscc=uscc)
     form = forms.GradeForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
-        _apply(
+        run_action(
             form,
-            lambda: _found(
-                actions.grade_record,
+            lambda: actions.grade_record(
                 actor=request.user,
                 provider=provider,
                 grade=c["grade"],
@@ -578,8 +555,8 @@ def grade_new(request: AuthedRequest, uscc: str) -> HttpResponse:
 @login_required
 @require_POST
 def grade_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
-    grade = _found(selectors.grade_get, actor=request.user, pk=pk)
-    _found(actions.grade_revoke, actor=request.user, rating=grade, on=timezone.localdate())
+    grade = selectors.grade_get(actor=request.user, pk=pk)
+    actions.grade_revoke(actor=request.user, rating=grade, on=clock.today())
     messages.success(request, _("Grade revoked."))
     return redirect("supervision-provider", uscc=grade.provider.uscc)
 
@@ -587,14 +564,13 @@ def grade_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def demonstration_new(request: AuthedRequest, uscc: str) -> HttpResponse:
-    provider = _found(selectors.provider_get, actor=request.user, uscc=uscc)
+    provider = selectors.provider_get(actor=request.user, uscc=uscc)
     form = forms.DemonstrationForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
-        _apply(
+        run_action(
             form,
-            lambda: _found(
-                actions.demonstration_decide,
+            lambda: actions.demonstration_decide(
                 actor=request.user,
                 provider=provider,
                 granted=c["granted"],

@@ -14,7 +14,7 @@ from laoxiao.core.models import ChangeLog
 from laoxiao.people.models import Guardian
 from laoxiao.people.tests.child_factories import id_number, make_child
 from laoxiao.providers.models import Provider
-from laoxiao.providers.tests.builders import make_provider, make_staff
+from laoxiao.providers.tests.factories import make_provider, make_staff
 
 CHILD_ID = id_number("340603", dt.date(2025, 2, 1), 7)
 CERT = "Q340603123456"

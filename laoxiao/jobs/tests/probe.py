@@ -53,7 +53,7 @@ def lock(seconds: float) -> None:
     import laoxiao.plan.engine as engine
     from laoxiao.plan.actions.values import indicator_values_recompute
     from laoxiao.providers.models import Provider
-    from laoxiao.providers.tests.provider_factories import make_uscc, provider
+    from laoxiao.providers.tests.factories import make_uscc, provider
 
     real = engine.definition
     n = sum(1 for c in engine.REGISTRY if engine.applies_to(c, engine.Period.parse("2021")))

@@ -15,7 +15,7 @@ from laoxiao.jobs import actions
 from laoxiao.jobs.models import Job
 from laoxiao.plan.actions.values import indicator_values_recompute, indicator_values_recompute_enqueue
 from laoxiao.plan.models import IndicatorValue
-from laoxiao.providers.tests.provider_factories import provider
+from laoxiao.providers.tests.factories import provider
 
 pytestmark = pytest.mark.django_db
 COUNTY = "340603000000"

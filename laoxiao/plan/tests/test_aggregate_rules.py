@@ -65,7 +65,7 @@ def test_with_the_rule_set_to_own_regions_other_counties_are_refused(
 
 
 def test_provider_operators_read_no_aggregates(client: Any, values: None, city: dict[str, Any]) -> None:
-    from laoxiao.providers.tests.builders import make_provider
+    from laoxiao.providers.tests.factories import make_provider
 
     operator = make_user("op", ["provider_operator"], [], provider=make_provider(1))
     assert _values(client, operator, XS).status_code == 403

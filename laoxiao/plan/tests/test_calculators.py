@@ -33,7 +33,7 @@ from laoxiao.people.tests.elder_factories import id_number
 from laoxiao.plan.calculators import REGISTRY, Period, Scope, common_prefix, region_prefix, rollup
 from laoxiao.plan.engine import indicators_results, value_of
 from laoxiao.providers.models import Certificate, ChildcareClass, Provider, StaffMember
-from laoxiao.providers.tests.provider_factories import make_id_number, make_uscc
+from laoxiao.providers.tests.factories import make_id_number, make_uscc
 from laoxiao.regions.models import PopulationFigure, Region
 
 D = dt.date

@@ -24,7 +24,7 @@ from laoxiao.plan.models import (
     TaskMilestone,
     TaskProgressReport,
 )
-from laoxiao.providers.tests.builders import make_provider
+from laoxiao.providers.tests.factories import make_provider
 from laoxiao.regions.boundaries import city_boundaries
 
 pytestmark = pytest.mark.django_db

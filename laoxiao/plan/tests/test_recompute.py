@@ -11,7 +11,7 @@ from laoxiao.core.models import ChangeLog
 from laoxiao.plan.actions.values import indicator_values_recompute
 from laoxiao.plan.models import IndicatorValue
 from laoxiao.providers.models import Provider
-from laoxiao.providers.tests.provider_factories import provider
+from laoxiao.providers.tests.factories import provider
 
 pytestmark = pytest.mark.django_db
 COUNTY = "340603000000"

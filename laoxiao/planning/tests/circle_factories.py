@@ -12,7 +12,7 @@ from typing import Any
 
 from laoxiao.people.tests.elder_factories import make_elder
 from laoxiao.providers.models import Provider
-from laoxiao.providers.tests.builders import make_provider
+from laoxiao.providers.tests.factories import make_provider
 from laoxiao.regions.models import Region
 
 # metres per degree of longitude at 33.95° (WGS 84), to place points by distance

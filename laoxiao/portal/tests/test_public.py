@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from laoxiao.providers.models import ChildcareClass, Price, Provider
-from laoxiao.providers.tests.builders import (
+from laoxiao.providers.tests.factories import (
     CONTACT_NAME,
     CONTACT_PHONE,
     STAFF_ID,

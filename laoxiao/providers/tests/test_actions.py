@@ -22,7 +22,7 @@ from laoxiao.providers.models import (
     Provider,
     StaffMember,
 )
-from laoxiao.providers.tests.provider_factories import give_documents, make_id_number, make_uscc, provider
+from laoxiao.providers.tests.factories import make_documents, make_id_number, make_uscc, provider
 
 D = dt.date
 
@@ -191,7 +191,7 @@ def test_the_whole_workflow_of_an_elder_care_home(xiangshan_officer: Any) -> Non
         actions.filing_transition(actor=xiangshan_officer, provider=inst, to_status="filed", on=D(2024, 3, 5))
     assert len(exc.value.message_dict["documents"]) == 4
     assert Provider.objects.get(pk=inst.pk).filing_status == "accepted"
-    give_documents(inst)
+    make_documents(inst)
     event = actions.filing_transition(
         actor=xiangshan_officer, provider=inst, to_status="filed", on=D(2024, 3, 5)
     )
@@ -295,7 +295,7 @@ def test_only_the_county_office_of_the_sector_reviews(
 
 def test_expired_documents_and_class_violations_block_filing(xs_health: Any) -> None:
     centre = provider(kind="childcare_centre", status="accepted")
-    give_documents(centre, expires_on=D(2024, 1, 31))
+    make_documents(centre, expires_on=D(2024, 1, 31))
     ChildcareClass.objects.create(  # written before the rules, breaking the ratio
         provider=centre,
         region_code=centre.region_code,

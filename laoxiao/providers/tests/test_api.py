@@ -10,7 +10,7 @@ from django.test import Client
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.providers.models import FilingEvent, Provider, StaffMember
-from laoxiao.providers.tests.builders import CONTACT_PHONE, make_provider, make_uscc, world
+from laoxiao.providers.tests.factories import CONTACT_PHONE, make_provider, make_uscc, world
 
 J = "application/json"
 

@@ -21,7 +21,7 @@ from laoxiao.providers.models import (
     Provider,
     StaffMember,
 )
-from laoxiao.providers.tests.provider_factories import give_documents, make_id_number, provider
+from laoxiao.providers.tests.factories import make_documents, make_id_number, provider
 
 D = dt.date
 
@@ -282,7 +282,7 @@ def test_missing_and_expired_documents(city: Any) -> None:
         "fire_safety",
         "filing_commitment",
     }
-    give_documents(home)
+    make_documents(home)
     assert compliance.missing_documents(home, on) == []
     home.serves_meals = True
     assert [d["code"] for d in compliance.missing_documents(home, on)] == ["food_licence"]
@@ -305,7 +305,7 @@ def test_meal_points_always_need_a_food_licence(city: Any) -> None:
 
 def test_a_childcare_lease_runs_three_years(city: Any) -> None:
     centre = provider(kind="childcare_centre")
-    give_documents(centre)
+    make_documents(centre)
     premises = centre.documents.get(kind="premises")
     premises.issued_on, premises.expires_on = D(2023, 1, 1), D(2025, 12, 31)
     premises.save()

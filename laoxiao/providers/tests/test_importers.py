@@ -22,7 +22,7 @@ from laoxiao.providers.models import (
     Provider,
     StaffMember,
 )
-from laoxiao.providers.tests.provider_factories import make_id_number, make_uscc, provider
+from laoxiao.providers.tests.factories import make_id_number, make_uscc, provider
 
 # rows copied from the acceptance sample (../shared/acceptance/sample-city)
 REGIONS = """code,name,level,parent_code,is_rural,lon,lat

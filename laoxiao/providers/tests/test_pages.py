@@ -11,7 +11,7 @@ from django.test import Client
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.providers.models import ChildcareClass, FilingDocument, Price, Provider, StaffMember
-from laoxiao.providers.tests.builders import (
+from laoxiao.providers.tests.factories import (
     STAFF_ID,
     STAFF_NAME,
     make_provider,

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from laoxiao.accounts.tests.factories import make_user
-from laoxiao.providers.tests.builders import make_staff, world
+from laoxiao.providers.tests.factories import make_staff, world
 
 USCC = re.compile(r"(?<![0-9A-Z])9134\d{4}MA\d{7}[0-9A-Z](?![0-9A-Z])")
 

@@ -8,17 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
+from laoxiao.core import clock
+from laoxiao.people.models import Child
 from laoxiao.providers import selectors
 from laoxiao.providers.models import ChildcareClass, Price, Provider
-from laoxiao.providers.tests.builders import CONTACT_PHONE, make_provider, make_staff, world
+from laoxiao.providers.tests.factories import CONTACT_PHONE, make_provider, make_staff, world
 from laoxiao.supervision.models import CreditRating, GradeRating
 
 
 def _child(n: int, provider: Provider, **extra: Any) -> Any:
-    from laoxiao.people.models import Child
-
     return Child.objects.create(
         id_number=f"34060320230101{n:03d}X"[:18],
         name=f"孩子{n}",
@@ -204,7 +203,7 @@ def test_public_reads_do_not_load_the_contact_phone(providers: Any) -> None:
 
 def test_current_prices_pick_the_line_in_force(providers: Any, admin_user: Any) -> None:
     p = providers["xs_elder"]
-    today = timezone.localdate()
+    today = clock.today()
     for price, start in (
         ("2000", dt.date(2023, 1, 1)),
         ("2200", dt.date(2024, 1, 1)),
@@ -225,7 +224,7 @@ def test_current_prices_pick_the_line_in_force(providers: Any, admin_user: Any) 
 def test_expiring_certificates_of_the_actors_providers(xiangshan_officer: Any, providers: Any) -> None:
     make_staff(providers["xs_elder"], name="甲")
     make_staff(providers["sx_elder"], name="乙", id_number="340621198001011234")
-    rows = list(selectors.expiring_certificates_list(actor=xiangshan_officer, on=timezone.localdate()))
+    rows = list(selectors.expiring_certificates_list(actor=xiangshan_officer, on=clock.today()))
     assert [c.staff.name for c in rows] == ["甲"]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from laoxiao.providers.models import Provider
+from laoxiao.providers.tests.factories import make_uscc
 from laoxiao.regions.models import Region
 from laoxiao.supervision.models import (
     Complaint,
@@ -17,16 +18,12 @@ from laoxiao.supervision.models import (
     RiskSignal,
 )
 
-_n = 0
-
 
 def make_provider(
     name: str, *, kind: str = "eldercare_home", region_code: str = "340603001001", **extra: Any
 ) -> Provider:
-    global _n
-    _n += 1
     values: dict[str, Any] = {
-        "uscc": f"91340{_n:05d}MA2T0X00",
+        "uscc": make_uscc(county=region_code[:6]),
         "ownership": "private",
         "supply_tier": "inclusive",
         "filing_status": "filed",
@@ -38,19 +35,19 @@ def make_provider(
     )
 
 
-def inspection(inst: Provider, date: dt.date, result: str = "pass", kind: str = "routine") -> Inspection:
+def make_inspection(inst: Provider, date: dt.date, result: str = "pass", kind: str = "routine") -> Inspection:
     return Inspection.objects.create(
         provider=inst, region_code=inst.region_code, date=date, kind=kind, inspectors="A, B", result=result
     )
 
 
-def order(insp: Inspection, deadline: dt.date, status: str = "open", **extra: Any) -> RectificationOrder:
+def make_order(insp: Inspection, deadline: dt.date, status: str = "open", **extra: Any) -> RectificationOrder:
     return RectificationOrder.objects.create(
         inspection=insp, requirement="fix the handrails", deadline=deadline, status=status, **extra
     )
 
 
-def complaint(
+def make_complaint(
     inst: Provider, received_on: dt.date, substantiated: bool | None = None, **extra: Any
 ) -> Complaint:
     values: dict[str, Any] = {"source": "hotline_12345", "category": "service_quality", "status": "open"}
@@ -66,7 +63,7 @@ def complaint(
     )
 
 
-def incident(
+def make_incident(
     inst: Provider, on: dt.date, severity: str = "minor", late: bool = False, kind: str = "fall"
 ) -> Incident:
     at = timezone.make_aware(dt.datetime(on.year, on.month, on.day, 10, 0))
@@ -82,7 +79,7 @@ def incident(
     )
 
 
-def risk_signal(inst: Provider, on: dt.date, status: str = "open") -> RiskSignal:
+def make_risk_signal(inst: Provider, on: dt.date, status: str = "open") -> RiskSignal:
     return RiskSignal.objects.create(
         provider=inst,
         region_code=inst.region_code,

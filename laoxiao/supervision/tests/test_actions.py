@@ -269,7 +269,7 @@ def test_an_incident_cannot_be_reported_before_it_occurred(xiangshan_officer: An
 
 
 def test_closing_an_incident(xiangshan_officer: Any, xs_home: Any) -> None:
-    inc = f.incident(xs_home, dt.date(2025, 5, 1))
+    inc = f.make_incident(xs_home, dt.date(2025, 5, 1))
     actions.incident_close(
         actor=xiangshan_officer, incident=inc, handling="hospital, family told", closed_on=dt.date(2025, 5, 3)
     )
@@ -330,7 +330,7 @@ def test_provider_operators_do_not_see_risk_signals_or_alerts(xiangshan_officer:
 
 
 def test_risk_signal_status(xiangshan_officer: Any, xs_home: Any) -> None:
-    s = f.risk_signal(xs_home, TODAY)
+    s = f.make_risk_signal(xs_home, TODAY)
     actions.risk_signal_set_status(
         actor=xiangshan_officer, signal=s, status="referred", note="to public security"
     )

@@ -31,13 +31,13 @@ def post(client: Any, path: str, body: dict[str, Any]) -> Any:
 def data(xs_home: Any, sx_home: Any, xiangshan_officer: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, inst in (("xs", xs_home), ("sx", sx_home)):
-        ins = f.inspection(inst, dt.date(2025, 3, 1), "rectify")
-        f.order(ins, dt.date(2025, 4, 1))
-        f.inspection(inst, dt.date(2024, 3, 1), "pass")
+        ins = f.make_inspection(inst, dt.date(2025, 3, 1), "rectify")
+        f.make_order(ins, dt.date(2025, 4, 1))
+        f.make_inspection(inst, dt.date(2024, 3, 1), "pass")
         out[f"{key}_inspection"] = ins
-        out[f"{key}_complaint"] = f.complaint(inst, dt.date(2025, 5, 1))
-        out[f"{key}_incident"] = f.incident(inst, dt.date(2025, 5, 1), "major", late=True)
-        out[f"{key}_signal"] = f.risk_signal(inst, dt.date(2025, 5, 1))
+        out[f"{key}_complaint"] = f.make_complaint(inst, dt.date(2025, 5, 1))
+        out[f"{key}_incident"] = f.make_incident(inst, dt.date(2025, 5, 1), "major", late=True)
+        out[f"{key}_signal"] = f.make_risk_signal(inst, dt.date(2025, 5, 1))
         out[f"{key}_rating"] = actions.credit_compute(actor=None, provider=inst, on=dt.date(2025, 6, 30))
         out[f"{key}_alert"] = Alert.objects.create(
             provider=inst, region_code=inst.region_code[:6] + "000000", kind="risk_signal", message="m"

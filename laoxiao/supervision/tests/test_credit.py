@@ -43,10 +43,10 @@ def test_a_provider_without_records_scores_full_marks(xs_home: Any) -> None:
 
 
 def test_inspection_results_of_the_last_12_months(xs_home: Any) -> None:
-    f.inspection(xs_home, dt.date(2025, 3, 1), "rectify")
-    f.inspection(xs_home, dt.date(2024, 9, 1), "fail")
-    f.inspection(xs_home, dt.date(2025, 1, 1), "pass")
-    f.inspection(xs_home, dt.date(2024, 6, 30), "fail")  # exactly 12 months before: outside
+    f.make_inspection(xs_home, dt.date(2025, 3, 1), "rectify")
+    f.make_inspection(xs_home, dt.date(2024, 9, 1), "fail")
+    f.make_inspection(xs_home, dt.date(2025, 1, 1), "pass")
+    f.make_inspection(xs_home, dt.date(2024, 6, 30), "fail")  # exactly 12 months before: outside
     p = parts(credit.compute(xs_home, ON))["inspections"]
     assert p["points"] == -20
     assert sorted(rec["points"] for rec in p["records"]) == [-15, -5, 0]
@@ -54,20 +54,20 @@ def test_inspection_results_of_the_last_12_months(xs_home: Any) -> None:
 
 def test_substantiated_complaints_count_up_to_the_cap(xs_home: Any) -> None:
     for day in range(1, 6):
-        f.complaint(xs_home, dt.date(2025, 5, day), substantiated=True)
-    f.complaint(xs_home, dt.date(2025, 5, 10), substantiated=False)
-    f.complaint(xs_home, dt.date(2025, 5, 11))  # not yet decided
-    f.complaint(xs_home, dt.date(2024, 1, 1), substantiated=True)  # too old
+        f.make_complaint(xs_home, dt.date(2025, 5, day), substantiated=True)
+    f.make_complaint(xs_home, dt.date(2025, 5, 10), substantiated=False)
+    f.make_complaint(xs_home, dt.date(2025, 5, 11))  # not yet decided
+    f.make_complaint(xs_home, dt.date(2024, 1, 1), substantiated=True)  # too old
     p = parts(credit.compute(xs_home, ON))["complaints"]
     assert len(p["records"]) == 5 and p["points"] == -20  # 5 × -5 capped at -20
 
 
 def test_incidents_by_severity_and_late_reports(xs_home: Any) -> None:
-    f.incident(xs_home, dt.date(2025, 2, 1), "minor")
-    f.incident(xs_home, dt.date(2025, 2, 2), "minor", late=True)
-    f.incident(xs_home, dt.date(2025, 2, 3), "serious")
-    f.incident(xs_home, dt.date(2025, 2, 4), "major")
-    f.incident(xs_home, dt.date(2025, 2, 5), "critical")
+    f.make_incident(xs_home, dt.date(2025, 2, 1), "minor")
+    f.make_incident(xs_home, dt.date(2025, 2, 2), "minor", late=True)
+    f.make_incident(xs_home, dt.date(2025, 2, 3), "serious")
+    f.make_incident(xs_home, dt.date(2025, 2, 4), "major")
+    f.make_incident(xs_home, dt.date(2025, 2, 5), "critical")
     p = parts(credit.compute(xs_home, ON))["incidents"]
     assert p["points"] == 0 - 5 - 5 - 15 - 30
     r = credit.compute(xs_home, ON)
@@ -75,11 +75,11 @@ def test_incidents_by_severity_and_late_reports(xs_home: Any) -> None:
 
 
 def test_rectification_orders_open_past_deadline_on_the_rating_date(xs_home: Any) -> None:
-    insp = f.inspection(xs_home, dt.date(2025, 1, 10), "rectify")
-    f.order(insp, dt.date(2025, 2, 10))  # open, overdue
-    f.order(insp, dt.date(2025, 8, 10))  # open, not yet due
-    f.order(insp, dt.date(2025, 2, 10), status="done", followed_up_on=dt.date(2025, 2, 5))
-    f.order(
+    insp = f.make_inspection(xs_home, dt.date(2025, 1, 10), "rectify")
+    f.make_order(insp, dt.date(2025, 2, 10))  # open, overdue
+    f.make_order(insp, dt.date(2025, 8, 10))  # open, not yet due
+    f.make_order(insp, dt.date(2025, 2, 10), status="done", followed_up_on=dt.date(2025, 2, 5))
+    f.make_order(
         insp, dt.date(2025, 2, 10), status="done", followed_up_on=dt.date(2025, 7, 1)
     )  # late, done after ON
     p = parts(credit.compute(xs_home, ON))["rectifications"]
@@ -88,9 +88,9 @@ def test_rectification_orders_open_past_deadline_on_the_rating_date(xs_home: Any
 
 
 def test_risk_signals_by_status(xs_home: Any) -> None:
-    f.risk_signal(xs_home, dt.date(2025, 1, 1), "open")
-    f.risk_signal(xs_home, dt.date(2023, 1, 1), "verified")  # still counts: not dismissed
-    f.risk_signal(xs_home, dt.date(2025, 1, 1), "dismissed")
+    f.make_risk_signal(xs_home, dt.date(2025, 1, 1), "open")
+    f.make_risk_signal(xs_home, dt.date(2023, 1, 1), "verified")  # still counts: not dismissed
+    f.make_risk_signal(xs_home, dt.date(2025, 1, 1), "dismissed")
     p = parts(credit.compute(xs_home, ON))["risk_signals"]
     assert p["points"] == -30 and len(p["records"]) == 2
 
@@ -127,16 +127,16 @@ def test_tiers_follow_the_level(xs_home: Any) -> None:
         "C": ("close", 4),
         "D": ("key", 12),
     }
-    f.inspection(xs_home, dt.date(2025, 3, 1), "fail")  # 85 → B
+    f.make_inspection(xs_home, dt.date(2025, 3, 1), "fail")  # 85 → B
     r = credit.compute(xs_home, ON)
     assert (r.score, r.level, r.tier, r.inspections_per_year) == (85, "B", "normal", 2)
-    f.inspection(xs_home, dt.date(2025, 4, 1), "fail")  # 70 → C
+    f.make_inspection(xs_home, dt.date(2025, 4, 1), "fail")  # 70 → C
     r = credit.compute(xs_home, ON)
     assert (r.score, r.level, r.tier, r.inspections_per_year) == (70, "C", "close", 4)
 
 
 def test_a_new_rule_version_changes_the_result_from_its_date(xs_home: Any) -> None:
-    f.inspection(xs_home, dt.date(2024, 11, 1), "rectify")
+    f.make_inspection(xs_home, dt.date(2024, 11, 1), "rectify")
     data = rule("supervision.credit_rules", on=ON)
     data["parts"]["inspections"]["points"]["rectify"] = -30
     RuleVersion.objects.create(key="supervision.credit_rules", effective_from=dt.date(2025, 1, 1), data=data)
@@ -150,7 +150,7 @@ def test_a_new_rule_version_changes_the_result_from_its_date(xs_home: Any) -> No
 def test_credit_compute_stores_once_a_day_and_logs(xs_home: Any, xiangshan_officer: Any) -> None:
     rating = credit_compute(actor=xiangshan_officer, provider=xs_home, on=ON)
     assert rating.level == "A" and rating.region_code == xs_home.region_code
-    f.inspection(xs_home, dt.date(2025, 6, 1), "fail")
+    f.make_inspection(xs_home, dt.date(2025, 6, 1), "fail")
     again = credit_compute(actor=xiangshan_officer, provider=xs_home, on=ON)
     assert again.pk == rating.pk and again.score == 85
     assert CreditRating.objects.count() == 1

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
+from laoxiao.core import clock
 from laoxiao.supervision import actions
 from laoxiao.supervision.models import Alert, Complaint, Incident, Inspection, RiskSignal
 from laoxiao.supervision.tests import factories as f
@@ -34,16 +34,16 @@ def english(client: Any) -> None:
 @pytest.fixture
 def records(xs_home: Any, sx_home: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    today = timezone.localdate()
+    today = clock.today()
     for key, inst in (("xs", xs_home), ("sx", sx_home)):
-        ins = f.inspection(inst, today - dt.timedelta(days=60), "rectify")
-        f.order(ins, today - dt.timedelta(days=30))
+        ins = f.make_inspection(inst, today - dt.timedelta(days=60), "rectify")
+        f.make_order(ins, today - dt.timedelta(days=30))
         out[f"{key}_inspection"] = ins
-        out[f"{key}_complaint"] = f.complaint(inst, dt.date(2025, 5, 1))
-        out[f"{key}_incident"] = f.incident(
-            inst, timezone.localdate() - dt.timedelta(days=3), "major", late=True
+        out[f"{key}_complaint"] = f.make_complaint(inst, dt.date(2025, 5, 1))
+        out[f"{key}_incident"] = f.make_incident(
+            inst, clock.today() - dt.timedelta(days=3), "major", late=True
         )
-        signal = f.risk_signal(inst, dt.date(2025, 5, 1))
+        signal = f.make_risk_signal(inst, dt.date(2025, 5, 1))
         out[f"{key}_signal"] = signal
         out[f"{key}_alert"] = Alert.objects.create(
             provider=inst,
@@ -109,7 +109,7 @@ def test_the_provider_page_explains_the_credit_rating(
         "Inspection results in the last 12 months",
         "Rectification orders open past their deadline",
         "Illegal fund-raising risk signals",
-        (timezone.localdate() - dt.timedelta(days=60)).isoformat(),  # the inspection behind the deduction
+        (clock.today() - dt.timedelta(days=60)).isoformat(),  # the inspection behind the deduction
         "supervision.credit_rules",
     ):
         assert text in html, text
@@ -256,7 +256,7 @@ def test_follow_up_a_rectification_order(client: Any, xiangshan_officer: Any, re
     order = records["xs_inspection"].orders.get()
     r = client.post(
         f"/supervision/rectifications/{order.pk}/follow-up",
-        {"on": timezone.localdate().isoformat(), "done": "1", "note": "ok"},
+        {"on": clock.today().isoformat(), "done": "1", "note": "ok"},
     )
     assert r.status_code == 302
     order.refresh_from_db()
@@ -267,7 +267,7 @@ def test_dashboard_for_the_county_office(client: Any, xiangshan_officer: Any, re
     english(client)
     client.force_login(xiangshan_officer)
     actions.credit_compute(
-        actor=xiangshan_officer, provider=records["xs_inspection"].provider, on=timezone.localdate()
+        actor=xiangshan_officer, provider=records["xs_inspection"].provider, on=clock.today()
     )
     html = client.get("/supervision/").content.decode()
     assert "Overdue rectification orders" in html and "Credit levels" in html and "alert 相山康养院" in html

@@ -24,9 +24,9 @@ def due(actor: Any, on: dt.date = ON) -> dict[str, selectors.InspectionDue]:
 def test_elder_care_homes_are_due_once_a_year(xiangshan_officer: Any, xs_home: Any, xs_nursery: Any) -> None:
     never = due(xiangshan_officer)
     assert set(never) == {"相山康养院"} and never["相山康养院"].overdue  # never inspected since filing
-    f.inspection(xs_home, dt.date(2024, 5, 1))
+    f.make_inspection(xs_home, dt.date(2024, 5, 1))
     assert due(xiangshan_officer)["相山康养院"].due_on == dt.date(2025, 5, 1)
-    f.inspection(xs_home, dt.date(2025, 2, 1))
+    f.make_inspection(xs_home, dt.date(2025, 2, 1))
     assert "相山康养院" not in due(xiangshan_officer)
     soon = due(xiangshan_officer, dt.date(2026, 1, 10))["相山康养院"]  # within 30 days of 2026-02-01
     assert soon.due_on == dt.date(2026, 2, 1) and not soon.overdue
@@ -34,7 +34,7 @@ def test_elder_care_homes_are_due_once_a_year(xiangshan_officer: Any, xs_home: A
 
 def test_the_credit_tier_raises_the_frequency(suixi_officer: Any, sx_nursery: Any) -> None:
     assert not due(suixi_officer)  # childcare: no yearly minimum, no rating
-    f.inspection(sx_nursery, dt.date(2025, 5, 10), "fail")
+    f.make_inspection(sx_nursery, dt.date(2025, 5, 10), "fail")
     CreditRating.objects.create(
         provider=sx_nursery,
         region_code=sx_nursery.region_code,
@@ -59,10 +59,10 @@ def test_the_due_list_is_scoped(
 def test_lists_and_details_are_scoped(
     xiangshan_officer: Any, suixi_officer: Any, xs_home: Any, sx_nursery: Any
 ) -> None:
-    a = f.inspection(xs_home, dt.date(2025, 1, 1))
-    b = f.inspection(sx_nursery, dt.date(2025, 1, 2))
-    ca = f.complaint(xs_home, dt.date(2025, 1, 1))
-    ia = f.incident(xs_home, dt.date(2025, 1, 1))
+    a = f.make_inspection(xs_home, dt.date(2025, 1, 1))
+    b = f.make_inspection(sx_nursery, dt.date(2025, 1, 2))
+    ca = f.make_complaint(xs_home, dt.date(2025, 1, 1))
+    ia = f.make_incident(xs_home, dt.date(2025, 1, 1))
     assert list(selectors.inspection_list(actor=xiangshan_officer)) == [a]
     assert list(selectors.inspection_list(actor=suixi_officer)) == [b]
     with pytest.raises(NotFound):
@@ -79,12 +79,12 @@ def test_lists_and_details_are_scoped(
 
 
 def test_dashboard_counts(xiangshan_officer: Any, xs_home: Any, sx_home: Any) -> None:
-    ins = f.inspection(xs_home, dt.date(2025, 3, 1), "rectify")
-    f.order(ins, dt.date(2025, 4, 1))
-    f.complaint(xs_home, dt.date(2025, 5, 1))  # deadline 05-22, still open
-    f.complaint(xs_home, dt.date(2025, 5, 1), status="resolved")
-    f.incident(xs_home, dt.date(2025, 5, 1), "major", late=True)
-    f.complaint(sx_home, dt.date(2025, 5, 1))  # another county
+    ins = f.make_inspection(xs_home, dt.date(2025, 3, 1), "rectify")
+    f.make_order(ins, dt.date(2025, 4, 1))
+    f.make_complaint(xs_home, dt.date(2025, 5, 1))  # deadline 05-22, still open
+    f.make_complaint(xs_home, dt.date(2025, 5, 1), status="resolved")
+    f.make_incident(xs_home, dt.date(2025, 5, 1), "major", late=True)
+    f.make_complaint(sx_home, dt.date(2025, 5, 1))  # another county
     actions.risk_signal_record(
         actor=xiangshan_officer, provider=xs_home, kind="prepaid_cards", detected_on=ON, description="x"
     )
@@ -112,12 +112,12 @@ def test_functions_for_other_apps(xiangshan_officer: Any, xs_home: Any) -> None:
         "latest_inspection_result": None,
         "latest_inspection_result_label": None,
     }
-    f.inspection(xs_home, dt.date(2024, 3, 1), "fail")
-    latest = f.inspection(xs_home, dt.date(2025, 3, 1), "pass")
+    f.make_inspection(xs_home, dt.date(2024, 3, 1), "fail")
+    latest = f.make_inspection(xs_home, dt.date(2025, 3, 1), "pass")
     grade = actions.grade_record(
         actor=xiangshan_officer, provider=xs_home, grade=4, rated_on=dt.date(2024, 1, 1), body="市民政局"
     )
-    f.risk_signal(xs_home, ON)
+    f.make_risk_signal(xs_home, ON)
     rating = actions.credit_compute(actor=xiangshan_officer, provider=xs_home, on=ON)
     assert selectors.latest_inspection(xs_home) == latest
     assert selectors.latest_grade(xs_home) == grade

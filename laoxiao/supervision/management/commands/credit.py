@@ -6,7 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
+
+from laoxiao.core import clock
+from laoxiao.imports.management.commands._actor import resolve_actor
+from laoxiao.supervision.actions import credit_compute_all
 
 
 class Command(BaseCommand):
@@ -21,11 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="act as this user (default: the system account)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from laoxiao.imports.management.commands._actor import resolve_actor
-        from laoxiao.supervision.actions import credit_compute_all
-
         try:
-            on = dt.date.fromisoformat(opts["on"]) if opts["on"] else timezone.localdate()
+            on = dt.date.fromisoformat(opts["on"]) if opts["on"] else clock.today()
         except ValueError as exc:
             raise CommandError(f"日期无效 / not a date: {opts['on']}") from exc
         actor = resolve_actor(opts.get("user"))
