@@ -288,7 +288,8 @@ def test_e08_year_counts_equal_the_monthly_lists(
     town: Any, admin_user: Any, xiangshan_officer: Any, part: str
 ) -> None:
     from laoxiao.plan.calculators import Ctx, Period, region_prefix
-    from laoxiao.plan.records import _start_for, e08_year_counts
+    from laoxiao.plan.calculators.eldercare import e08_year_counts
+    from laoxiao.plan.records import _start_for
 
     _e08_year_town()
     month = definition("E08").month  # type: ignore[attr-defined]
@@ -356,7 +357,7 @@ def test_schedule_listings_equal_the_definitions(
     town: Any, admin_user: Any, suixi_officer: Any, code: str
 ) -> None:
     from laoxiao.plan.calculators import Ctx, Period, region_prefix
-    from laoxiao.plan.records import _listing, _start_for
+    from laoxiao.plan.records import _start_for
 
     _everything(town)
     _children_town()
@@ -367,7 +368,7 @@ def test_schedule_listings_equal_the_definitions(
             for part in ("numerator", "denominator"):
                 start = _start_for(actor, d.sectors)
                 ctx = Ctx(period=Period.parse("2021"), prefix=region_prefix(region), start=start)
-                fast, slow = _listing(d, ctx, part), d.listing(ctx, part)
+                fast, slow = d.drill_down(ctx, part), d.listing(ctx, part)
                 n = slow.count()
                 assert fast.count() == n, (code, region, part)
                 for lo, hi in ((0, n), (0, 3), (1, 4), (n - 2, n + 5), (n, n + 2)):
@@ -407,15 +408,15 @@ def test_c02_and_c10_denominators_do_not_evaluate_every_child(
 def test_c02_without_runs_of_birth_dates_lists_the_same(town: Any, admin_user: Any, monkeypatch: Any) -> None:
     """Where a dose's birth dates are not one run (the count falls back to reading every dose)."""
     from laoxiao.plan.calculators import Ctx, Period, region_prefix
-    from laoxiao.plan.records import DoseListing, _listing
+    from laoxiao.plan.calculators import DoseListing
 
     _everything(town)
     _children_town()
     d = definition("C02")
     ctx = Ctx(period=Period.parse("2021"), prefix=region_prefix(CITY))
-    counted = _listing(d, ctx, "numerator")
+    counted = d.drill_down(ctx, "numerator")
     monkeypatch.setattr(DoseListing, "_given_counts", lambda self: None)
-    fallback, slow = _listing(d, ctx, "numerator"), d.listing(ctx, "numerator")
+    fallback, slow = d.drill_down(ctx, "numerator"), d.listing(ctx, "numerator")
     n = slow.count()
     assert counted.count() == fallback.count() == n > 4
     for lo, hi in ((0, n), (2, 5), (n - 1, n + 3)):
@@ -430,12 +431,12 @@ def test_e08_year_uses_the_stored_counts_while_nothing_changed(
     stored the twelve monthly counts, which hold until a change is logged (or an elder saved)."""
     from laoxiao.core.changelog import log_change
     from laoxiao.core.models import ChangeLog
-    from laoxiao.plan import records
+    from laoxiao.plan.calculators import eldercare
     from laoxiao.plan.tests.test_calculators import elder, visit
 
     _e08_year_town()
     indicators_compute(period="2021", codes=["E08"])
-    counted = records.e08_year_counts
+    counted = eldercare.e08_year_counts
     expected = {
         part: indicator_records(
             actor=admin_user, code="E08", region_code=CITY, period="2021", part=part
@@ -446,13 +447,13 @@ def test_e08_year_uses_the_stored_counts_while_nothing_changed(
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("counted again although the stored counts are fresh")
 
-    monkeypatch.setattr(records, "e08_year_counts", refuse)
+    monkeypatch.setattr(eldercare, "e08_year_counts", refuse)
     for part, n in expected.items():
         found = indicator_records(actor=admin_user, code="E08", region_code=CITY, period="2021", part=part)
         assert found.count() == n == _stored("E08", CITY, "2021").__getattribute__(part)
         assert len(found.rows(0, 10_000)) == n
     # a visit recorded after the computation (and logged, as every action does): counted afresh
-    monkeypatch.setattr(records, "e08_year_counts", counted)
+    monkeypatch.setattr(eldercare, "e08_year_counts", counted)
     someone = elder(XS1, living="alone")
     visit(someone, dt.date(2021, 12, 2))
     log_change(actor=admin_user, action=ChangeLog.Action.CREATE, target=someone)

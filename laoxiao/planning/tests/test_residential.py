@@ -271,7 +271,8 @@ def test_import_refuses_regions_outside_the_actor(suixi_officer):
 
 
 def e05(region: str, period: str) -> tuple[Any, Any]:
-    result = E05.func(Scope(region_code=region, period=Period.parse(period)))
+    scope = Scope(region_code=region, period=Period.parse(period))
+    result = E05.compute(scope.ctx(), [region])[region]
     return result.numerator, result.denominator
 
 
