@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from laoxiao.planning.accessibility import (
+from laoxiao.planning.analysis.accessibility import (
     Pairs,
     default_steps,
     fca_scores,

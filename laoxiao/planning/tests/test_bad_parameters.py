@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from laoxiao.planning import adapters_demand as ad
-from laoxiao.planning.tests.circle_factories import make_circle_city
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.planning.tests.factories import make_circle_city
 
 CIRCLE_PAGES = ("/planning/coverage/", "/planning/access/", "/planning/siting/")
 DEMAND_PAGES = ("/planning/demand/", "/planning/demand/projection/")

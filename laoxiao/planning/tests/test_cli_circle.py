@@ -1,4 +1,4 @@
-"""`laoxiao plan coverage|access|site` on files written by hand, and on the platform's data."""
+"""`laoxiao planning coverage|access|site` on files written by hand, and on the platform's data."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import io
 import pytest
 from django.core.management import call_command
 
-from laoxiao.planning.tests.circle_factories import make_circle_city
+from laoxiao.planning.tests.factories import make_circle_city
 
 
 def run(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("plan", *args, stdout=out, stderr=err)
+        call_command("planning", *args, stdout=out, stderr=err)
         code = 0
     except SystemExit as exc:
         code = int(exc.code or 0)

@@ -1,4 +1,4 @@
-"""`laoxiao plan project` and `laoxiao plan residential` on files written by hand, with known
+"""`laoxiao planning project` and `laoxiao planning residential` on files written by hand, with known
 answers; bad files stop with every error (file, row, column) and exit 1, writing nothing."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.core.management import call_command
 def plan(*args: str) -> tuple[int, str]:
     out = io.StringIO()
     try:
-        call_command("plan", *args, stdout=out)
+        call_command("planning", *args, stdout=out)
     except SystemExit as exc:
         return int(exc.code or 0), out.getvalue()
     return 0, out.getvalue()
@@ -284,7 +284,7 @@ def test_residential_reads_an_xlsx_with_chinese_headers(tmp_path):
 
 
 def test_project_on_the_platform_and_round_trip_of_its_base(tmp_path, city, admin_user):
-    from laoxiao.planning import adapters_demand as ad
+    from laoxiao.planning.selectors import demand as ad
     from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()

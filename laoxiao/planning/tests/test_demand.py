@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from laoxiao.planning import adapters_demand as ad
-from laoxiao.planning import demand as d
-from laoxiao.planning import projection as p
-from laoxiao.planning.projection_files import read_assumptions
+from laoxiao.planning.analysis import demand as d
+from laoxiao.planning.analysis import projection as p
+from laoxiao.planning.analysis.projection_files import read_assumptions
+from laoxiao.planning.selectors import demand as ad
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 A = 101

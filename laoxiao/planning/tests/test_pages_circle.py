@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from laoxiao.planning.tests.circle_factories import make_circle_city
+from laoxiao.planning.tests.factories import make_circle_city
 
 
 @pytest.fixture

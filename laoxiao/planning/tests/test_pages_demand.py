@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from laoxiao.core.models import ChangeLog
-from laoxiao.planning import adapters_demand as ad
 from laoxiao.planning.actions import residential_project_create
 from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import demand as ad
 
 
 @pytest.fixture

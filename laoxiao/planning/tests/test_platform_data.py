@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from laoxiao.planning import adapters_demand as ad
+from laoxiao.planning.selectors import demand as ad
 
 ON = dt.date(2021, 12, 31)
 
@@ -196,7 +196,7 @@ def test_a_logged_edit_in_place_moves_the_fingerprint(admin_user: Any) -> None:
     place) are still seen: every action logs its change, and the fingerprint keys on the log."""
     from laoxiao.core.changelog import log_change
     from laoxiao.core.models import ChangeLog
-    from laoxiao.planning.adapters_demand import fingerprint
+    from laoxiao.planning.selectors.demand import fingerprint
     from laoxiao.regions.models import Region
 
     before = fingerprint()

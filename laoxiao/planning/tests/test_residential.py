@@ -14,10 +14,11 @@ from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog, RuleVersion
 from laoxiao.imports.base import run_import
 from laoxiao.plan.calculators import Period, Scope
-from laoxiao.planning import actions, selectors
-from laoxiao.planning import residential as r
+from laoxiao.planning import actions
+from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.indicators import DEFINITION as E05
 from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import residential as projects
 
 RULE = {
     "new": {"floor_area_per_100_households": 30, "slots_per_1000_residents": 10},
@@ -221,17 +222,17 @@ def test_bad_content_names_the_field(xiangshan_officer):
 def test_selectors_are_scoped(admin_user, xiangshan_officer, suixi_officer):
     a = actions.residential_project_create(actor=admin_user, data=data("A", XS1))
     b = actions.residential_project_create(actor=admin_user, data=data("B", SX1, area_type="existing"))
-    assert [p.code for p in selectors.residential_project_list(actor=xiangshan_officer)] == ["A"]
-    assert [p.code for p in selectors.residential_project_list(actor=admin_user, area_type="existing")] == [
+    assert [p.code for p in projects.residential_project_list(actor=xiangshan_officer)] == ["A"]
+    assert [p.code for p in projects.residential_project_list(actor=admin_user, area_type="existing")] == [
         "B"
     ]
-    assert [p.code for p in selectors.residential_project_list(actor=admin_user, region="340621000000")] == [
+    assert [p.code for p in projects.residential_project_list(actor=admin_user, region="340621000000")] == [
         "B"
     ]
-    assert selectors.residential_project_get(actor=xiangshan_officer, pk=a.pk) == a
+    assert projects.residential_project_get(actor=xiangshan_officer, pk=a.pk) == a
     with pytest.raises(NotFound):
-        selectors.residential_project_get(actor=xiangshan_officer, pk=b.pk)
-    checked = selectors.residential_checks([a, b])
+        projects.residential_project_get(actor=xiangshan_officer, pk=b.pk)
+    checked = projects.residential_checks([a, b])
     assert [c.result.passed for c in checked] == [True, True]
 
 
@@ -347,5 +348,5 @@ def test_demo_projects_are_deterministic_and_rerun_changes_nothing(city):
     assert plan_projects(regions, 7, 0.25) == plan_projects(regions, 7, 0.25)
     assert plan_projects(regions, 8, 0.25) != plan_projects(regions, 7, 0.25)
     big = plan_projects(regions, 1, 2.0)  # 80 projects: about a quarter short of a standard
-    short = sum(not r.check(selectors.as_project(ResidentialProject(**p)), STANDARDS).passed for p in big)
+    short = sum(not r.check(projects.as_project(ResidentialProject(**p)), STANDARDS).passed for p in big)
     assert 8 <= short <= 40

@@ -29,9 +29,13 @@ from django.utils.translation import gettext_lazy
 
 from laoxiao.core.errors import NotFound
 from laoxiao.core.forms import HardenedForm
-from laoxiao.planning import actions, selectors
-from laoxiao.planning import residential as r
+from laoxiao.planning import actions
+from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.planning.selectors import demand as demand_selectors
+from laoxiao.planning.selectors import residential as projects
+from laoxiao.regions.models import Region
 
 MEASURES = {
     "beds": gettext_lazy("Beds"),
@@ -54,7 +58,6 @@ LAST_YEAR = 2035
 
 
 def _scenario_choices() -> list[tuple[str, Any]]:
-    from laoxiao.planning import adapters_demand as ad
 
     return [(s, SCENARIOS.get(s, s)) for s in ad.scenarios()]
 
@@ -77,7 +80,7 @@ class DemandForm(HardenedForm):
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        regions = selectors.demand_regions(actor=user)
+        regions = demand_selectors.demand_regions(actor=user)
         _choice_field(self, "region").choices = [
             (c, ("— " if lv == "township" else "") + n) for c, n, lv in regions
         ]
@@ -97,7 +100,7 @@ def _form(request: HttpRequest) -> tuple[DemandForm, dict[str, Any] | None]:
     if not form.default_region:
         raise Http404
     if not form.is_valid():
-        if "region" in form.errors and selectors.region_outside_scope(
+        if "region" in form.errors and demand_selectors.region_outside_scope(
             actor=request.user, code=request.GET.get("region", "")
         ):
             raise Http404  # a region outside the user's regions: not found
@@ -107,7 +110,9 @@ def _form(request: HttpRequest) -> tuple[DemandForm, dict[str, Any] | None]:
 
 def _series(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
     try:
-        return selectors.demand_series(actor=request.user, code=d["region"], scenario=d["scenario"] or None)
+        return demand_selectors.demand_series(
+            actor=request.user, code=d["region"], scenario=d["scenario"] or None
+        )
     except NotFound:
         raise Http404 from None
 
@@ -137,7 +142,7 @@ def demand_page(request: HttpRequest) -> HttpResponse:
     if d is not None:
         measure = d["measure"] or "beds"
         try:
-            view = selectors.demand_view(
+            view = demand_selectors.demand_view(
                 actor=request.user,
                 code=d["region"],
                 scenario=d["scenario"] or None,
@@ -156,7 +161,7 @@ def demand_page(request: HttpRequest) -> HttpResponse:
                     % {"first": series["years"][0], "last": series["years"][-1]},
                 )
             year = series["years"][-1]
-            counties = selectors.demand_view(
+            counties = demand_selectors.demand_view(
                 actor=request.user,
                 code=d["region"],
                 scenario=d["scenario"] or None,
@@ -199,7 +204,8 @@ class ResidentialFilter(HardenedForm):
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
         _choice_field(self, "region").choices = [("", gettext_lazy("All my regions"))] + [
-            (c, ("— " if lv == "township" else "") + n) for c, n, lv in selectors.demand_regions(actor=user)
+            (c, ("— " if lv == "township" else "") + n)
+            for c, n, lv in demand_selectors.demand_regions(actor=user)
         ]
 
 
@@ -243,7 +249,7 @@ def residential_list(request: HttpRequest) -> HttpResponse:
     if f.is_bound and f.is_valid():
         region, area_type = f.cleaned_data["region"] or None, f.cleaned_data["area_type"] or None
     elif f.is_bound:
-        if "region" in f.errors and selectors.region_outside_scope(
+        if "region" in f.errors and demand_selectors.region_outside_scope(
             actor=request.user, code=request.GET.get("region", "")
         ):
             raise Http404
@@ -253,8 +259,8 @@ def residential_list(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"{label}: {e}" if label else str(e))
         region = f.cleaned_data.get("region") or None
         area_type = f.cleaned_data.get("area_type") or None
-    qs = selectors.residential_project_list(actor=request.user, region=region, area_type=area_type)
-    checked = selectors.residential_checks(qs)
+    qs = projects.residential_project_list(actor=request.user, region=region, area_type=area_type)
+    checked = projects.residential_checks(qs)
     rows = [
         {
             "project": c.project,
@@ -321,7 +327,6 @@ class ResidentialForm(HardenedForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from laoxiao.regions.models import Region
 
         _choice_field(self, "region_code").choices = list(
             Region.objects.visible_to(user)
@@ -344,7 +349,7 @@ def residential_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
     project = None
     if pk is not None:
         try:
-            project = selectors.residential_project_get(actor=request.user, pk=pk)
+            project = projects.residential_project_get(actor=request.user, pk=pk)
         except NotFound:
             raise Http404 from None
     if request.method == "POST":
@@ -371,7 +376,7 @@ def residential_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
         form = ResidentialForm(initial=initial, user=request.user)
     check = None
     if project is not None:
-        checked = selectors.residential_checks([project])[0]
+        checked = projects.residential_checks([project])[0]
         check = [reason_text(x) for x in checked.result.checks if not x.passed]
     return render(
         request, "planning/demand_residential_form.html", {"form": form, "project": project, "reasons": check}

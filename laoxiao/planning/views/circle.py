@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from laoxiao.core.errors import NotFound
 from laoxiao.core.forms import HardenedForm
-from laoxiao.planning import selectors
-from laoxiao.planning.adapters_circle import (
+from laoxiao.planning.selectors import demand as demand_selectors
+from laoxiao.planning.selectors.circle import (
     CAPACITIES,
     access_report,
     circle_rules,
@@ -108,7 +108,7 @@ class AccessForm(CircleForm):
         text = self.cleaned_data.get("steps") or ""
         if not text.strip():
             return None
-        from laoxiao.planning import accessibility  # scipy: imported on use
+        from laoxiao.planning.analysis import accessibility  # scipy: imported on use
 
         try:
             return accessibility.parse_steps(text)
@@ -156,7 +156,7 @@ def _page(request: HttpRequest, form_class: type[CircleForm], template: str, run
     problem = ""
     if not form.fields["group"].choices or not form.fields["region"].choices:  # type: ignore[attr-defined]
         problem = _("Your roles and regions give you no population to analyse. Ask the city administrator.")
-    elif "region" in form.errors and selectors.region_outside_scope(
+    elif "region" in form.errors and demand_selectors.region_outside_scope(
         actor=request.user, code=str(form.data.get("region", ""))
     ):
         raise Http404  # a region that exists but lies outside the user's regions: not found
