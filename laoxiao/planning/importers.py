@@ -11,8 +11,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core.bulk import Progress, WriteResult
 from laoxiao.imports import parsers as p
-from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
+from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
 from laoxiao.planning import actions
 from laoxiao.planning.selectors import residential as projects
 from laoxiao.regions.models import Region

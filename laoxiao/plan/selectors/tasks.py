@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts import roles
 from laoxiao.accounts.models import ResponsibleUnit
+from laoxiao.core.access import is_city_admin
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import RuleMissing, rule
 from laoxiao.plan.models import (
@@ -58,10 +59,6 @@ _SECTOR_PERMS = (roles.SECTOR_ELDERCARE, roles.SECTOR_CHILDCARE, roles.SECTOR_HE
 
 
 # --- who may do what --------------------------------------------------------------------------------
-
-
-def is_city_admin(actor: Any) -> bool:
-    return bool(getattr(actor, "is_superuser", False) or actor.has_perm(roles.APPROVE_PLAN))
 
 
 def is_staff_reader(actor: Any) -> bool:

@@ -407,8 +407,7 @@ def test_c02_and_c10_denominators_do_not_evaluate_every_child(
 
 def test_c02_without_runs_of_birth_dates_lists_the_same(town: Any, admin_user: Any, monkeypatch: Any) -> None:
     """Where a dose's birth dates are not one run (the count falls back to reading every dose)."""
-    from laoxiao.plan.calculators import Ctx, Period, region_prefix
-    from laoxiao.plan.calculators import DoseListing
+    from laoxiao.plan.calculators import Ctx, DoseListing, Period, region_prefix
 
     _everything(town)
     _children_town()

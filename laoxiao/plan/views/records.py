@@ -14,10 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts.models import User
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.paging import page_number
 from laoxiao.plan import records as drill
@@ -86,7 +86,7 @@ def _latest_year(indicator: Indicator) -> str:
     """The latest year with a stored value (the page opened without a period)."""
     periods = IndicatorValue.objects.filter(indicator=indicator).values_list("period", flat=True)
     years = sorted({p for p in periods.distinct() if len(p) == 4})
-    return years[-1] if years else str(timezone.localdate().year - 1)
+    return years[-1] if years else str(clock.today().year - 1)
 
 
 @login_required

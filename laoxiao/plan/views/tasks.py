@@ -13,17 +13,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from laoxiao.accounts.models import ResponsibleUnit
+from laoxiao.core import clock
+from laoxiao.core.access import is_city_admin
 from laoxiao.core.errors import NotFound
 from laoxiao.core.forms import HardenedForm
 from laoxiao.plan import selectors
 from laoxiao.plan.actions import tasks as actions
-from laoxiao.plan.exports_tasks import agenda_xlsx
+from laoxiao.plan.exports.tasks import agenda_xlsx
 from laoxiao.plan.models import MajorProject, TaskMilestone
 from laoxiao.plan.selectors import tasks as sel
 from laoxiao.regions.models import Region
@@ -43,9 +44,9 @@ def _on(request: HttpRequest) -> dt.date:
     """The as-of date of a page: ``?on=YYYY-MM-DD``, else today."""
     raw = request.GET.get("on") or ""
     try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        return dt.date.fromisoformat(raw) if raw else clock.today()
     except ValueError:
-        return timezone.localdate()
+        return clock.today()
 
 
 def _errors_to_form(form: forms.Form, exc: ValidationError, mapping: dict[str, str] | None = None) -> None:
@@ -97,7 +98,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "statuses": [(s, STATUS_LABELS[s], counts[s]) for s in sel.STATUSES],
             "status_labels": STATUS_LABELS,
             "on": on,
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "overdue_first": overdue_first,
             "reporter_unit": sel.reporter_unit_id(actor),
         },
@@ -144,14 +145,12 @@ def _detail_context(request: HttpRequest, code: str, **extra: Any) -> dict[str, 
         "state": detail.state,
         "task": task,
         "on": on,
-        "today": timezone.localdate(),
+        "today": clock.today(),
         "status_labels": STATUS_LABELS,
         "can_manage": sel.can_manage_milestones(actor, task),
         "can_report": sel.can_report(actor, task),
         "milestone_form": MilestoneForm(),
-        "report_form": ReportForm(
-            milestones=detail.state.milestones, initial={"as_of": timezone.localdate()}
-        ),
+        "report_form": ReportForm(milestones=detail.state.milestones, initial={"as_of": clock.today()}),
         "evidence_rule": _evidence_rule(),
     }
     ctx.update(extra)
@@ -311,7 +310,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plan/tasks/meeting_list.html",
-        {"meetings": sel.meeting_list(actor=actor), "form": form, "can_create": sel.is_city_admin(actor)},
+        {"meetings": sel.meeting_list(actor=actor), "form": form, "can_create": is_city_admin(actor)},
         status=status,
     )
 
@@ -410,9 +409,7 @@ def major_project_list(request: HttpRequest) -> HttpResponse:
     years = sel.major_project_years()
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() else (years[0] if years and raw == "" else None)
-    form = ProjectForm(
-        initial={"year": year or timezone.localdate().year, "status": MajorProject.Status.PLANNED}
-    )
+    form = ProjectForm(initial={"year": year or clock.today().year, "status": MajorProject.Status.PLANNED})
     status = 200
     can_manage = sel.can_manage_projects(actor)
     if request.method == "POST":

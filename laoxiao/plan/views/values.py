@@ -19,11 +19,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from laoxiao.core import clock
+from laoxiao.core.access import is_city_admin
 from laoxiao.core.errors import NotFound
 from laoxiao.core.forms import HardenedForm
 from laoxiao.plan.actions import values as actions
@@ -45,7 +46,7 @@ def default_year() -> str:
     ).first()
     if latest:
         return latest
-    return str(timezone.localdate().year - 1)
+    return str(clock.today().year - 1)
 
 
 def _period(request: HttpRequest) -> str:
@@ -81,7 +82,7 @@ class ReportForm(HardenedForm):
 
 
 def _require_reporting(actor: Any) -> None:
-    if not (selectors.is_plan_admin(actor) or selectors.is_reporter(actor)):
+    if not (is_city_admin(actor) or selectors.is_reporter(actor)):
         raise PermissionDenied(
             _("Only reporters of a responsible unit and city administrators report figures.")
         )
@@ -100,7 +101,7 @@ def _context(request: HttpRequest, period: str, form: ReportForm | None = None) 
         if not rows or rows[-1]["indicator"].code != cell.indicator.code:
             rows.append({"indicator": cell.indicator, "cells": []})
         rows[-1]["cells"].append(cell)
-    is_admin = selectors.is_plan_admin(actor)
+    is_admin = is_city_admin(actor)
     queue = list(selectors.reported_queue(actor=actor).select_related("replaces")) if is_admin else []
     recent = selectors.reported_list(actor=actor).select_related("replaces")
     if is_admin:  # the pending ones are in the queue above (one element per row: htmx swaps by id)
@@ -211,7 +212,7 @@ def reporting_review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return render(
             request,
             "plan/values/_queue_row.html",
-            {"r": row, "error": error, "is_admin": selectors.is_plan_admin(actor)},
+            {"r": row, "error": error, "is_admin": is_city_admin(actor)},
         )
     if error:
         messages.error(request, error)

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from laoxiao.core import clock
 from laoxiao.imports.base import ErrorSink, parse_rows
 from laoxiao.imports.readers import read_table
 from laoxiao.planning.analysis import projection as p
@@ -238,7 +239,7 @@ def write_base(path: Path, regions: list[str], population: Any, year: int, open_
 def _residential(o: dict[str, Any], stdout: Any) -> int:
 
     book = StandardsBook()
-    today = dt.date.today()  # noqa: DTZ011 - a calendar date for the rule in force
+    today = clock.today()
     if o.get("region"):
         projects = _platform_projects(_full_code(o["region"]))
     elif o.get("projects"):

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
 from laoxiao.people.models import Child, Elder
@@ -388,4 +388,4 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()

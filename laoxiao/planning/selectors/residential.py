@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
 from laoxiao.planning.analysis import residential as r
@@ -67,7 +67,7 @@ class StandardsBook:
 def check_date(p: ResidentialProject, today: dt.date | None = None) -> dt.date:
     """A project is checked against the standards in force on its delivery date (today if it has
     none)."""
-    return p.delivery_date or today or timezone.localdate()
+    return p.delivery_date or today or clock.today()
 
 
 @dataclass
@@ -81,7 +81,7 @@ def residential_checks(
     projects: QuerySet[ResidentialProject] | list[ResidentialProject], *, book: StandardsBook | None = None
 ) -> list[CheckedProject]:
     book = book or StandardsBook()
-    today = timezone.localdate()
+    today = clock.today()
     out = []
     for p in projects:
         on = check_date(p, today)

@@ -23,10 +23,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.forms import HardenedForm
 from laoxiao.planning import actions
@@ -271,7 +271,7 @@ def residential_list(request: HttpRequest) -> HttpResponse:
         }
         for c in checked
     ]
-    today = timezone.localdate()
+    today = clock.today()
     e05 = r.e05(
         [
             c.result
