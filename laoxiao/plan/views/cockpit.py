@@ -26,7 +26,6 @@ from django.views.decorators.http import require_POST
 
 from laoxiao.core import clock
 from laoxiao.core.access import is_city_admin
-from laoxiao.core.errors import NotFound
 from laoxiao.plan.actions import values as value_actions
 from laoxiao.plan.engine import REPORTED_REASON
 from laoxiao.plan.models import Indicator
@@ -56,10 +55,7 @@ def cockpit_region(request: HttpRequest, region_code: str) -> HttpResponse:
 def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
     if not can_read_values(request.user):  # signed-in staff: not a provider's operator
         raise PermissionDenied
-    try:
-        region = selectors.cockpit_region(code=region_code)
-    except NotFound:
-        raise Http404 from None
+    region = selectors.cockpit_region(code=region_code)
     error = ""
     period = (request.GET.get("period") or "").strip() or None
     try:

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts.models import User
 from laoxiao.core import clock
-from laoxiao.core.errors import NotFound
 from laoxiao.core.paging import page_number
 from laoxiao.plan import records as drill
 from laoxiao.plan.calculators import REGISTRY, definition
@@ -114,8 +113,6 @@ def indicator_records(request: HttpRequest, code: str) -> HttpResponse:
         found = drill.indicator_records(
             actor=cast(User, request.user), code=code, region_code=region_code, period=period, part=part
         )
-    except NotFound:
-        raise Http404 from None
     except ValidationError as exc:
         context["errors"] = [str(m) for msgs in exc.message_dict.values() for m in msgs]
         return render(request, "plan/records/records.html", context, status=400)

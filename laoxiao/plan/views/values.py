@@ -25,8 +25,7 @@ from django.views.decorators.http import require_POST
 
 from laoxiao.core import clock
 from laoxiao.core.access import is_city_admin
-from laoxiao.core.errors import NotFound
-from laoxiao.core.forms import HardenedForm
+from laoxiao.core.forms import HardenedForm, run_action
 from laoxiao.plan.actions import values as actions
 from laoxiao.plan.calculators import Period
 from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
@@ -128,18 +127,6 @@ def reporting(request: HttpRequest) -> HttpResponse:
     return render(request, "plan/values/reporting.html", _context(request, _period(request)))
 
 
-def _apply(form: forms.Form, fn: Any) -> Any:
-    """Run an action; its ValidationError lands on the form (None means it failed)."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        for field, msgs in errors.items():
-            for m in msgs:
-                form.add_error(field if field in form.fields else None, m)
-        return None
-
-
 @login_required
 @require_POST
 def reporting_submit(request: HttpRequest) -> HttpResponse:
@@ -153,7 +140,7 @@ def reporting_submit(request: HttpRequest) -> HttpResponse:
         )
         d = form.cleaned_data
         try:
-            row = _apply(
+            row = run_action(
                 form,
                 lambda: actions.reported_value_submit(
                     actor=actor,
@@ -191,10 +178,7 @@ def reporting_review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     actor = request.user
     if step not in REVIEW_STEPS:
         raise Http404
-    try:
-        row = selectors.reported_get(actor=actor, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    row = selectors.reported_get(actor=actor, pk=pk)
     note = (request.POST.get("note") or "").strip()
     error = ""
     try:
@@ -252,10 +236,7 @@ def _table_args(request: HttpRequest) -> tuple[str, list[Region]]:
         raise PermissionDenied
     period = _period(request)
     codes = [c for c in request.GET.getlist("region") if c.strip()]
-    try:
-        regions = selectors.table_regions(codes or None)
-    except NotFound:
-        raise Http404 from None
+    regions = selectors.table_regions(codes or None)
     return period, regions
 
 

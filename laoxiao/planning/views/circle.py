@@ -19,7 +19,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from laoxiao.core.errors import NotFound
 from laoxiao.core.forms import HardenedForm
 from laoxiao.planning.selectors import demand as demand_selectors
 from laoxiao.planning.selectors.circle import (
@@ -161,10 +160,7 @@ def _page(request: HttpRequest, form_class: type[CircleForm], template: str, run
     ):
         raise Http404  # a region that exists but lies outside the user's regions: not found
     elif form.is_valid():
-        try:
-            region = region_for(form.cleaned_data["region"], actor=request.user)
-        except NotFound:
-            raise Http404 from None
+        region = region_for(form.cleaned_data["region"], actor=request.user)
         try:
             report = run(region, form.cleaned_data)
         except ValueError as exc:

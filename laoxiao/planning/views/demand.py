@@ -19,7 +19,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,8 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from laoxiao.core import clock
-from laoxiao.core.errors import NotFound
-from laoxiao.core.forms import HardenedForm
+from laoxiao.core.forms import HardenedForm, run_action
 from laoxiao.planning import actions
 from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.models import ResidentialProject
@@ -109,12 +107,9 @@ def _form(request: HttpRequest) -> tuple[DemandForm, dict[str, Any] | None]:
 
 
 def _series(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return demand_selectors.demand_series(
-            actor=request.user, code=d["region"], scenario=d["scenario"] or None
-        )
-    except NotFound:
-        raise Http404 from None
+    return demand_selectors.demand_series(
+        actor=request.user, code=d["region"], scenario=d["scenario"] or None
+    )
 
 
 @login_required
@@ -141,16 +136,13 @@ def demand_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "measures": MEASURES}
     if d is not None:
         measure = d["measure"] or "beds"
-        try:
-            view = demand_selectors.demand_view(
-                actor=request.user,
-                code=d["region"],
-                scenario=d["scenario"] or None,
-                year=d.get("year") or 2025,
-                measure=measure,
-            )
-        except NotFound:
-            raise Http404 from None
+        view = demand_selectors.demand_view(
+            actor=request.user,
+            code=d["region"],
+            scenario=d["scenario"] or None,
+            year=d.get("year") or 2025,
+            measure=measure,
+        )
         series, counties = view["series"], view["counties"]
         year = d.get("year") or 2025
         if year not in series["years"]:
@@ -336,41 +328,28 @@ class ResidentialForm(HardenedForm):
         )
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def residential_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     project = None
     if pk is not None:
-        try:
-            project = projects.residential_project_get(actor=request.user, pk=pk)
-        except NotFound:
-            raise Http404 from None
+        project = projects.residential_project_get(actor=request.user, pk=pk)
     if request.method == "POST":
         form = ResidentialForm(request.POST, user=request.user)
         if form.is_valid():
-            try:
-                if project is None:
-                    project = actions.residential_project_create(actor=request.user, data=form.cleaned_data)
-                else:
-                    actions.residential_project_update(
-                        actor=request.user, project=project, data=form.cleaned_data
-                    )
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            except NotFound:
-                form.add_error("region_code", _("This region is outside your regions."))
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc) or _("You may not do this."))
-            else:
+            current = project
+
+            def save() -> ResidentialProject:
+                if current is None:
+                    return actions.residential_project_create(actor=request.user, data=form.cleaned_data)
+                return actions.residential_project_update(
+                    actor=request.user, project=current, data=form.cleaned_data
+                )
+
+            outside = ("region_code", _("This region is outside your regions."))
+            saved = run_action(form, save, denied=True, not_found=outside)
+            if saved is not None:
                 messages.success(request, _("Saved."))
-                return redirect(reverse("planning-residential") + f"#p{project.pk}")
+                return redirect(reverse("planning-residential") + f"#p{saved.pk}")
     else:
         initial = {f: getattr(project, f) for f in actions.FIELDS} if project else {"acceptance": "pending"}
         form = ResidentialForm(initial=initial, user=request.user)
