@@ -33,11 +33,13 @@ from laoxiao.core.changelog import log_change, snapshot
 from laoxiao.core.i18n import fmt
 from laoxiao.core.models import ChangeLog
 from laoxiao.core.rules import rule
-from laoxiao.plan.calculators import Period
-from laoxiao.plan.engine import applies_to
+from laoxiao.jobs.actions import job_enqueue
+from laoxiao.plan.calculators import REGISTRY, Period
+from laoxiao.plan.engine import applies_to, indicators_compute
 from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue, plain_number
 from laoxiao.plan.selectors.values import can_report, reported_get
 from laoxiao.regions.models import Region
+from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
 RV = ReportedValue.Status
 SUBMIT_FIELDS = (
@@ -316,7 +318,6 @@ class Recomputed:
 
 
 def _recompute_target(*, actor: Any, period: Any, region_code: str) -> tuple[Period, Region, list[str]]:
-    from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
     if not is_city_admin(actor):
         raise PermissionDenied(_("Only a city administrator may recompute indicator values."))
@@ -346,8 +347,6 @@ def indicator_values_recompute(
     batch). The computation reads outside any transaction and writes in short chunks (the engine),
     so logins and writes go on meanwhile; one change-log row names the region, the period and how
     many values were stored. ``progress(done, total, message)`` follows indicators, then chunks."""
-    from laoxiao.plan.calculators import REGISTRY
-    from laoxiao.plan.engine import indicators_compute
 
     p, region, codes = _recompute_target(actor=actor, period=period, region_code=region_code)
     started = time.perf_counter()
@@ -378,7 +377,6 @@ def indicator_values_recompute(
 
 def indicator_values_recompute_enqueue(*, actor: Any, period: Any, region_code: str) -> Any:
     """Queue the recomputation as a job (``indicators.compute``) and return the Job at once."""
-    from laoxiao.jobs.actions import job_enqueue
 
     p, region, _codes = _recompute_target(actor=actor, period=period, region_code=region_code)
     return job_enqueue(

@@ -21,6 +21,8 @@ from laoxiao.accounts.models import ResponsibleUnit
 from laoxiao.core import clock
 from laoxiao.core.access import is_city_admin
 from laoxiao.core.forms import HardenedForm, run_action
+from laoxiao.core.rules import RuleMissing, rule
+from laoxiao.imports.exporters import render as render_export
 from laoxiao.plan import selectors
 from laoxiao.plan.actions import tasks as actions
 from laoxiao.plan.exports.tasks import agenda_xlsx
@@ -140,7 +142,6 @@ def _detail_context(request: HttpRequest, code: str, **extra: Any) -> dict[str, 
 
 
 def _evidence_rule() -> dict[str, Any]:
-    from laoxiao.core.rules import RuleMissing, rule
 
     try:
         conf = rule("tasks.evidence")
@@ -463,7 +464,6 @@ def major_project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def major_project_export(request: HttpRequest) -> HttpResponse:
     """The whole list in the import's columns with Chinese headers (re-importable)."""
-    from laoxiao.imports.exporters import render as render_export
 
     if not sel.can_read_projects(request.user):
         raise Http404
