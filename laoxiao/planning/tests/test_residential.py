@@ -8,12 +8,16 @@ import io
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from laoxiao.accounts.actions import system_actor
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog, RuleVersion
+from laoxiao.demo.generator import DemoContext, DemoRegion
+from laoxiao.demo.residential import plan_projects, residential_step
 from laoxiao.imports.base import run_import
-from laoxiao.plan.calculators import Period, Scope
+from laoxiao.plan.calculators import REGISTRY, Period, Scope
 from laoxiao.planning import actions
 from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.indicators import DEFINITION as E05
@@ -198,9 +202,6 @@ def test_scope_and_permission(xiangshan_officer, suixi_officer, nobody):
 
 
 def test_a_role_without_a_sector_may_not_write(city):
-    from django.core.exceptions import PermissionDenied
-
-    from laoxiao.accounts.tests.factories import make_user
 
     reporter = make_user("rep", ["bureau_reporter"], ["340603000000"])
     with pytest.raises(PermissionDenied):
@@ -322,7 +323,6 @@ def test_e05_uses_the_standard_in_force_on_delivery(admin_user):
 
 
 def test_e05_is_registered_and_computed(city):
-    from laoxiao.plan.calculators import REGISTRY
 
     assert REGISTRY["E05"].definition is E05
 
@@ -331,9 +331,6 @@ def test_e05_is_registered_and_computed(city):
 
 
 def test_demo_projects_are_deterministic_and_rerun_changes_nothing(city):
-    from laoxiao.accounts.actions import system_actor
-    from laoxiao.demo.generator import DemoContext, DemoRegion
-    from laoxiao.demo.residential import plan_projects, residential_step
 
     regions = [
         DemoRegion(code, "x", "community", code[:9] + "000", code.startswith("340621"))
