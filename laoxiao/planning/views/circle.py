@@ -1,7 +1,7 @@
 """Planning pages: the index, service-circle coverage, accessibility scores and a siting proposal.
 
 Each page is a GET form (region, demand group, radius, ...): the analysis runs on the server
-(``adapters_circle``, a few tens of milliseconds on the demo city) and the page draws the result on
+(``selectors.circle``, a few tens of milliseconds on the demo city) and the page draws the result on
 an ECharts map of the county outlines, with a table beside it. Bad parameters show the form's
 message; a region outside the user's regions answers 404.
 """
@@ -200,7 +200,7 @@ def planning_home(request: HttpRequest) -> HttpResponse:
     return render(request, "planning/index.html", {"entries": entries, "rules": circle_rules()})
 
 
-# Pages of the other planning analyses (views_demand.py), linked when they exist.
+# Pages of the other planning analyses (views/demand.py), linked when they exist.
 OTHER_PAGES = (
     (
         "planning-projection",

@@ -8,7 +8,7 @@
 * ``/planning/demand/residential/``: residential projects with their check against the standards,
   a form to add or change one.
 
-The projection is computed once per state of the data (``adapters_demand``); a region outside the
+The projection is computed once per state of the data (``selectors.demand``); a region outside the
 user's regions answers 404; bad parameters show the form's message.
 """
 

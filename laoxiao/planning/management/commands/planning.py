@@ -2,13 +2,14 @@
 platform's own data (``--region``). Formats and methods: docs/planning.md.
 
     laoxiao planning coverage --demand D.csv --supply S.csv --radius 1000 [--detour 1.3]
-                          [--network-nodes N.csv --network-edges E.csv] --out OUT.csv
+                              [--network-nodes N.csv --network-edges E.csv] --out OUT.csv
     laoxiao planning access --method 2sfca|e2sfca [--decay step|gaussian] [--sigma S]
-                        [--steps 'd1:w1,d2:w2,...'] --radius R --demand D.csv --supply S.csv --out OUT.csv
+                            [--steps 'd1:w1,d2:w2,...'] --radius R --demand D.csv --supply S.csv --out OUT.csv
     laoxiao planning site --demand D.csv --candidates C.csv [--existing S.csv] --radius R --k K --out OUT.csv
 
 A bad file stops the command with every error (row and column, in Chinese and English) and exit
-code 1, and nothing is written. ``project`` and ``residential`` come from ``cli_demand``.
+code 1, and nothing is written. ``project`` and ``residential`` come from ``cli/demand.py``.
+``laoxiao plan`` is an alias of this command (``plan.py``).
 """
 
 from __future__ import annotations
