@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from laoxiao.people.models import (
     AbilityAssessment,
@@ -20,6 +23,7 @@ from laoxiao.people.models import (
 )
 from laoxiao.people.tests.elder_factories import id_number
 from laoxiao.plan.calculators import region_prefix
+from laoxiao.plan.models import IndicatorValue
 from laoxiao.providers.models import Certificate, ChildcareClass, Provider, StaffMember
 from laoxiao.providers.tests.provider_factories import make_id_number, make_uscc
 from laoxiao.regions.models import PopulationFigure, Region
@@ -182,3 +186,19 @@ def make_population_figures(city: dict[str, Any]) -> dict[str, Any]:
             age_65_plus=sum(r.age_65_plus or 0 for r in rows),
         )
     return city
+
+
+def make_stored_value(
+    code: str, region: str, period: str, value: Any, num: Any = None, den: Any = None, reason: str = ""
+) -> None:
+    """A computed value as the engine stores it."""
+    IndicatorValue.objects.create(
+        indicator_id=code,
+        region_code=region,
+        period=period,
+        value=None if value is None else Decimal(str(value)),
+        numerator=None if num is None else Decimal(str(num)),
+        denominator=None if den is None else Decimal(str(den)),
+        reason=reason,
+        computed_at=timezone.now(),
+    )
