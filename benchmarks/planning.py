@@ -31,9 +31,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from laoxiao.planning.accessibility import fca_scores, gaussian_decay, straight_pairs  # noqa: E402
-from laoxiao.planning.coverage import straight_coverage  # noqa: E402
-from laoxiao.planning.siting import cover_matrix, maximal_covering  # noqa: E402
+from laoxiao.planning.analysis.accessibility import fca_scores, gaussian_decay, straight_pairs  # noqa: E402
+from laoxiao.planning.analysis.coverage import straight_coverage  # noqa: E402
+from laoxiao.planning.analysis.siting import cover_matrix, maximal_covering  # noqa: E402
 
 PEOPLE = 324_000
 FACILITIES = 400

@@ -10,11 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
+from laoxiao.core.access import is_city_admin
 from laoxiao.jobs.registry import Progress, job_kind
-from laoxiao.plan.selectors.values import is_plan_admin
 
 
-@job_kind("indicators.compute", allowed=is_plan_admin, title=gettext_noop("Recompute indicator values"))
+@job_kind("indicators.compute", allowed=is_city_admin, title=gettext_noop("Recompute indicator values"))
 def indicators_compute_job(job: Any, progress: Progress) -> dict[str, Any]:
     """The cockpit's recomputation: reads outside a transaction, upserts in short chunks (repeatable)."""
     from laoxiao.plan.actions.values import indicator_values_recompute

@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from laoxiao.people.selectors.children import child_rules
 from laoxiao.plan.calculators import (
@@ -22,7 +24,6 @@ from laoxiao.plan.calculators import (
     Figures,
     Period,
     Result,
-    Scope,
     common_prefix,
     definition,
 )
@@ -60,12 +61,6 @@ def value_of(result: Result) -> tuple[Decimal | None, str]:
 
 def _dec(number: Decimal | int | None) -> Decimal | None:
     return None if number is None else _round(Decimal(number))
-
-
-def compute_one(indicator: Indicator, scope: Scope) -> IndicatorValue:
-    """One indicator for one region (the batched ``indicators_compute`` is what callers want)."""
-    result = REGISTRY[indicator.code].func(scope)
-    return _row(indicator, scope.region_code, scope.period, result)
 
 
 def _row(indicator: Indicator, region_code: str, period: Period, result: Result) -> IndicatorValue:
@@ -163,9 +158,6 @@ def indicators_compute_with_progress(
     *, period: str, region_codes: Iterable[str] | None = None, codes: Iterable[str] | None = None
 ) -> list[IndicatorValue]:
     """``indicators_compute`` with a progress bar on the terminal (``laoxiao indicators compute``)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     p = Period.parse(period)
     total = sum(1 for c in (codes or REGISTRY) if c in REGISTRY and applies_to(c, p))
     with Progress(

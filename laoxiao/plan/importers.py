@@ -18,8 +18,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts.models import ResponsibleUnit
+from laoxiao.core.bulk import Progress, WriteResult
 from laoxiao.imports import parsers as p
-from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
+from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
 from laoxiao.plan.actions import tasks as actions
 from laoxiao.plan.models import MajorProject
 from laoxiao.plan.selectors import tasks as sel

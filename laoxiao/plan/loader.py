@@ -16,9 +16,7 @@ The three files are written by hand from the plan (``seed/000_e2a4ffb9ede70059.t
 leaves equal rows untouched, so running it twice changes nothing. A task's units are made to
 match the file exactly. Nothing is deleted otherwise. It runs in the data migration
 ``0002_reference_data`` (with the historical models: pass ``apps``) and in
-``laoxiao load-reference``, and again in ``0005_task_indicator_links`` (the links need the
-``PlanTask.indicators`` table of ``0004``). Only the fields the (historical) model has are written,
-so a later migration can call it again after adding fields.
+``laoxiao load-reference``.
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps as live_apps
 from django.db import transaction
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -126,8 +125,6 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
     ``apps`` is the migration's app registry (historical models); leave it out elsewhere.
     """
     if apps is None:
-        from django.apps import apps as live_apps
-
         apps = live_apps
     Unit = apps.get_model("accounts", "ResponsibleUnit")
     Indicator = apps.get_model("plan", "Indicator")
@@ -175,7 +172,6 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
                 },
                 counts["indicators"],
             )
-        has_links = any(f.name == "indicators" for f in Task._meta.get_fields())
         for t in tasks:
             before = (counts["tasks"].created, counts["tasks"].updated)
             task = _upsert(
@@ -189,8 +185,7 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
                 },
                 counts["tasks"],
             )
-            if has_links:
-                _link_indicators(task, t.get("indicators", []), counts["tasks"], before=before)
+            _link_indicators(task, t.get("indicators", []), counts["tasks"], before=before)
             stale = TaskUnit.objects.filter(task=task).exclude(unit_id__in=t["units"])
             counts["task_units"].deleted += stale.count()
             stale.delete()

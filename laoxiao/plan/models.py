@@ -1,7 +1,7 @@
-"""The plan's reference data: the indicators of Table 1, the tasks of Annex 1.
-
-Loaded from the data files in ``laoxiao/plan/data/`` by migrations; later issues compute
-indicator values and track tasks.
+"""The plan: the indicators of Table 1 and the tasks of Annex 1 (reference data, loaded from
+``laoxiao/plan/data/`` by migrations), the indicator values (computed by ``engine`` or reported by
+the responsible units), the tasks' milestones and progress reports, the joint meetings and the
+major project list.
 """
 
 from __future__ import annotations

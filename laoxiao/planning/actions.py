@@ -15,7 +15,7 @@ then writes and logs the change (a creation logs its snapshot, an update ``{"fie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -23,14 +23,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from laoxiao.accounts import roles
-from laoxiao.core.changelog import build_entry, diff_fields, log_change, log_many, snapshot
+from laoxiao.core import access
+from laoxiao.core.bulk import Progress, WriteResult, save_logged
+from laoxiao.core.changelog import build_entry, diff_fields, log_many, snapshot
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
-from laoxiao.imports.base import WriteResult
 from laoxiao.planning.models import ResidentialProject
 from laoxiao.regions.models import Region
-from laoxiao.regions.scoping import code_within
 
 FIELDS = (
     "code",
@@ -48,22 +47,18 @@ FIELDS = (
 )
 AREA_FIELDS = ("eldercare_floor_area", "largest_facility_area")
 INT_FIELDS = ("households", "residents", "childcare_slots")
-Progress = Callable[[int], None]
-
-
-def require_region(actor: Any, code: str) -> None:
-    if not getattr(actor, "is_active", False) or not code or not code_within(code, actor.region_prefixes()):
-        raise NotFound(code)
 
 
 def require_can_manage(actor: Any, region_code: str) -> None:
     """Within the actor's regions (else ``NotFound``) and an elder-care or childcare role (else
     ``PermissionDenied``)."""
-    require_region(actor, region_code)
-    if actor.is_superuser:
-        return
-    if not (actor.has_perm(roles.SECTOR_ELDERCARE) or actor.has_perm(roles.SECTOR_CHILDCARE)):
-        raise PermissionDenied(_("Your role does not manage residential projects."))
+    access.require_region_and_sector(
+        actor,
+        region_code,
+        "eldercare",
+        "childcare",
+        message=_("Your role does not manage residential projects."),
+    )
 
 
 def can_manage(actor: Any, region_code: str) -> bool:
@@ -81,9 +76,7 @@ def can_record(actor: Any) -> bool:
     prefixes = actor.region_prefixes()
     if prefixes is not None and not prefixes:
         return False
-    return bool(
-        actor.is_superuser or actor.has_perm(roles.SECTOR_ELDERCARE) or actor.has_perm(roles.SECTOR_CHILDCARE)
-    )
+    return access.has_sector(actor, "eldercare", "childcare")
 
 
 def _area(value: Any) -> Decimal:
@@ -171,15 +164,7 @@ def residential_project_create(*, actor: Any, data: Mapping[str, Any]) -> Reside
     if ResidentialProject.objects.filter(code=values["code"]).exists():
         raise ValidationError({"code": _("A project with this code exists already.")})
     project = ResidentialProject(**values)
-    project.full_clean()
-    project.save()
-    log_change(
-        actor=actor,
-        action=ChangeLog.Action.CREATE,
-        target=project,
-        changes=snapshot(project, FIELDS),
-        region_code=project.region_code,
-    )
+    save_logged(project, actor=actor, fields=FIELDS, region_code=project.region_code)
     return project
 
 
@@ -194,19 +179,8 @@ def residential_project_update(
     if "code" in values and values["code"] != project.code:
         if ResidentialProject.objects.filter(code=values["code"]).exclude(pk=project.pk).exists():
             raise ValidationError({"code": _("A project with this code exists already.")})
-    changes = diff_fields(project, values)
-    if not changes:
-        return project
-    for field, (_old, new) in changes.items():
-        setattr(project, field, new)
-    project.full_clean()
-    project.save(update_fields=[*changes, "updated_at"])
-    log_change(
-        actor=actor,
-        action=ChangeLog.Action.UPDATE,
-        target=project,
-        changes=changes,
-        region_code=project.region_code,
+    save_logged(
+        project, actor=actor, values=values, region_code=values.get("region_code", project.region_code)
     )
     return project
 

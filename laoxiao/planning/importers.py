@@ -1,7 +1,7 @@
 """Import kind ``residential_projects`` (居住区项目): new and existing residential areas with the
 elder-care floor space and childcare slots planned in them (docs/import-formats.md). Rows are
 upserted by ``code`` through ``laoxiao.planning.actions.residential_projects_upsert``; the export
-reads through ``visible_to(actor)``. ``laoxiao plan residential --projects P.csv`` reads the same
+reads through ``visible_to(actor)``. ``laoxiao planning residential --projects P.csv`` reads the same
 columns (``COLUMNS``)."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core.bulk import Progress, WriteResult
 from laoxiao.imports import parsers as p
-from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
-from laoxiao.planning import actions, selectors
+from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
+from laoxiao.planning import actions
+from laoxiao.planning.selectors import residential as projects
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import code_within
 
@@ -99,7 +101,7 @@ class ResidentialProjectsImport(ImportKind):
         return actions.residential_projects_upsert(actor=actor, records=records, progress=progress)
 
     def export_rows(self, *, actor: Any) -> Iterable[dict[str, Any]]:
-        for p_ in selectors.residential_project_list(actor=actor):
+        for p_ in projects.residential_project_list(actor=actor):
             yield {
                 "code": p_.code,
                 "name": p_.name,

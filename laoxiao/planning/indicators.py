@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from laoxiao.plan import calculators as c
-from laoxiao.planning import residential as r
+from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.models import ResidentialProject
-from laoxiao.planning.selectors import StandardsBook, as_project, check_date
+from laoxiao.planning.selectors.residential import StandardsBook, as_project, check_date
 from laoxiao.regions.scoping import prefix_q
 
 
@@ -61,7 +61,7 @@ DEFINITION = E05()
 
 
 def register() -> None:
-    c.REGISTRY["E05"] = c.Spec("E05", DEFINITION.func, False, DEFINITION)
+    c.REGISTRY["E05"] = c.Spec("E05", DEFINITION)
 
 
 register()

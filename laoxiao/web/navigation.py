@@ -20,8 +20,9 @@ class Entry:
 
 
 def navigation_for(user: Any) -> list[Entry]:
+    from laoxiao.core.access import is_city_admin
     from laoxiao.plan.selectors.tasks import can_read_projects, can_read_tasks
-    from laoxiao.plan.selectors.values import can_read_values, is_plan_admin, is_reporter
+    from laoxiao.plan.selectors.values import can_read_values, is_reporter
 
     entries = [Entry(reverse("home"), _("Home"), _("What you can do here"), "⌂")]
     if can_read_values(user):
@@ -42,7 +43,7 @@ def navigation_for(user: Any) -> list[Entry]:
             "◎",
         ),
     ]
-    if is_plan_admin(user) or is_reporter(user):
+    if is_city_admin(user) or is_reporter(user):
         entries.append(
             Entry(
                 reverse("reporting"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -27,12 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts.models import ResponsibleUnit
+from laoxiao.core import clock
+from laoxiao.core.access import is_city_admin
+from laoxiao.core.bulk import Progress, WriteResult, save_logged, upsert_rows
 from laoxiao.core.changelog import build_entry, diff_fields, log_change, log_many, snapshot
 from laoxiao.core.errors import NotFound
 from laoxiao.core.i18n import fmt
 from laoxiao.core.models import ChangeLog
 from laoxiao.core.rules import rule
-from laoxiao.imports.base import WriteResult
 from laoxiao.plan.models import (
     JointMeeting,
     MajorProject,
@@ -43,8 +45,6 @@ from laoxiao.plan.models import (
 )
 from laoxiao.plan.selectors import tasks as sel
 from laoxiao.regions.models import Region
-
-Progress = Callable[[int], None]
 
 MILESTONE_FIELDS = ("title", "due_on", "done_on", "note", "order")
 MEETING_FIELDS = ("held_on", "title", "note")
@@ -78,10 +78,6 @@ PROJECT_DEFAULTS: dict[str, Any] = {
 YEARS = (2000, 2100)  # a sanity range for a list year, not a rule of the plan
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 def _require_visible(actor: Any, task: PlanTask) -> PlanTask:
     """The task as the actor sees it (units prefetched), else ``NotFound``."""
     return sel.task_get_for(actor=actor, code=task.code)
@@ -100,7 +96,7 @@ def _milestone_problems(data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(data.get("due_on"), dt.date):
         problems["due_on"] = _("A milestone needs a due date.")
     done = data.get("done_on")
-    if done is not None and done > _today():
+    if done is not None and done > clock.today():
         problems["done_on"] = _("A milestone cannot be done in the future.")
     return problems
 
@@ -170,7 +166,7 @@ def milestone_complete(
     *, actor: Any, milestone: TaskMilestone, done_on: dt.date | None = None
 ) -> TaskMilestone:
     """Mark a milestone done on ``done_on`` (today by default)."""
-    return milestone_update(actor=actor, milestone=milestone, data={"done_on": done_on or _today()})
+    return milestone_update(actor=actor, milestone=milestone, data={"done_on": done_on or clock.today()})
 
 
 # --- progress reports and evidence ------------------------------------------------------------------
@@ -254,7 +250,7 @@ def progress_report_submit(
     problems: dict[str, Any] = {}
     if not isinstance(as_of, dt.date):
         problems["as_of"] = _("Give the date the report describes.")
-    elif as_of > _today():
+    elif as_of > clock.today():
         problems["as_of"] = _("A report cannot describe a day after today.")
     if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
         problems["percent"] = _("Progress is a whole number from 0 to 100.")
@@ -262,7 +258,7 @@ def progress_report_submit(
         problems["text"] = _("Say what was done.")
     if milestone is not None and milestone.task_id != task.code:
         problems["milestone"] = _("This milestone belongs to another task.")
-    file_problems = evidence_problems(files, on=as_of if isinstance(as_of, dt.date) else _today())
+    file_problems = evidence_problems(files, on=as_of if isinstance(as_of, dt.date) else clock.today())
     if file_problems:
         problems["files"] = file_problems
     if problems:
@@ -356,7 +352,7 @@ def _meeting_problems(data: Mapping[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def meeting_create(*, actor: Any, held_on: dt.date, title: str, note: str = "") -> JointMeeting:
-    if not sel.is_city_admin(actor):
+    if not is_city_admin(actor):
         raise PermissionDenied(_("Only city administrators call joint meetings."))
     problems = _meeting_problems({"held_on": held_on, "title": title})
     if problems:
@@ -376,7 +372,7 @@ def meeting_create(*, actor: Any, held_on: dt.date, title: str, note: str = "") 
 
 @transaction.atomic
 def meeting_update(*, actor: Any, meeting: JointMeeting, data: Mapping[str, Any]) -> JointMeeting:
-    if not sel.is_city_admin(actor):
+    if not is_city_admin(actor):
         raise PermissionDenied(_("Only city administrators call joint meetings."))
     unknown = set(data) - set(MEETING_FIELDS)
     if unknown:
@@ -501,10 +497,8 @@ def major_project_create(*, actor: Any, data: Mapping[str, Any]) -> MajorProject
             problems["name"] = _("The list of that year already has a project of this name.")
     if problems:
         raise ValidationError(problems)
-    project = MajorProject.objects.create(**values)
-    log_change(
-        actor=actor, action=ChangeLog.Action.CREATE, target=project, changes=snapshot(project, PROJECT_FIELDS)
-    )
+    project = MajorProject()
+    save_logged(project, actor=actor, values=values, fields=PROJECT_FIELDS, clean=False)
     return project
 
 
@@ -523,13 +517,7 @@ def major_project_update(*, actor: Any, project: MajorProject, data: Mapping[str
             problems["name"] = _("The list of that year already has a project of this name.")
     if problems:
         raise ValidationError(problems)
-    changes = diff_fields(project, values)
-    if not changes:
-        return project
-    for f, (_old, new) in changes.items():
-        setattr(project, f, new)
-    project.save(update_fields=list(changes))
-    log_change(actor=actor, action=ChangeLog.Action.UPDATE, target=project, changes=changes)
+    save_logged(project, actor=actor, values=values, clean=False)
     return project
 
 
@@ -540,39 +528,27 @@ def major_projects_upsert(
     """Upsert checked records by (year, name) — the import and the demo. Unchanged rows are left
     alone; columns left out of a record keep the stored value (defaults on creation)."""
     _require_project_manager(actor)
-    result = WriteResult()
     rows = [_project_values(r) for r in records]
-    stored = {
-        (p.year, p.name): p
-        for p in MajorProject.objects.filter(
-            name__in={r["name"] for r in rows}, year__in={r["year"] for r in rows}
-        )
-    }
-    entries: list[ChangeLog] = []
-    for values in rows:
-        obj = stored.get((values["year"], values["name"]))
-        if obj is None:
-            obj = MajorProject.objects.create(**(PROJECT_DEFAULTS | values))
-            entries.append(
-                build_entry(
-                    actor=actor,
-                    action=ChangeLog.Action.CREATE,
-                    target=obj,
-                    changes=snapshot(obj, PROJECT_FIELDS),
-                )
+
+    def created(new: Sequence[MajorProject], _updated: Sequence[MajorProject]) -> list[ChangeLog]:
+        return [
+            build_entry(
+                actor=actor, action=ChangeLog.Action.CREATE, target=obj, changes=snapshot(obj, PROJECT_FIELDS)
             )
-            result.created += 1
-            continue
-        changes = diff_fields(obj, values)
-        if not changes:
-            result.unchanged += 1
-            continue
-        for f, (_old, new) in changes.items():
-            setattr(obj, f, new)
-        obj.save(update_fields=list(changes))
-        entries.append(build_entry(actor=actor, action=ChangeLog.Action.UPDATE, target=obj, changes=changes))
-        result.updated += 1
-    log_many(entries)
+            for obj in new
+        ]
+
+    result = upsert_rows(
+        MajorProject,
+        rows,
+        actor=actor,
+        key=("year", "name"),
+        fields=[f for f in PROJECT_FIELDS if f not in ("year", "name")],
+        build=lambda values: MajorProject(**(PROJECT_DEFAULTS | dict(values))),
+        after_write=created,
+        log_created=None,
+        atomic=False,  # inside this function's transaction
+    )
     if progress:
         progress(len(rows))
     return result

@@ -27,15 +27,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core import clock
+from laoxiao.core.access import is_city_admin
 from laoxiao.core.changelog import log_change, snapshot
 from laoxiao.core.i18n import fmt
 from laoxiao.core.models import ChangeLog
 from laoxiao.core.rules import rule
-from laoxiao.plan.calculators import Period
-from laoxiao.plan.engine import applies_to
+from laoxiao.jobs.actions import job_enqueue
+from laoxiao.plan.calculators import REGISTRY, Period
+from laoxiao.plan.engine import applies_to, indicators_compute
 from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue, plain_number
-from laoxiao.plan.selectors.values import can_report, is_plan_admin, reported_get
+from laoxiao.plan.selectors.values import can_report, reported_get
 from laoxiao.regions.models import Region
+from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
 RV = ReportedValue.Status
 SUBMIT_FIELDS = (
@@ -69,7 +73,7 @@ def clean_period(indicator: Indicator, period: Any, *, today: dt.date | None = N
         ) from None
     if not applies_to(indicator.code, p):
         raise ValidationError({"period": _("This indicator is reported for a year (2021), not for a month.")})
-    if p.start > (today or timezone.localdate()):
+    if p.start > (today or clock.today()):
         raise ValidationError({"period": fmt(_("The period %(period)s has not begun yet."), period=p.text)})
     return p
 
@@ -177,7 +181,7 @@ def reported_value_submit(
         value=number,
         source=source,
         note=(note or "").strip(),
-        unit=getattr(actor, "unit", None) if not is_plan_admin(actor) else indicator.responsible_unit,
+        unit=getattr(actor, "unit", None) if not is_city_admin(actor) else indicator.responsible_unit,
         status=RV.SUBMITTED,
         submitted_by=actor,
         submitted_at=_now(),
@@ -196,7 +200,7 @@ def reported_value_submit(
 
 def _reviewable(actor: Any, reported: ReportedValue, message: Any) -> ReportedValue:
     row = reported_get(actor=actor, pk=reported.pk)  # NotFound outside what the actor sees
-    if not is_plan_admin(actor):
+    if not is_city_admin(actor):
         raise PermissionDenied(_("Only a city administrator may review reported figures."))
     locked = ReportedValue.objects.select_for_update().get(pk=row.pk)
     if locked.status != RV.SUBMITTED:
@@ -314,9 +318,8 @@ class Recomputed:
 
 
 def _recompute_target(*, actor: Any, period: Any, region_code: str) -> tuple[Period, Region, list[str]]:
-    from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
-    if not is_plan_admin(actor):
+    if not is_city_admin(actor):
         raise PermissionDenied(_("Only a city administrator may recompute indicator values."))
     try:
         p = Period.parse(str(period or ""))
@@ -344,8 +347,6 @@ def indicator_values_recompute(
     batch). The computation reads outside any transaction and writes in short chunks (the engine),
     so logins and writes go on meanwhile; one change-log row names the region, the period and how
     many values were stored. ``progress(done, total, message)`` follows indicators, then chunks."""
-    from laoxiao.plan.calculators import REGISTRY
-    from laoxiao.plan.engine import indicators_compute
 
     p, region, codes = _recompute_target(actor=actor, period=period, region_code=region_code)
     started = time.perf_counter()
@@ -376,7 +377,6 @@ def indicator_values_recompute(
 
 def indicator_values_recompute_enqueue(*, actor: Any, period: Any, region_code: str) -> Any:
     """Queue the recomputation as a job (``indicators.compute``) and return the Job at once."""
-    from laoxiao.jobs.actions import job_enqueue
 
     p, region, _codes = _recompute_target(actor=actor, period=period, region_code=region_code)
     return job_enqueue(

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts import roles
 from laoxiao.accounts.models import ResponsibleUnit
+from laoxiao.core.access import is_city_admin
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import RuleMissing, rule
 from laoxiao.plan.models import (
@@ -40,6 +41,8 @@ from laoxiao.plan.models import (
     TaskMilestone,
     TaskProgressReport,
 )
+from laoxiao.plan.selectors.values import indicator_values
+from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q, scope_q
 
 NOT_STARTED = "not_started"
@@ -58,10 +61,6 @@ _SECTOR_PERMS = (roles.SECTOR_ELDERCARE, roles.SECTOR_CHILDCARE, roles.SECTOR_HE
 
 
 # --- who may do what --------------------------------------------------------------------------------
-
-
-def is_city_admin(actor: Any) -> bool:
-    return bool(getattr(actor, "is_superuser", False) or actor.has_perm(roles.APPROVE_PLAN))
 
 
 def is_staff_reader(actor: Any) -> bool:
@@ -253,7 +252,6 @@ class TaskDetail:
 
 
 def city_code() -> str:
-    from laoxiao.regions.models import Region
 
     city = (
         Region.objects.filter(level=Region.Level.CITY).order_by("code").values_list("code", flat=True).first()
@@ -273,7 +271,6 @@ def latest_year_with_values(*, region_code: str, until: int | None = None) -> st
 def task_detail(*, actor: Any, code: str, on: dt.date) -> TaskDetail:
     """A task the actor may read, with its milestones, reports (evidence prefetched) and the latest
     city value and status of each indicator it moves."""
-    from laoxiao.plan.selectors.values import indicator_values
 
     task = task_get_for(actor=actor, code=code)
     state = task_states(on=on, tasks=[task])[0]
@@ -342,7 +339,6 @@ def meeting_agenda(*, meeting: JointMeeting) -> Agenda:
     """As of the meeting date: every overdue task (the longest overdue first), and the indicators
     behind target for the city in the latest year with values that had ended before the meeting
     (a meeting on 2022-01-15 looks at 2021; one on 2021-12-05 at 2020 at the latest)."""
-    from laoxiao.plan.selectors.values import indicator_values
 
     on = meeting.held_on
     overdue = [s for s in task_states(on=on) if s.status == OVERDUE]

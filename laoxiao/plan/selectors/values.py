@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from laoxiao.accounts import roles
+from laoxiao.core.access import is_city_admin
 from laoxiao.core.errors import NotFound
 from laoxiao.plan.calculators import REGISTRY, Period
 from laoxiao.plan.engine import REPORTED_REASON, applies_to
@@ -214,20 +215,13 @@ def can_read_values(actor: Any) -> bool:
 # --- reported values -------------------------------------------------------------------------------
 
 
-def is_plan_admin(actor: Any) -> bool:
-    """A city administrator (approves reported values): a superuser or ``accounts.approve_plan``."""
-    return bool(
-        getattr(actor, "is_active", False) and (actor.is_superuser or actor.has_perm(roles.APPROVE_PLAN))
-    )
-
-
 def is_reporter(actor: Any) -> bool:
     return bool(getattr(actor, "is_active", False) and actor.unit_id and actor.has_perm(roles.REPORT_PLAN))
 
 
 def can_report(actor: Any, indicator: Indicator) -> bool:
     """A reporter of the indicator's responsible unit, or a city administrator."""
-    if is_plan_admin(actor):
+    if is_city_admin(actor):
         return True
     return is_reporter(actor) and indicator.responsible_unit_id == actor.unit_id
 
@@ -235,7 +229,7 @@ def can_report(actor: Any, indicator: Indicator) -> bool:
 def reportable_indicators(*, actor: Any) -> QuerySet[Indicator]:
     """The reported indicators the actor may report: their unit's, or all for an administrator."""
     qs = Indicator.objects.filter(kind=Indicator.Kind.REPORTED).select_related("responsible_unit")
-    if is_plan_admin(actor):
+    if is_city_admin(actor):
         return qs.order_by("order")
     if is_reporter(actor):
         return qs.filter(responsible_unit_id=actor.unit_id).order_by("order")
@@ -244,7 +238,7 @@ def reportable_indicators(*, actor: Any) -> QuerySet[Indicator]:
 
 def reported_visible(*, actor: Any) -> QuerySet[ReportedValue]:
     qs = ReportedValue.objects.select_related("indicator", "submitted_by", "reviewed_by", "unit")
-    if is_plan_admin(actor):
+    if is_city_admin(actor):
         return qs
     if is_reporter(actor):
         return qs.filter(indicator__responsible_unit_id=actor.unit_id)
@@ -291,7 +285,7 @@ def reported_history(*, actor: Any, indicator: str, region_code: str, period: st
 
 def reported_queue(*, actor: Any) -> QuerySet[ReportedValue]:
     """The submissions waiting for review (administrators), oldest first."""
-    if not is_plan_admin(actor):
+    if not is_city_admin(actor):
         return ReportedValue.objects.none()
     return (
         reported_visible(actor=actor)

@@ -11,8 +11,11 @@ from django.utils import timezone
 
 from laoxiao.accounts import roles
 from laoxiao.accounts.tests.factories import make_user
+from laoxiao.people.selectors.elders import visible_elders
+from laoxiao.people.tests.elder_factories import make_elder
 from laoxiao.plan.models import IndicatorValue, MajorProject
 from laoxiao.plan.selectors.tasks import major_project_list
+from laoxiao.providers.tests.factories import make_provider
 
 XS = "340603000000"
 SX = "340621000000"
@@ -65,7 +68,6 @@ def test_with_the_rule_set_to_own_regions_other_counties_are_refused(
 
 
 def test_provider_operators_read_no_aggregates(client: Any, values: None, city: dict[str, Any]) -> None:
-    from laoxiao.providers.tests.factories import make_provider
 
     operator = make_user("op", ["provider_operator"], [], provider=make_provider(1))
     assert _values(client, operator, XS).status_code == 403
@@ -75,8 +77,6 @@ def test_provider_operators_read_no_aggregates(client: Any, values: None, city: 
 def test_health_reads_the_elder_registry_but_not_welfare_visits_by_the_table(
     client: Any, admin_user: Any, city: dict[str, Any]
 ) -> None:
-    from laoxiao.people.selectors.elders import visible_elders
-    from laoxiao.people.tests.elder_factories import make_elder
 
     assert roles.RECORD_READERS[roles.RECORD_SECTOR["people.elder"]] == {"eldercare", "health"}
     assert roles.RECORD_READERS[roles.RECORD_SECTOR["people.welfarevisit"]] == {"eldercare"}

@@ -11,192 +11,50 @@ prefix) gives the same results as computing each region on its own.
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from laoxiao.demo.indicator_values import indicators_step
 from laoxiao.people.models import (
-    AbilityAssessment,
-    Child,
-    ChildHealthCheck,
-    Elder,
-    ElderCategory,
-    HealthCheck,
     NewbornVisit,
-    Vaccination,
-    WelfareVisit,
 )
-from laoxiao.people.tests.elder_factories import id_number
-from laoxiao.plan.calculators import REGISTRY, Period, Scope, common_prefix, region_prefix, rollup
+from laoxiao.plan.calculators import REGISTRY, Period, Scope, common_prefix, rollup
 from laoxiao.plan.engine import indicators_results, value_of
-from laoxiao.providers.models import Certificate, ChildcareClass, Provider, StaffMember
-from laoxiao.providers.tests.factories import make_id_number, make_uscc
-from laoxiao.regions.models import PopulationFigure, Region
-
-D = dt.date
-CITY, XS, SX = "340600000000", "340603000000", "340621000000"
-XST, SXT = "340603001000", "340621100000"
-XS1, XS2, SX1, SX2 = "340603001001", "340603001002", "340621100001", "340621100002"
-COMMUNITIES = (XS1, XS2, SX1, SX2)
-_seq = itertools.count(1)
-BORN = D(1945, 5, 6)
-SINCE = D(2020, 1, 1)
-FILED = D(2020, 6, 1)
-
-
-# --- builders -------------------------------------------------------------------------------------
-
-
-def elder(region: str, birth: dt.date = BORN, living: str = "with_family", **kw: Any) -> Elder:
-    n = next(_seq)
-    return Elder.objects.create(
-        name=f"老人{n}",
-        sex="M",
-        birth_date=birth,
-        region_id=region,
-        region_code=region,
-        id_number=id_number(birth, n, county=region[:6]),
-        living_arrangement=living,
-        **kw,
-    )
-
-
-def assess(e: Elder, on: dt.date, level: str) -> None:
-    AbilityAssessment.objects.create(
-        elder=e,
-        region_code=e.region_code,
-        assessed_on=on,
-        reason="first",
-        items={},
-        self_care=0,
-        mobility=0,
-        mental=0,
-        perception=0,
-        total=0,
-        preliminary_level=level,
-        level=level,
-    )
-
-
-def category(e: Elder, cat: str, mode: str = "", start: dt.date = SINCE, **kw: Any) -> None:
-    ElderCategory.objects.create(
-        elder=e, region_code=e.region_code, category=cat, support_mode=mode, valid_from=start, **kw
-    )
-
-
-def poor(region: str, mode: str, level: str, **kw: Any) -> Elder:
-    e = elder(region, **kw)
-    category(e, "extreme_poverty", mode)
-    assess(e, D(2021, 3, 1), level)
-    return e
-
-
-def visit(e: Elder, on: dt.date) -> None:
-    WelfareVisit.objects.create(elder=e, region_code=e.region_code, visited_on=on, mode="home")
-
-
-def check(e: Elder, on: dt.date, complete: bool = True) -> None:
-    HealthCheck.objects.create(elder=e, region_code=e.region_code, checked_on=on, complete=complete)
-
-
-def provider(kind: str, region: str, status: str = "filed", filed_on: dt.date | None = FILED, **kw: Any):  # type: ignore[no-untyped-def]
-    return Provider.objects.create(
-        uscc=make_uscc(),
-        name=f"{kind}-{region}-{next(_seq)}",
-        kind=kind,
-        ownership="private",
-        supply_tier="market",
-        region_id=region,
-        region_code=region,
-        filing_status=status,
-        filed_on=filed_on,
-        **kw,
-    )
-
-
-def staff(
-    inst: Provider,
-    role: str,
-    *,
-    hired: dt.date | None = SINCE,
-    left: dt.date | None = None,
-    cert: tuple[dt.date | None, dt.date | None] | None = (SINCE, None),
-) -> StaffMember:
-    n = next(_seq)
-    member = StaffMember.objects.create(
-        provider=inst,
-        region_code=inst.region_code,
-        name=f"员工{n}",
-        id_number=make_id_number(county=inst.region_code[:6], seq=n),
-        role=role,
-        hired_on=hired,
-        left_on=left,
-    )
-    if cert is not None:
-        Certificate.objects.create(
-            staff=member, region_code=inst.region_code, kind="证", issued_on=cert[0], expires_on=cert[1]
-        )
-    return member
-
-
-def classes(inst: Provider, *capacities: int) -> None:
-    for i, cap in enumerate(capacities):
-        ChildcareClass.objects.create(
-            provider=inst,
-            region_code=inst.region_code,
-            name=f"班{i}",
-            class_type="toddler",
-            capacity=cap,
-            carers=3,
-        )
-
-
-def child(region: str, birth: dt.date, discharge: dt.date | None = None, **kw: Any) -> Child:
-    n = next(_seq)
-    return Child.objects.create(
-        name=f"小{n}",
-        sex="F",
-        birth_date=birth,
-        discharge_date=discharge,
-        region_id=region,
-        region_code=region,
-        birth_certificate_number=f"Q{n:09d}",
-        **kw,
-    )
-
-
-def vaccinate(c: Child, vaccine: str, dose: int, on: dt.date) -> None:
-    Vaccination.objects.create(child=c, region_code=c.region_code, vaccine=vaccine, dose=dose, given_on=on)
-
-
-def child_check(c: Child, point: str, on: dt.date) -> None:
-    ChildHealthCheck.objects.create(child=c, region_code=c.region_code, age_point=point, checked_on=on)
+from laoxiao.plan.models import IndicatorValue
+from laoxiao.plan.tests.factories import (
+    CITY,
+    COMMUNITIES,
+    SX,
+    SX1,
+    SX2,
+    XS,
+    XS1,
+    XS2,
+    XST,
+    D,
+    make_assessment,
+    make_category,
+    make_child,
+    make_child_check,
+    make_classes,
+    make_elder,
+    make_filed_provider,
+    make_health_check,
+    make_poor_elder,
+    make_population_figures,
+    make_staff,
+    make_vaccination,
+    make_visit,
+)
+from laoxiao.regions.models import Region
 
 
 @pytest.fixture
 def town(city: dict[str, Any]) -> dict[str, Any]:
-    return add_population_figures(city)
-
-
-def add_population_figures(city: dict[str, Any]) -> dict[str, Any]:
-    """Population figures above the communities (make_city writes the communities': 1000 × i
-    residents, 200 × i aged 60+, 150 × i aged 65+, i = 1, 2)."""
-    for code in (XST, XS, SXT, SX, CITY):
-        rows = PopulationFigure.objects.filter(
-            year=2021, region_code__in=COMMUNITIES, region_code__startswith=region_prefix(code)
-        )
-        PopulationFigure.objects.create(
-            region=Region.objects.get(code=code),
-            region_code=code,
-            year=2021,
-            population=sum(r.population for r in rows),
-            age_60_plus=sum(r.age_60_plus or 0 for r in rows),
-            age_65_plus=sum(r.age_65_plus or 0 for r in rows),
-        )
-    return city
+    return make_population_figures(city)
 
 
 def results(code: str, period: str = "2021") -> dict[str, tuple[Any, Any, Decimal | None]]:
@@ -208,20 +66,20 @@ def results(code: str, period: str = "2021") -> dict[str, tuple[Any, Any, Decima
 
 
 def test_e03_extreme_poverty_disabled_in_providers(town: Any) -> None:
-    poor(XS1, "institutional", "severe")  # counts: num and den
-    poor(XS1, "dispersed", "moderate")  # den
-    poor(XS2, "institutional", "mild")  # not disabled
-    poor(SX1, "institutional", "severe", died_on=D(2021, 12, 31))  # died on the last day: counts
-    poor(SX1, "institutional", "severe", died_on=D(2021, 12, 30))  # died before: out
-    poor(SX1, "institutional", "total", moved_out_on=D(2022, 1, 5))  # moved after: counts
-    poor(SX2, "institutional", "severe", moved_out_on=D(2021, 7, 1))  # moved before: out
-    poor(XS2, "institutional", "severe", birth=D(1962, 6, 1))  # 59: not an older person
-    late = elder(XS2)  # assessed only after the period end
-    category(late, "extreme_poverty", "institutional")
-    assess(late, D(2022, 1, 10), "severe")
-    ended = elder(XS1)  # the category ended before the period end
-    category(ended, "extreme_poverty", "institutional", valid_to=D(2021, 6, 30))
-    assess(ended, D(2021, 3, 1), "severe")
+    make_poor_elder(XS1, "institutional", "severe")  # counts: num and den
+    make_poor_elder(XS1, "dispersed", "moderate")  # den
+    make_poor_elder(XS2, "institutional", "mild")  # not disabled
+    make_poor_elder(SX1, "institutional", "severe", died_on=D(2021, 12, 31))  # died on the last day: counts
+    make_poor_elder(SX1, "institutional", "severe", died_on=D(2021, 12, 30))  # died before: out
+    make_poor_elder(SX1, "institutional", "total", moved_out_on=D(2022, 1, 5))  # moved after: counts
+    make_poor_elder(SX2, "institutional", "severe", moved_out_on=D(2021, 7, 1))  # moved before: out
+    make_poor_elder(XS2, "institutional", "severe", birth=D(1962, 6, 1))  # 59: not an older person
+    late = make_elder(XS2)  # assessed only after the period end
+    make_category(late, "extreme_poverty", "institutional")
+    make_assessment(late, D(2022, 1, 10), "severe")
+    ended = make_elder(XS1)  # the category ended before the period end
+    make_category(ended, "extreme_poverty", "institutional", valid_to=D(2021, 6, 30))
+    make_assessment(ended, D(2021, 3, 1), "severe")
     got = results("E03")
     assert got[CITY] == (3, 4, Decimal("75.0000"))
     assert got[XS] == (1, 2, Decimal("50.0000"))
@@ -230,13 +88,15 @@ def test_e03_extreme_poverty_disabled_in_providers(town: Any) -> None:
 
 
 def test_e07_health_checks_of_people_aged_65_over_the_population_figure(town: Any) -> None:
-    check(elder(XS1, D(1950, 1, 1)), D(2021, 5, 1))  # counts
-    check(elder(XS1, D(1950, 1, 1)), D(2021, 5, 1), complete=False)  # incomplete
-    check(elder(XS1, D(1950, 1, 1)), D(2020, 12, 31))  # last year
-    check(elder(XS2, D(1957, 1, 1)), D(2021, 5, 1))  # 64 at the period end
-    check(elder(XS2, D(1956, 12, 31)), D(2021, 5, 1))  # 65 on the last day: counts
-    check(elder(SX1, D(1950, 1, 1), died_on=D(2021, 6, 1)), D(2021, 5, 1))  # died: not at the end
-    check(elder(SX1, D(1950, 1, 1)), D(2022, 1, 2))  # after the period
+    make_health_check(make_elder(XS1, D(1950, 1, 1)), D(2021, 5, 1))  # counts
+    make_health_check(make_elder(XS1, D(1950, 1, 1)), D(2021, 5, 1), complete=False)  # incomplete
+    make_health_check(make_elder(XS1, D(1950, 1, 1)), D(2020, 12, 31))  # last year
+    make_health_check(make_elder(XS2, D(1957, 1, 1)), D(2021, 5, 1))  # 64 at the period end
+    make_health_check(make_elder(XS2, D(1956, 12, 31)), D(2021, 5, 1))  # 65 on the last day: counts
+    make_health_check(
+        make_elder(SX1, D(1950, 1, 1), died_on=D(2021, 6, 1)), D(2021, 5, 1)
+    )  # died: not at the end
+    make_health_check(make_elder(SX1, D(1950, 1, 1)), D(2022, 1, 2))  # after the period
     got = results("E07")
     assert got[CITY][:2] == (2, 450 * 2)  # 150 + 300 per county
     assert got[XS] == (2, 450, (Decimal(200) / 450).quantize(Decimal("0.0001")))
@@ -244,26 +104,26 @@ def test_e07_health_checks_of_people_aged_65_over_the_population_figure(town: An
 
 
 def test_e07_without_a_population_figure_has_no_value(city: Any) -> None:
-    check(elder(XS1, D(1950, 1, 1)), D(2021, 5, 1))
+    make_health_check(make_elder(XS1, D(1950, 1, 1)), D(2021, 5, 1))
     r = indicators_results(period="2021", codes=["E07"])["E07"][CITY]
     assert r.numerator == 1 and value_of(r)[0] is None and "no population figure" in r.reason
 
 
 def _visit_list_march() -> None:
-    p = elder(SX2, living="alone")
-    visit(p, D(2021, 3, 10))  # visited
-    q = elder(SX2, living="alone")
-    visit(q, D(2021, 2, 27))  # not visited in March
-    r = elder(SX2)  # enters the list mid-month (a category from 15 March), visited after
-    category(r, "fp_special", start=D(2021, 3, 15))
-    visit(r, D(2021, 3, 20))
-    s = elder(SX2, living="alone", died_on=D(2021, 3, 31))  # died on the last day: on the list
-    visit(s, D(2021, 3, 5))
-    t = elder(SX2, living="alone", died_on=D(2021, 3, 20))  # died mid-month: off the list
-    visit(t, D(2021, 3, 5))
-    u = elder(SX2)  # disabled from April
-    assess(u, D(2021, 4, 2), "severe")
-    visit(u, D(2021, 4, 3))
+    p = make_elder(SX2, living="alone")
+    make_visit(p, D(2021, 3, 10))  # visited
+    q = make_elder(SX2, living="alone")
+    make_visit(q, D(2021, 2, 27))  # not visited in March
+    r = make_elder(SX2)  # enters the list mid-month (a category from 15 March), visited after
+    make_category(r, "fp_special", start=D(2021, 3, 15))
+    make_visit(r, D(2021, 3, 20))
+    s = make_elder(SX2, living="alone", died_on=D(2021, 3, 31))  # died on the last day: on the list
+    make_visit(s, D(2021, 3, 5))
+    t = make_elder(SX2, living="alone", died_on=D(2021, 3, 20))  # died mid-month: off the list
+    make_visit(t, D(2021, 3, 5))
+    u = make_elder(SX2)  # disabled from April
+    make_assessment(u, D(2021, 4, 2), "severe")
+    make_visit(u, D(2021, 4, 3))
 
 
 def test_e08_a_month(town: Any) -> None:
@@ -288,14 +148,18 @@ def test_e08_a_year_is_the_mean_of_the_monthly_rates(town: Any) -> None:
 
 
 def test_providers_e04_e06_e11(town: Any) -> None:
-    provider("community_centre", XS1, filed_on=D(2021, 5, 1))  # serves XS1
-    provider("meal_point", XS2, filed_on=D(2022, 2, 1))  # filed after the period end
-    provider("community_centre", SX1, status="submitted", filed_on=None)  # not filed
-    provider("meal_point", SX2, opened_on=D(2022, 3, 1))  # not open by the period end
-    provider("eldercare_home", XS1, beds=100, nursing_beds=60, is_backbone=True)
-    provider("eldercare_home", SX1, beds=50, nursing_beds=10, filed_on=D(2021, 12, 31))  # filed that day
-    provider("eldercare_home", SX2, beds=80, nursing_beds=80, filed_on=D(2022, 1, 1), is_backbone=True)
-    provider("eldercare_home", XS2, status="draft", filed_on=None, beds=40, nursing_beds=40)
+    make_filed_provider("community_centre", XS1, filed_on=D(2021, 5, 1))  # serves XS1
+    make_filed_provider("meal_point", XS2, filed_on=D(2022, 2, 1))  # filed after the period end
+    make_filed_provider("community_centre", SX1, status="submitted", filed_on=None)  # not filed
+    make_filed_provider("meal_point", SX2, opened_on=D(2022, 3, 1))  # not open by the period end
+    make_filed_provider("eldercare_home", XS1, beds=100, nursing_beds=60, is_backbone=True)
+    make_filed_provider(
+        "eldercare_home", SX1, beds=50, nursing_beds=10, filed_on=D(2021, 12, 31)
+    )  # filed that day
+    make_filed_provider(
+        "eldercare_home", SX2, beds=80, nursing_beds=80, filed_on=D(2022, 1, 1), is_backbone=True
+    )
+    make_filed_provider("eldercare_home", XS2, status="draft", filed_on=None, beds=40, nursing_beds=40)
     e04, e06, e11 = results("E04"), results("E06"), results("E11")
     assert e04[CITY] == (1, 4, Decimal(25)) and e04[XS] == (1, 2, Decimal(50)) and e04[SX][:2] == (0, 2)
     assert e04[XS1] == (1, 1, Decimal(100))
@@ -305,20 +169,20 @@ def test_providers_e04_e06_e11(town: Any) -> None:
 
 
 def test_staff_e12_e13_left_and_expired(town: Any) -> None:
-    home = provider("eldercare_home", XS1)
-    other = provider("eldercare_home", SX1)
-    draft = provider("eldercare_home", XS2, status="draft", filed_on=None)
-    staff(home, "eldercare_worker", cert=(D(2020, 1, 1), D(2022, 6, 30)))  # counts
-    staff(home, "eldercare_worker", cert=(D(2020, 1, 1), D(2021, 12, 31)))  # valid on the last day
-    staff(home, "eldercare_worker", cert=(D(2020, 1, 1), D(2021, 12, 30)))  # expired
-    staff(home, "eldercare_worker", left=D(2021, 11, 30))  # left
-    staff(other, "eldercare_worker", left=D(2021, 12, 31))  # leaves on the last day: counts
-    staff(other, "eldercare_worker", hired=D(2022, 1, 3))  # hired after
-    staff(other, "eldercare_worker", cert=None)  # no certificate
-    staff(other, "eldercare_worker", cert=(D(2022, 1, 5), None))  # certified after
-    staff(home, "social_worker", cert=None)
-    staff(draft, "social_worker", cert=None)  # E13 does not ask for a filed provider
-    staff(other, "social_worker", left=D(2021, 3, 1))
+    home = make_filed_provider("eldercare_home", XS1)
+    other = make_filed_provider("eldercare_home", SX1)
+    draft = make_filed_provider("eldercare_home", XS2, status="draft", filed_on=None)
+    make_staff(home, "eldercare_worker", cert=(D(2020, 1, 1), D(2022, 6, 30)))  # counts
+    make_staff(home, "eldercare_worker", cert=(D(2020, 1, 1), D(2021, 12, 31)))  # valid on the last day
+    make_staff(home, "eldercare_worker", cert=(D(2020, 1, 1), D(2021, 12, 30)))  # expired
+    make_staff(home, "eldercare_worker", left=D(2021, 11, 30))  # left
+    make_staff(other, "eldercare_worker", left=D(2021, 12, 31))  # leaves on the last day: counts
+    make_staff(other, "eldercare_worker", hired=D(2022, 1, 3))  # hired after
+    make_staff(other, "eldercare_worker", cert=None)  # no certificate
+    make_staff(other, "eldercare_worker", cert=(D(2022, 1, 5), None))  # certified after
+    make_staff(home, "social_worker", cert=None)
+    make_staff(draft, "social_worker", cert=None)  # E13 does not ask for a filed provider
+    make_staff(other, "social_worker", left=D(2021, 3, 1))
     e12, e13 = results("E12"), results("E13")
     assert e12[CITY][0] == 3 and e12[XS][0] == 2 and e12[SX][0] == 1
     assert e13[CITY] == (2, Decimal("1.2"), (Decimal(2) / Decimal("1.2")).quantize(Decimal("0.0001")))
@@ -336,7 +200,7 @@ def test_e16_age_friendly_communities(town: Any) -> None:
 
 
 def test_childcare_providers_and_staff_c03_to_c09(town: Any) -> None:
-    k1 = provider(
+    k1 = make_filed_provider(
         "childcare_centre",
         XS1,
         filed_on=D(2021, 1, 5),
@@ -344,20 +208,22 @@ def test_childcare_providers_and_staff_c03_to_c09(town: Any) -> None:
         is_backbone=True,
         inclusive_slots=20,
     )
-    classes(k1, 15, 20)
-    k2 = provider("home_childcare", SX1, filed_on=D(2021, 12, 31))
-    classes(k2, 10)
-    k3 = provider("childcare_centre", SX2, filed_on=D(2022, 1, 2), is_backbone=True, inclusive_slots=25)
-    classes(k3, 25)
-    k4 = provider("kindergarten_class", XS2, status="submitted", filed_on=None)
-    classes(k4, 30)
-    staff(k1, "infant_carer")  # C07, C08 num
-    staff(k1, "teacher", cert=(D(2019, 1, 1), D(2021, 12, 30)))  # expired: C08 den only
-    staff(k1, "manager")  # not a care role: C08 num
-    staff(k2, "nursery_nurse", left=D(2021, 6, 1))  # left
-    staff(k3, "infant_carer")  # provider filed after the period end
-    staff(k2, "health_care_staff", cert=None)  # C08 den only
-    staff(k4, "teacher")  # provider not filed
+    make_classes(k1, 15, 20)
+    k2 = make_filed_provider("home_childcare", SX1, filed_on=D(2021, 12, 31))
+    make_classes(k2, 10)
+    k3 = make_filed_provider(
+        "childcare_centre", SX2, filed_on=D(2022, 1, 2), is_backbone=True, inclusive_slots=25
+    )
+    make_classes(k3, 25)
+    k4 = make_filed_provider("kindergarten_class", XS2, status="submitted", filed_on=None)
+    make_classes(k4, 30)
+    make_staff(k1, "infant_carer")  # C07, C08 num
+    make_staff(k1, "teacher", cert=(D(2019, 1, 1), D(2021, 12, 30)))  # expired: C08 den only
+    make_staff(k1, "manager")  # not a care role: C08 num
+    make_staff(k2, "nursery_nurse", left=D(2021, 6, 1))  # left
+    make_staff(k3, "infant_carer")  # provider filed after the period end
+    make_staff(k2, "health_care_staff", cert=None)  # C08 den only
+    make_staff(k4, "teacher")  # provider not filed
     got = {code: results(code) for code in ("C03", "C04", "C05", "C06", "C07", "C08", "C09")}
     assert got["C03"][CITY][0] == 2 and got["C03"][SX][0] == 1
     assert got["C04"][CITY][0] == 1
@@ -370,49 +236,49 @@ def test_childcare_providers_and_staff_c03_to_c09(town: Any) -> None:
 
 
 def test_c01_newborn_visits_born_on_the_first_and_last_day(town: Any) -> None:
-    b1 = child(XS1, D(2021, 1, 1), D(2021, 1, 4))  # first day; visited 7 days after discharge
+    b1 = make_child(XS1, D(2021, 1, 1), D(2021, 1, 4))  # first day; visited 7 days after discharge
     NewbornVisit.objects.create(child=b1, region_code=XS1, visited_on=D(2021, 1, 11))
-    child(XS1, D(2021, 12, 31))  # last day; not visited yet
-    b3 = child(XS1, D(2020, 12, 31))  # born the year before
+    make_child(XS1, D(2021, 12, 31))  # last day; not visited yet
+    b3 = make_child(XS1, D(2020, 12, 31))  # born the year before
     NewbornVisit.objects.create(child=b3, region_code=XS1, visited_on=D(2021, 1, 2))
-    b4 = child(XS1, D(2021, 6, 1), D(2021, 6, 5))  # visited 8 days after discharge
+    b4 = make_child(XS1, D(2021, 6, 1), D(2021, 6, 5))  # visited 8 days after discharge
     NewbornVisit.objects.create(child=b4, region_code=XS1, visited_on=D(2021, 6, 13))
-    b5 = child(XS1, D(2021, 7, 1))  # no discharge date: 7 days after birth
+    b5 = make_child(XS1, D(2021, 7, 1))  # no discharge date: 7 days after birth
     NewbornVisit.objects.create(child=b5, region_code=XS1, visited_on=D(2021, 7, 8))
-    b6 = child(XS1, D(2021, 8, 1), moved_out_on=D(2021, 10, 1))  # moved away
+    b6 = make_child(XS1, D(2021, 8, 1), moved_out_on=D(2021, 10, 1))  # moved away
     NewbornVisit.objects.create(child=b6, region_code=XS1, visited_on=D(2021, 8, 3))
-    child(XS1, D(2022, 1, 1))  # born after
+    make_child(XS1, D(2022, 1, 1))  # born after
     assert results("C01")[XS1] == (2, 4, Decimal(50))
 
 
 def test_c02_doses_due_in_the_period_given_by_its_end(town: Any) -> None:
-    a = child(XS2, D(2021, 11, 1))  # due in 2021: HepB 1, BCG 1 (11-01), HepB 2 (12-01)
-    vaccinate(a, "HepB", 1, D(2021, 11, 1))
-    vaccinate(a, "BCG", 1, D(2022, 1, 5))  # due in the period, given later: not counted
-    vaccinate(a, "HepB", 2, D(2021, 12, 10))
-    vaccinate(a, "IPV", 1, D(2021, 12, 20))  # given early, due 2022-01-01: not in the period
-    child(XS2, D(2021, 12, 31))  # HepB 1 and BCG 1 due on the last day, not given
-    child(XS2, D(2022, 1, 1))  # born after
+    a = make_child(XS2, D(2021, 11, 1))  # due in 2021: HepB 1, BCG 1 (11-01), HepB 2 (12-01)
+    make_vaccination(a, "HepB", 1, D(2021, 11, 1))
+    make_vaccination(a, "BCG", 1, D(2022, 1, 5))  # due in the period, given later: not counted
+    make_vaccination(a, "HepB", 2, D(2021, 12, 10))
+    make_vaccination(a, "IPV", 1, D(2021, 12, 20))  # given early, due 2022-01-01: not in the period
+    make_child(XS2, D(2021, 12, 31))  # HepB 1 and BCG 1 due on the last day, not given
+    make_child(XS2, D(2022, 1, 1))  # born after
     assert results("C02")[XS2] == (2, 5, Decimal(40))
     december = Period.parse("2021-12")
     assert not REGISTRY["C02"].monthly and december.end == D(2021, 12, 31)
 
 
 def test_c10_checks_within_the_tolerance(town: Any) -> None:
-    k1 = child(SX1, D(2021, 10, 1))  # 1m due 10-29: checked 30 days late: counts
-    child_check(k1, "1m", D(2021, 11, 28))
-    k2 = child(SX1, D(2021, 10, 1))  # 31 days late
-    child_check(k2, "1m", D(2021, 11, 29))
-    child(SX1, D(2021, 12, 31))  # nothing due yet: counts
-    child(SX1, D(2018, 12, 31))  # 3 on the last day: not under 3
-    k5 = child(SX1, D(2021, 10, 1))  # checked after the period end
-    child_check(k5, "1m", D(2022, 1, 5))
-    k6 = child(SX1, D(2021, 9, 1))  # 1m on time; 3m (due 12-01) 30 days early
-    child_check(k6, "1m", D(2021, 9, 29))
-    child_check(k6, "3m", D(2021, 11, 1))
-    k7 = child(SX1, D(2021, 9, 1))  # 3m missing
-    child_check(k7, "1m", D(2021, 9, 29))
-    child(SX1, D(2021, 9, 1), died_on=D(2021, 11, 1))  # died
+    k1 = make_child(SX1, D(2021, 10, 1))  # 1m due 10-29: checked 30 days late: counts
+    make_child_check(k1, "1m", D(2021, 11, 28))
+    k2 = make_child(SX1, D(2021, 10, 1))  # 31 days late
+    make_child_check(k2, "1m", D(2021, 11, 29))
+    make_child(SX1, D(2021, 12, 31))  # nothing due yet: counts
+    make_child(SX1, D(2018, 12, 31))  # 3 on the last day: not under 3
+    k5 = make_child(SX1, D(2021, 10, 1))  # checked after the period end
+    make_child_check(k5, "1m", D(2022, 1, 5))
+    k6 = make_child(SX1, D(2021, 9, 1))  # 1m on time; 3m (due 12-01) 30 days early
+    make_child_check(k6, "1m", D(2021, 9, 29))
+    make_child_check(k6, "3m", D(2021, 11, 1))
+    k7 = make_child(SX1, D(2021, 9, 1))  # 3m missing
+    make_child_check(k7, "1m", D(2021, 9, 29))
+    make_child(SX1, D(2021, 9, 1), died_on=D(2021, 11, 1))  # died
     assert results("C10")[SX1] == (3, 6, Decimal(50))
 
 
@@ -424,12 +290,12 @@ def _everything(town: Any) -> None:
     _visit_list_march()
     test_childcare_providers_and_staff_c03_to_c09(town)
     for region in COMMUNITIES:
-        a = child(region, D(2021, 11, 1))
-        vaccinate(a, "HepB", 1, D(2021, 11, 1))
-        child_check(a, "1m", D(2021, 11, 29))
-        check(elder(region, D(1950, 1, 1)), D(2021, 5, 1))
-    provider("community_centre", SX2)
-    provider("eldercare_home", XS2, beds=30, nursing_beds=5)
+        a = make_child(region, D(2021, 11, 1))
+        make_vaccination(a, "HepB", 1, D(2021, 11, 1))
+        make_child_check(a, "1m", D(2021, 11, 29))
+        make_health_check(make_elder(region, D(1950, 1, 1)), D(2021, 5, 1))
+    make_filed_provider("community_centre", SX2)
+    make_filed_provider("eldercare_home", XS2, beds=30, nursing_beds=5)
 
 
 @pytest.mark.parametrize("period", ["2021", "2021-03"])
@@ -441,7 +307,8 @@ def test_all_regions_at_once_equal_each_region_alone(town: Any, period: str) -> 
     p = Period.parse(period)
     for code, by_region in together.items():
         for region in regions:
-            alone = REGISTRY[code].func(Scope(region_code=region, period=p))
+            scope = Scope(region_code=region, period=p)
+            alone = REGISTRY[code].definition.compute(scope.ctx(), [region])[region]
             got = by_region[region]
             assert (got.numerator, got.denominator, value_of(got)) == (
                 alone.numerator,
@@ -462,10 +329,6 @@ def test_rollup_and_common_prefix() -> None:
 
 
 def test_demo_step_stores_every_region_for_the_years_and_the_months(town: Any) -> None:
-    from types import SimpleNamespace
-
-    from laoxiao.demo.indicator_values import indicators_step
-    from laoxiao.plan.models import IndicatorValue
 
     _everything(town)
     ctx = SimpleNamespace(years=(2020, 2021), summary={})

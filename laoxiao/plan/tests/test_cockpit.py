@@ -18,12 +18,12 @@ from django.utils import timezone
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.plan.models import (
     Indicator,
-    IndicatorValue,
     PlanTask,
     ReportedValue,
     TaskMilestone,
     TaskProgressReport,
 )
+from laoxiao.plan.tests.factories import make_stored_value
 from laoxiao.providers.tests.factories import make_provider
 from laoxiao.regions.boundaries import city_boundaries
 
@@ -39,38 +39,23 @@ def english(client: Any) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
-def store(
-    code: str, region: str, period: str, value: Any, num: Any = None, den: Any = None, reason: str = ""
-) -> None:
-    IndicatorValue.objects.create(
-        indicator_id=code,
-        region_code=region,
-        period=period,
-        value=None if value is None else Decimal(str(value)),
-        numerator=None if num is None else Decimal(str(num)),
-        denominator=None if den is None else Decimal(str(den)),
-        reason=reason,
-        computed_at=timezone.now(),
-    )
-
-
 @pytest.fixture
 def values(city: dict[str, Any]) -> None:
     """E03 (a rate, baseline 50.83, target ≥ 60) in 2020 and 2021 for the city and its counties;
     E11 (a count) for the city and a county; E07 without a value; E08 by month; C01; E01 reported."""
-    store("E03", CITY, "2020", 50, 50, 100)
-    store("E03", CITY, "2021", 55, 55, 100)  # expected 2021: 52.664 → on track
-    store("E03", XIANGSHAN, "2021", 40, 4, 10)  # behind
-    store("E03", SUIXI, "2021", 70, 7, 10)  # achieved
-    store("E11", CITY, "2021", 7, 7)  # count: expected 9 → behind
-    store("E11", XIANGSHAN, "2021", 3, 3)  # count below the city: no status
-    store("E07", CITY, "2021", None, 0, 0, reason="the denominator is zero")
+    make_stored_value("E03", CITY, "2020", 50, 50, 100)
+    make_stored_value("E03", CITY, "2021", 55, 55, 100)  # expected 2021: 52.664 → on track
+    make_stored_value("E03", XIANGSHAN, "2021", 40, 4, 10)  # behind
+    make_stored_value("E03", SUIXI, "2021", 70, 7, 10)  # achieved
+    make_stored_value("E11", CITY, "2021", 7, 7)  # count: expected 9 → behind
+    make_stored_value("E11", XIANGSHAN, "2021", 3, 3)  # count below the city: no status
+    make_stored_value("E07", CITY, "2021", None, 0, 0, reason="the denominator is zero")
     for m, v in ((1, 90), (2, 95), (3, 100)):
-        store("E08", CITY, f"2021-{m:02d}", v, v, 100)
-    store("E08", CITY, "2021", 95, 285, 300)
-    store("C01", CITY, "2021", 93, 93, 100)  # > 90 → achieved
-    store("E01", CITY, "2021", 96)  # reported, approved below
-    store("E03", EAST, "2021", 40, 4, 10)
+        make_stored_value("E08", CITY, f"2021-{m:02d}", v, v, 100)
+    make_stored_value("E08", CITY, "2021", 95, 285, 300)
+    make_stored_value("C01", CITY, "2021", 93, 93, 100)  # > 90 → achieved
+    make_stored_value("E01", CITY, "2021", 96)  # reported, approved below
+    make_stored_value("E03", EAST, "2021", 40, 4, 10)
 
 
 def page(client: Any, url: str) -> tuple[str, dict[str, Any]]:
@@ -276,10 +261,10 @@ def test_queries_do_not_grow_with_regions_and_periods(client, admin_user, values
     # more periods (months) and more values of the sub-regions: not one query more
     for code in (CITY, XIANGSHAN, SUIXI, EAST):
         for m in range(4, 13):
-            store("E08", code, f"2021-{m:02d}", 97, 97, 100)
+            make_stored_value("E08", code, f"2021-{m:02d}", 97, 97, 100)
     for code in (XIANGSHAN, SUIXI):
-        store("C01", code, "2021", 91, 91, 100)
-        store("E03", code, "2020", 45, 45, 100)
+        make_stored_value("C01", code, "2021", 91, 91, 100)
+        make_stored_value("E03", code, "2020", 45, 45, 100)
     after, value_queries = _queries(client, "/plan/cockpit/")
     assert after == before and value_queries == 1
     county, value_queries = _queries(client, f"/plan/cockpit/{XIANGSHAN}/")

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from laoxiao.accounts.tests.factories import PASSWORD
-from laoxiao.plan.tests.test_cockpit import CITY, SUIXI, XIANGSHAN, store
+from laoxiao.plan.tests.factories import make_stored_value
+from laoxiao.plan.tests.test_cockpit import CITY, SUIXI, XIANGSHAN
 from laoxiao.web.browser import browser_page, chromium_path
 
 pytestmark = [
@@ -21,10 +22,10 @@ pytestmark = [
 def cockpit_values(city: dict[str, Any]) -> None:
     """Stored before the browser starts (Playwright's loop forbids database calls in the test)."""
     for code, v in ((CITY, 55), (XIANGSHAN, 40), (SUIXI, 70)):
-        store("E03", code, "2021", v, v, 100)
+        make_stored_value("E03", code, "2021", v, v, 100)
     for code, v in ((CITY, 93), (XIANGSHAN, 91.5), (SUIXI, 95)):
-        store("C01", code, "2021", v, v, 100)
-    store("E03", CITY, "2020", 50, 50, 100)
+        make_stored_value("C01", code, "2021", v, v, 100)
+    make_stored_value("E03", CITY, "2020", 50, 50, 100)
 
 
 @pytest.fixture

@@ -13,23 +13,33 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from laoxiao.accounts.tests.factories import make_user
+from laoxiao.core.changelog import log_change
 from laoxiao.core.errors import NotFound
-from laoxiao.plan.calculators import REGISTRY, definition
+from laoxiao.core.models import ChangeLog
+from laoxiao.plan.calculators import REGISTRY, Ctx, DoseListing, Period, definition, eldercare, region_prefix
+from laoxiao.plan.calculators.eldercare import e08_year_counts
 from laoxiao.plan.engine import indicators_compute
 from laoxiao.plan.models import IndicatorValue
-from laoxiao.plan.records import indicator_records
-from laoxiao.plan.tests.test_calculators import (
+from laoxiao.plan.records import _start_for, indicator_records
+from laoxiao.plan.tests.factories import (
     CITY,
+    COMMUNITIES,
     SX,
     SX1,
     SX2,
     XS,
     XS1,
     XS2,
-    _everything,
-    _visit_list_march,
-    add_population_figures,
+    make_assessment,
+    make_category,
+    make_child,
+    make_child_check,
+    make_elder,
+    make_population_figures,
+    make_vaccination,
+    make_visit,
 )
+from laoxiao.plan.tests.test_calculators import _everything, _visit_list_march
 from laoxiao.plan.tests.test_engine import CITY as SAMPLE_CITY_CODE
 from laoxiao.plan.tests.test_engine import SAMPLE_CITY, YI, _import
 
@@ -38,7 +48,7 @@ REGIONS = (CITY, XS, SX, SX1, SX2, XS1)
 
 @pytest.fixture
 def town(city: dict[str, Any]) -> dict[str, Any]:
-    return add_population_figures(city)
+    return make_population_figures(city)
 
 
 @pytest.fixture
@@ -250,45 +260,42 @@ def test_page_shows_the_records_and_the_stored_value(
 
 def _e08_year_town() -> None:
     """Elders who enter and leave the visit list during 2021 in every way the rule allows."""
-    from laoxiao.plan.tests.test_calculators import assess, category, elder, visit
 
     D = dt.date
     _visit_list_march()
-    a = elder(XS1, living="alone", moved_out_on=D(2021, 6, 30))  # moved out on a list day: June counts
+    a = make_elder(XS1, living="alone", moved_out_on=D(2021, 6, 30))  # moved out on a list day: June counts
     for m in (1, 6, 7):
-        visit(a, D(2021, m, 3))
-    visit(a, D(2021, 6, 20))  # twice in June: one month visited
-    b = elder(XS1)  # severe from February, better again from August
-    assess(b, D(2021, 2, 10), "severe")
-    assess(b, D(2021, 8, 1), "mild")
+        make_visit(a, D(2021, m, 3))
+    make_visit(a, D(2021, 6, 20))  # twice in June: one month visited
+    b = make_elder(XS1)  # severe from February, better again from August
+    make_assessment(b, D(2021, 2, 10), "severe")
+    make_assessment(b, D(2021, 8, 1), "mild")
     for m in (2, 5, 8, 12):
-        visit(b, D(2021, m, 28))
-    c = elder(XS2)  # a category valid March to May, then again from November
-    category(c, "severe_disability", start=D(2021, 3, 1), valid_to=D(2021, 5, 31))
-    category(c, "fp_special", start=D(2021, 11, 30))
+        make_visit(b, D(2021, m, 28))
+    c = make_elder(XS2)  # a category valid March to May, then again from November
+    make_category(c, "severe_disability", start=D(2021, 3, 1), valid_to=D(2021, 5, 31))
+    make_category(c, "fp_special", start=D(2021, 11, 30))
     for m in range(1, 13):
-        visit(c, D(2021, m, 15))
-    d = elder(XS2, birth=D(1961, 7, 31), living="alone")  # 60 on 31 July: on the list from July
+        make_visit(c, D(2021, m, 15))
+    d = make_elder(XS2, birth=D(1961, 7, 31), living="alone")  # 60 on 31 July: on the list from July
     for m in (6, 7, 12):
-        visit(d, D(2021, m, 1))
-    e = elder(SX1, living="empty_nest", died_on=D(2021, 9, 15))
-    visit(e, D(2021, 9, 1))
-    f = elder(SX1, living="with_family")  # a category of another kind: never on the list
-    category(f, "extreme_poverty", "home")
-    visit(f, D(2021, 4, 4))
-    g = elder(SX1)  # assessed severe in 2020, later in 2021 mild: on the list January to March
-    assess(g, D(2020, 6, 1), "severe")
-    assess(g, D(2021, 4, 1), "mild")
+        make_visit(d, D(2021, m, 1))
+    e = make_elder(SX1, living="empty_nest", died_on=D(2021, 9, 15))
+    make_visit(e, D(2021, 9, 1))
+    f = make_elder(SX1, living="with_family")  # a category of another kind: never on the list
+    make_category(f, "extreme_poverty", "home")
+    make_visit(f, D(2021, 4, 4))
+    g = make_elder(SX1)  # assessed severe in 2020, later in 2021 mild: on the list January to March
+    make_assessment(g, D(2020, 6, 1), "severe")
+    make_assessment(g, D(2021, 4, 1), "mild")
     for m in (1, 3, 4):
-        visit(g, D(2021, m, 9))
+        make_visit(g, D(2021, m, 9))
 
 
 @pytest.mark.parametrize("part", ["numerator", "denominator"])
 def test_e08_year_counts_equal_the_monthly_lists(
     town: Any, admin_user: Any, xiangshan_officer: Any, part: str
 ) -> None:
-    from laoxiao.plan.calculators import Ctx, Period, region_prefix
-    from laoxiao.plan.records import _start_for, e08_year_counts
 
     _e08_year_town()
     month = definition("E08").month  # type: ignore[attr-defined]
@@ -333,30 +340,27 @@ def test_e08_year_listing_counts_in_a_few_queries(
 
 
 def _children_town() -> None:
-    from laoxiao.plan.tests.test_calculators import COMMUNITIES, child, child_check, vaccinate
 
     D = dt.date
     for i, region in enumerate(COMMUNITIES):
-        a = child(region, D(2021, 1, 10 + i))
-        vaccinate(a, "HepB", 1, D(2021, 1, 10 + i))
-        vaccinate(a, "BCG", 1, D(2021, 1, 11 + i))
-        vaccinate(a, "HepB", 2, D(2021, 2, 10 + i))
-        child_check(a, "1m", D(2021, 2, 12 + i))
-        child_check(a, "3m", D(2021, 7, 1))  # outside the tolerance
-        b = child(region, D(2020, 3, 31))  # month-end birthday
-        vaccinate(b, "MMR", 1, D(2021, 1, 5))
-        child_check(b, "1m", D(2020, 4, 30))
-        c = child(region, D(2019, 2, 1), moved_out_on=D(2021, 6, 1))  # gone by the year's end
-        vaccinate(c, "DTaP", 4, D(2020, 8, 1))
-        child(region, D(2021, 12, 31))  # born on the last day
+        a = make_child(region, D(2021, 1, 10 + i))
+        make_vaccination(a, "HepB", 1, D(2021, 1, 10 + i))
+        make_vaccination(a, "BCG", 1, D(2021, 1, 11 + i))
+        make_vaccination(a, "HepB", 2, D(2021, 2, 10 + i))
+        make_child_check(a, "1m", D(2021, 2, 12 + i))
+        make_child_check(a, "3m", D(2021, 7, 1))  # outside the tolerance
+        b = make_child(region, D(2020, 3, 31))  # month-end birthday
+        make_vaccination(b, "MMR", 1, D(2021, 1, 5))
+        make_child_check(b, "1m", D(2020, 4, 30))
+        c = make_child(region, D(2019, 2, 1), moved_out_on=D(2021, 6, 1))  # gone by the year's end
+        make_vaccination(c, "DTaP", 4, D(2020, 8, 1))
+        make_child(region, D(2021, 12, 31))  # born on the last day
 
 
 @pytest.mark.parametrize("code", ["C02", "C10"])
 def test_schedule_listings_equal_the_definitions(
     town: Any, admin_user: Any, suixi_officer: Any, code: str
 ) -> None:
-    from laoxiao.plan.calculators import Ctx, Period, region_prefix
-    from laoxiao.plan.records import _listing, _start_for
 
     _everything(town)
     _children_town()
@@ -367,7 +371,7 @@ def test_schedule_listings_equal_the_definitions(
             for part in ("numerator", "denominator"):
                 start = _start_for(actor, d.sectors)
                 ctx = Ctx(period=Period.parse("2021"), prefix=region_prefix(region), start=start)
-                fast, slow = _listing(d, ctx, part), d.listing(ctx, part)
+                fast, slow = d.drill_down(ctx, part), d.listing(ctx, part)
                 n = slow.count()
                 assert fast.count() == n, (code, region, part)
                 for lo, hi in ((0, n), (0, 3), (1, 4), (n - 2, n + 5), (n, n + 2)):
@@ -406,16 +410,14 @@ def test_c02_and_c10_denominators_do_not_evaluate_every_child(
 
 def test_c02_without_runs_of_birth_dates_lists_the_same(town: Any, admin_user: Any, monkeypatch: Any) -> None:
     """Where a dose's birth dates are not one run (the count falls back to reading every dose)."""
-    from laoxiao.plan.calculators import Ctx, Period, region_prefix
-    from laoxiao.plan.records import DoseListing, _listing
 
     _everything(town)
     _children_town()
     d = definition("C02")
     ctx = Ctx(period=Period.parse("2021"), prefix=region_prefix(CITY))
-    counted = _listing(d, ctx, "numerator")
+    counted = d.drill_down(ctx, "numerator")
     monkeypatch.setattr(DoseListing, "_given_counts", lambda self: None)
-    fallback, slow = _listing(d, ctx, "numerator"), d.listing(ctx, "numerator")
+    fallback, slow = d.drill_down(ctx, "numerator"), d.listing(ctx, "numerator")
     n = slow.count()
     assert counted.count() == fallback.count() == n > 4
     for lo, hi in ((0, n), (2, 5), (n - 1, n + 3)):
@@ -428,14 +430,10 @@ def test_e08_year_uses_the_stored_counts_while_nothing_changed(
 ) -> None:
     """A year of E08 for the whole city costs a grouped count of every elder-month; the engine
     stored the twelve monthly counts, which hold until a change is logged (or an elder saved)."""
-    from laoxiao.core.changelog import log_change
-    from laoxiao.core.models import ChangeLog
-    from laoxiao.plan import records
-    from laoxiao.plan.tests.test_calculators import elder, visit
 
     _e08_year_town()
     indicators_compute(period="2021", codes=["E08"])
-    counted = records.e08_year_counts
+    counted = eldercare.e08_year_counts
     expected = {
         part: indicator_records(
             actor=admin_user, code="E08", region_code=CITY, period="2021", part=part
@@ -446,15 +444,15 @@ def test_e08_year_uses_the_stored_counts_while_nothing_changed(
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("counted again although the stored counts are fresh")
 
-    monkeypatch.setattr(records, "e08_year_counts", refuse)
+    monkeypatch.setattr(eldercare, "e08_year_counts", refuse)
     for part, n in expected.items():
         found = indicator_records(actor=admin_user, code="E08", region_code=CITY, period="2021", part=part)
         assert found.count() == n == _stored("E08", CITY, "2021").__getattribute__(part)
         assert len(found.rows(0, 10_000)) == n
     # a visit recorded after the computation (and logged, as every action does): counted afresh
-    monkeypatch.setattr(records, "e08_year_counts", counted)
-    someone = elder(XS1, living="alone")
-    visit(someone, dt.date(2021, 12, 2))
+    monkeypatch.setattr(eldercare, "e08_year_counts", counted)
+    someone = make_elder(XS1, living="alone")
+    make_visit(someone, dt.date(2021, 12, 2))
     log_change(actor=admin_user, action=ChangeLog.Action.CREATE, target=someone)
     found = indicator_records(actor=admin_user, code="E08", region_code=CITY, period="2021", part="numerator")
     assert found.count() == expected["numerator"] + 12 - 11  # listed all year, visited in December

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from laoxiao.accounts.tests.factories import make_user
+from laoxiao.accounts.actions import system_actor
+from laoxiao.accounts.tests.factories import PASSWORD, make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
+from laoxiao.demo.reported import reported_step
 from laoxiao.plan.actions.values import (
     reported_value_approve,
     reported_value_reject,
@@ -25,6 +28,7 @@ from laoxiao.plan.selectors.values import (
     reporting_overview,
 )
 from laoxiao.regions.models import Region
+from laoxiao.web.browser import browser_page, chromium_path
 
 CITY = "340600000000"
 XS = "340603000000"
@@ -285,10 +289,6 @@ def test_overview_shows_approved_and_pending_per_region(mz_reporter: Any, admin_
 
 
 def test_the_demo_step_reports_and_approves_through_the_actions(city: dict[str, Any]) -> None:
-    from types import SimpleNamespace
-
-    from laoxiao.accounts.actions import system_actor
-    from laoxiao.demo.reported import reported_step
 
     ctx = SimpleNamespace(actor=system_actor(), summary={}, years=(2020, 2021))
     steps: list[int] = []
@@ -308,10 +308,6 @@ def test_the_demo_step_reports_and_approves_through_the_actions(city: dict[str, 
 
 
 def test_the_demo_step_reports_only_the_years_being_built(city: dict[str, Any]) -> None:
-    from types import SimpleNamespace
-
-    from laoxiao.accounts.actions import system_actor
-    from laoxiao.demo.reported import reported_step
 
     ctx = SimpleNamespace(actor=system_actor(), summary={}, years=(2020,))
     reported_step(ctx, lambda n: None)
@@ -397,8 +393,6 @@ def test_reporting_pages_are_for_reporters_and_administrators(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_submission_form_in_a_browser(live_server: Any, hr_reporter: Any) -> None:
-    from laoxiao.accounts.tests.factories import PASSWORD
-    from laoxiao.web.browser import browser_page, chromium_path
 
     if chromium_path() is None:
         pytest.skip("Debian's chromium is not installed")

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import translation
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
-from laoxiao.core.models import ChangeLog
+from laoxiao.core.models import ChangeLog, RuleVersion
 from laoxiao.plan.actions import tasks as actions
 from laoxiao.plan.models import PlanTask, TaskEvidence, TaskMilestone, TaskProgressReport
 from laoxiao.plan.selectors import tasks as sel
@@ -270,7 +271,6 @@ def test_task_indicator_links_are_loaded() -> None:
 
 def test_the_status_rule_is_data(mzj: Any) -> None:
     """A city's own version of ``tasks.status`` (a week's grace, done at 90 %) changes the answers."""
-    from laoxiao.core.models import RuleVersion
 
     _milestone("T01", D(2021, 12, 27))
     _report("T02", mzj, D(2021, 12, 1), 90)
@@ -287,7 +287,6 @@ def test_the_status_rule_is_data(mzj: Any) -> None:
 
 
 def test_a_failed_report_leaves_no_evidence_file_behind(wjw: Any, monkeypatch: Any) -> None:
-    from django.core.files.storage import default_storage
 
     def fail(entries: Any) -> None:
         raise RuntimeError("the log could not be written")

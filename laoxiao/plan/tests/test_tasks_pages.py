@@ -13,6 +13,7 @@ from django.test import Client
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
 from laoxiao.plan.actions import tasks as actions
+from laoxiao.plan.actions.tasks import meeting_create
 from laoxiao.plan.models import PlanTask, TaskMilestone, TaskProgressReport
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,6 @@ def test_progress_report_action_and_page_agree_on_status(mzj: Any, admin_user: A
 
 
 def test_nothing_reaches_users_without_a_reading_role(city: dict[str, Any], admin_user: Any) -> None:
-    from laoxiao.plan.actions.tasks import meeting_create
 
     meeting = meeting_create(actor=admin_user, held_on=D(2022, 1, 15), title="会议")
     c = _client(make_user("op", ["provider_operator"], []))

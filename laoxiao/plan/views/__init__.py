@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from laoxiao.core.errors import NotFound
 from laoxiao.plan import selectors
 from laoxiao.plan.models import Indicator
 from laoxiao.plan.views.tasks import task_list as task_list  # the task list lives with the task pages
@@ -25,10 +24,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        indicator = selectors.indicator_get(code=code)
-    except NotFound:
-        raise Http404 from None
+    indicator = selectors.indicator_get(code=code)
     tasks = selectors.task_list(unit=indicator.responsible_unit_id) if indicator.responsible_unit_id else []
     return render(request, "plan/indicator_detail.html", {"indicator": indicator, "tasks": tasks})
 

@@ -20,19 +20,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from laoxiao.core.errors import NotFound
+from laoxiao.core import clock
+from laoxiao.core.access import is_city_admin
 from laoxiao.plan.actions import values as value_actions
 from laoxiao.plan.engine import REPORTED_REASON
 from laoxiao.plan.models import Indicator
 from laoxiao.plan.selectors import cockpit as selectors
 from laoxiao.plan.selectors.tasks import OVERDUE, STATUSES
 from laoxiao.plan.selectors.tasks import STATUS_LABELS as TASK_LABELS
-from laoxiao.plan.selectors.values import can_read_values, is_plan_admin
+from laoxiao.plan.selectors.values import can_read_values
 from laoxiao.plan.status import LABELS as STATUS_LABELS
 from laoxiao.regions.scoping import code_within
 
@@ -55,10 +55,7 @@ def cockpit_region(request: HttpRequest, region_code: str) -> HttpResponse:
 def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
     if not can_read_values(request.user):  # signed-in staff: not a provider's operator
         raise PermissionDenied
-    try:
-        region = selectors.cockpit_region(code=region_code)
-    except NotFound:
-        raise Http404 from None
+    region = selectors.cockpit_region(code=region_code)
     error = ""
     period = (request.GET.get("period") or "").strip() or None
     try:
@@ -68,7 +65,7 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
             "period": period
         }
         data = selectors.cockpit(region=region)
-    today = timezone.localdate()
+    today = clock.today()
     tasks = selectors.task_progress(on=selectors.task_date(data.period, today=today))
     chart = data.chart_data()
     codes = [c.indicator.code for c in data.cards]
@@ -102,7 +99,7 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
             "groups": [g for g in groups if g["cards"]],
             "chart": chart,
             "has_map": region.level == "city",
-            "can_recompute": is_plan_admin(request.user),
+            "can_recompute": is_city_admin(request.user),
             "summary": _summary(data),
             "no_boundaries": NO_BOUNDARIES if data.children and region.level != "city" else "",
             "child_level": data.children[0].get_level_display() if data.children else "",
@@ -255,7 +252,7 @@ def _card_view(card: selectors.Card, data: selectors.Cockpit, *, can_drill: bool
 def cockpit_recompute(request: HttpRequest, region_code: str) -> HttpResponse:
     """A city administrator's button: queue the recomputation of the region (and those below) as a job
     and show its page (the job runs in the worker; the request answers at once)."""
-    if not is_plan_admin(request.user):
+    if not is_city_admin(request.user):
         raise PermissionDenied
     period = (request.POST.get("period") or "").strip()
     try:

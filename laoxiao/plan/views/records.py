@@ -14,12 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts.models import User
-from laoxiao.core.errors import NotFound
-from laoxiao.core.paging import page_number
+from laoxiao.core import clock
+from laoxiao.core.paging import last_page, page_of
 from laoxiao.plan import records as drill
 from laoxiao.plan.calculators import REGISTRY, definition
 from laoxiao.plan.models import Indicator, IndicatorValue
@@ -78,15 +77,11 @@ FIGURE_LABELS = {
 }
 
 
-def _page_number(request: HttpRequest) -> int:
-    return page_number(request.GET.get("page"))
-
-
 def _latest_year(indicator: Indicator) -> str:
     """The latest year with a stored value (the page opened without a period)."""
     periods = IndicatorValue.objects.filter(indicator=indicator).values_list("period", flat=True)
     years = sorted({p for p in periods.distinct() if len(p) == 4})
-    return years[-1] if years else str(timezone.localdate().year - 1)
+    return years[-1] if years else str(clock.today().year - 1)
 
 
 @login_required
@@ -114,17 +109,12 @@ def indicator_records(request: HttpRequest, code: str) -> HttpResponse:
         found = drill.indicator_records(
             actor=cast(User, request.user), code=code, region_code=region_code, period=period, part=part
         )
-    except NotFound:
-        raise Http404 from None
     except ValidationError as exc:
         context["errors"] = [str(m) for msgs in exc.message_dict.values() for m in msgs]
         return render(request, "plan/records/records.html", context, status=400)
-    page = _page_number(request)
     count = found.count()
-    pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)
-    offset = (page - 1) * PAGE_SIZE
-    rows = found.rows(offset, PAGE_SIZE) if count else []
+    shown = page_of(found.rows, g.get("page"), per_page=PAGE_SIZE, count=count)
+    page, pages, rows = shown.number, last_page(count, PAGE_SIZE), shown.items
     stored = IndicatorValue.objects.filter(
         indicator=indicator, region_code=found.region_code, period=found.period
     ).first()
@@ -154,8 +144,8 @@ def indicator_records(request: HttpRequest, code: str) -> HttpResponse:
         stored=stored,
         page=page,
         pages=pages,
-        start=offset + 1 if count else 0,
-        end=offset + len(rows),
+        start=shown.start_index,
+        end=shown.end_index,
         previous_query=urlencode({**base, "page": page - 1}) if page > 1 else "",
         next_query=urlencode({**base, "page": page + 1}) if page < pages else "",
         other_part_query=urlencode(

@@ -13,17 +13,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from laoxiao.accounts.models import ResponsibleUnit
-from laoxiao.core.errors import NotFound
-from laoxiao.core.forms import HardenedForm
+from laoxiao.core import clock
+from laoxiao.core.access import is_city_admin
+from laoxiao.core.forms import HardenedForm, run_action
+from laoxiao.core.rules import RuleMissing, rule
+from laoxiao.imports.exporters import render as render_export
 from laoxiao.plan import selectors
 from laoxiao.plan.actions import tasks as actions
-from laoxiao.plan.exports_tasks import agenda_xlsx
+from laoxiao.plan.exports.tasks import agenda_xlsx
 from laoxiao.plan.models import MajorProject, TaskMilestone
 from laoxiao.plan.selectors import tasks as sel
 from laoxiao.regions.models import Region
@@ -43,20 +45,9 @@ def _on(request: HttpRequest) -> dt.date:
     """The as-of date of a page: ``?on=YYYY-MM-DD``, else today."""
     raw = request.GET.get("on") or ""
     try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        return dt.date.fromisoformat(raw) if raw else clock.today()
     except ValueError:
-        return timezone.localdate()
-
-
-def _errors_to_form(form: forms.Form, exc: ValidationError, mapping: dict[str, str] | None = None) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, msgs in exc.message_dict.items():
-        name = (mapping or {}).get(field, field)
-        target = name if name in form.fields else None
-        for m in msgs:
-            form.add_error(target, m)
+        return clock.today()
 
 
 # --- task list and detail ---------------------------------------------------------------------------
@@ -72,10 +63,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("unit") or None
     unit = None
     if code:
-        try:
-            unit = selectors.unit_get(code=code)
-        except NotFound:
-            raise Http404 from None
+        unit = selectors.unit_get(code=code)
     status = request.GET.get("status") or None
     if status not in (None, *sel.STATUSES):
         status = None
@@ -97,7 +85,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "statuses": [(s, STATUS_LABELS[s], counts[s]) for s in sel.STATUSES],
             "status_labels": STATUS_LABELS,
             "on": on,
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "overdue_first": overdue_first,
             "reporter_unit": sel.reporter_unit_id(actor),
         },
@@ -134,24 +122,19 @@ class ReportForm(HardenedForm):
 def _detail_context(request: HttpRequest, code: str, **extra: Any) -> dict[str, Any]:
     actor = request.user
     on = _on(request)
-    try:
-        detail = sel.task_detail(actor=actor, code=code, on=on)
-    except NotFound:
-        raise Http404 from None
+    detail = sel.task_detail(actor=actor, code=code, on=on)
     task = detail.state.task
     ctx: dict[str, Any] = {
         "detail": detail,
         "state": detail.state,
         "task": task,
         "on": on,
-        "today": timezone.localdate(),
+        "today": clock.today(),
         "status_labels": STATUS_LABELS,
         "can_manage": sel.can_manage_milestones(actor, task),
         "can_report": sel.can_report(actor, task),
         "milestone_form": MilestoneForm(),
-        "report_form": ReportForm(
-            milestones=detail.state.milestones, initial={"as_of": timezone.localdate()}
-        ),
+        "report_form": ReportForm(milestones=detail.state.milestones, initial={"as_of": clock.today()}),
         "evidence_rule": _evidence_rule(),
     }
     ctx.update(extra)
@@ -159,7 +142,6 @@ def _detail_context(request: HttpRequest, code: str, **extra: Any) -> dict[str, 
 
 
 def _evidence_rule() -> dict[str, Any]:
-    from laoxiao.core.rules import RuleMissing, rule
 
     try:
         conf = rule("tasks.evidence")
@@ -186,19 +168,16 @@ def _milestones_response(request: HttpRequest, code: str, **extra: Any) -> HttpR
 @login_required
 @require_POST
 def milestone_add(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        task = sel.task_get_for(actor=request.user, code=code)
-    except NotFound:
-        raise Http404 from None
+    task = sel.task_get_for(actor=request.user, code=code)
     form = MilestoneForm(request.POST)
     if form.is_valid():
-        try:
-            actions.milestone_create(actor=request.user, task=task, **form.cleaned_data)
+        done = run_action(
+            form,
+            lambda: actions.milestone_create(actor=request.user, task=task, **form.cleaned_data),
+            denied=True,
+        )
+        if done is not None:
             return _milestones_response(request, task.code)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
     return _milestones_response(request, task.code, milestone_form=form)
 
 
@@ -206,10 +185,7 @@ def milestone_add(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Complete (``done_on``; empty = today), reopen (``reopen=1``) or edit (title, due date, note)."""
-    try:
-        m = sel.milestone_get_for(actor=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    m = sel.milestone_get_for(actor=request.user, pk=pk)
     try:
         if request.POST.get("reopen") == "1":
             actions.milestone_update(actor=request.user, milestone=m, data={"done_on": None})
@@ -233,18 +209,16 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def report_submit(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        task = sel.task_get_for(actor=request.user, code=code)
-    except NotFound:
-        raise Http404 from None
+    task = sel.task_get_for(actor=request.user, code=code)
     milestones = list(task.milestones.order_by("due_on", "order", "pk"))
     form = ReportForm(request.POST, milestones=milestones)
     files = request.FILES.getlist("files")
     if form.is_valid():
         data = form.cleaned_data
         milestone = next((m for m in milestones if m.pk == data["milestone"]), None)
-        try:
-            actions.progress_report_submit(
+        report = run_action(
+            form,
+            lambda: actions.progress_report_submit(
                 actor=request.user,
                 task=task,
                 as_of=data["as_of"],
@@ -252,12 +226,11 @@ def report_submit(request: HttpRequest, code: str) -> HttpResponse:
                 text=data["text"],
                 milestone=milestone,
                 files=files,
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc, {"files": "__files__"})
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("You may not do this."))
-        else:
+            ),
+            field_map={"files": "__files__"},
+            denied=True,
+        )
+        if report is not None:
             messages.success(request, _("Progress report saved."))
             return redirect("task-detail", code=task.code)
     return render(
@@ -270,10 +243,7 @@ def report_submit(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        ev = sel.evidence_get_for(actor=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    ev = sel.evidence_get_for(actor=request.user, pk=pk)
     return FileResponse(
         ev.file.open("rb"), as_attachment=True, filename=ev.name, content_type=ev.content_type or None
     )
@@ -300,27 +270,22 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = MeetingForm(request.POST)
         if form.is_valid():
-            try:
-                m = actions.meeting_create(actor=actor, **form.cleaned_data)
+            m = run_action(
+                form, lambda: actions.meeting_create(actor=actor, **form.cleaned_data), denied=True
+            )
+            if m is not None:
                 return redirect("meeting-detail", pk=m.pk)
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
         status = 422
     return render(
         request,
         "plan/tasks/meeting_list.html",
-        {"meetings": sel.meeting_list(actor=actor), "form": form, "can_create": sel.is_city_admin(actor)},
+        {"meetings": sel.meeting_list(actor=actor), "form": form, "can_create": is_city_admin(actor)},
         status=status,
     )
 
 
 def _agenda(request: HttpRequest, pk: int) -> sel.Agenda:
-    try:
-        meeting = sel.meeting_get(actor=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    meeting = sel.meeting_get(actor=request.user, pk=pk)
     return sel.meeting_agenda(meeting=meeting)
 
 
@@ -410,22 +375,21 @@ def major_project_list(request: HttpRequest) -> HttpResponse:
     years = sel.major_project_years()
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() else (years[0] if years and raw == "" else None)
-    form = ProjectForm(
-        initial={"year": year or timezone.localdate().year, "status": MajorProject.Status.PLANNED}
-    )
+    form = ProjectForm(initial={"year": year or clock.today().year, "status": MajorProject.Status.PLANNED})
     status = 200
     can_manage = sel.can_manage_projects(actor)
     if request.method == "POST":
         form = ProjectForm(request.POST)
         if form.is_valid():
-            try:
-                p = actions.major_project_create(actor=actor, data=form.data_for_action())
+            p = run_action(
+                form,
+                lambda: actions.major_project_create(actor=actor, data=form.data_for_action()),
+                field_map={"unit_id": "unit"},
+                denied=True,
+            )
+            if p is not None:
                 messages.success(request, _("Project saved."))
                 return redirect(f"{request.path}?year={p.year}")
-            except ValidationError as exc:
-                _errors_to_form(form, exc, {"unit_id": "unit"})
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
         status = 422
     qs = sel.major_project_list(actor=actor, year=year)
     projects = list(qs)
@@ -469,10 +433,7 @@ def major_project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def major_project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.user
-    try:
-        project = sel.major_project_get(actor=actor, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    project = sel.major_project_get(actor=actor, pk=pk)
     can_manage = sel.can_manage_projects(actor)
     form = ProjectForm(initial=_project_initial(project))
     status = 200
@@ -481,12 +442,16 @@ def major_project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         form = ProjectForm(request.POST)
         if form.is_valid():
-            try:
-                actions.major_project_update(actor=actor, project=project, data=form.data_for_action())
+            saved = run_action(
+                form,
+                lambda: actions.major_project_update(
+                    actor=actor, project=project, data=form.data_for_action()
+                ),
+                field_map={"unit_id": "unit"},
+            )
+            if saved is not None:
                 messages.success(request, _("Project saved."))
                 return redirect(f"{request.path.rsplit('/', 2)[0]}/?year={project.year}")
-            except ValidationError as exc:
-                _errors_to_form(form, exc, {"unit_id": "unit"})
         status = 422
     return render(
         request,
@@ -499,7 +464,6 @@ def major_project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def major_project_export(request: HttpRequest) -> HttpResponse:
     """The whole list in the import's columns with Chinese headers (re-importable)."""
-    from laoxiao.imports.exporters import render as render_export
 
     if not sel.can_read_projects(request.user):
         raise Http404

@@ -19,13 +19,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from laoxiao.core.errors import NotFound
-from laoxiao.core.forms import HardenedForm
+from laoxiao.core import clock
+from laoxiao.core.access import is_city_admin
+from laoxiao.core.forms import HardenedForm, run_action
 from laoxiao.plan.actions import values as actions
 from laoxiao.plan.calculators import Period
 from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
@@ -45,7 +45,7 @@ def default_year() -> str:
     ).first()
     if latest:
         return latest
-    return str(timezone.localdate().year - 1)
+    return str(clock.today().year - 1)
 
 
 def _period(request: HttpRequest) -> str:
@@ -81,7 +81,7 @@ class ReportForm(HardenedForm):
 
 
 def _require_reporting(actor: Any) -> None:
-    if not (selectors.is_plan_admin(actor) or selectors.is_reporter(actor)):
+    if not (is_city_admin(actor) or selectors.is_reporter(actor)):
         raise PermissionDenied(
             _("Only reporters of a responsible unit and city administrators report figures.")
         )
@@ -100,7 +100,7 @@ def _context(request: HttpRequest, period: str, form: ReportForm | None = None) 
         if not rows or rows[-1]["indicator"].code != cell.indicator.code:
             rows.append({"indicator": cell.indicator, "cells": []})
         rows[-1]["cells"].append(cell)
-    is_admin = selectors.is_plan_admin(actor)
+    is_admin = is_city_admin(actor)
     queue = list(selectors.reported_queue(actor=actor).select_related("replaces")) if is_admin else []
     recent = selectors.reported_list(actor=actor).select_related("replaces")
     if is_admin:  # the pending ones are in the queue above (one element per row: htmx swaps by id)
@@ -127,18 +127,6 @@ def reporting(request: HttpRequest) -> HttpResponse:
     return render(request, "plan/values/reporting.html", _context(request, _period(request)))
 
 
-def _apply(form: forms.Form, fn: Any) -> Any:
-    """Run an action; its ValidationError lands on the form (None means it failed)."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        for field, msgs in errors.items():
-            for m in msgs:
-                form.add_error(field if field in form.fields else None, m)
-        return None
-
-
 @login_required
 @require_POST
 def reporting_submit(request: HttpRequest) -> HttpResponse:
@@ -152,7 +140,7 @@ def reporting_submit(request: HttpRequest) -> HttpResponse:
         )
         d = form.cleaned_data
         try:
-            row = _apply(
+            row = run_action(
                 form,
                 lambda: actions.reported_value_submit(
                     actor=actor,
@@ -190,10 +178,7 @@ def reporting_review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     actor = request.user
     if step not in REVIEW_STEPS:
         raise Http404
-    try:
-        row = selectors.reported_get(actor=actor, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    row = selectors.reported_get(actor=actor, pk=pk)
     note = (request.POST.get("note") or "").strip()
     error = ""
     try:
@@ -211,7 +196,7 @@ def reporting_review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return render(
             request,
             "plan/values/_queue_row.html",
-            {"r": row, "error": error, "is_admin": selectors.is_plan_admin(actor)},
+            {"r": row, "error": error, "is_admin": is_city_admin(actor)},
         )
     if error:
         messages.error(request, error)
@@ -251,10 +236,7 @@ def _table_args(request: HttpRequest) -> tuple[str, list[Region]]:
         raise PermissionDenied
     period = _period(request)
     codes = [c for c in request.GET.getlist("region") if c.strip()]
-    try:
-        regions = selectors.table_regions(codes or None)
-    except NotFound:
-        raise Http404 from None
+    regions = selectors.table_regions(codes or None)
     return period, regions
 
 

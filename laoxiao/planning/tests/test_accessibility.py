@@ -6,8 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
+from access import weights
 
-from laoxiao.planning.accessibility import (
+from laoxiao.planning.analysis.accessibility import (
     Pairs,
     default_steps,
     fca_scores,
@@ -43,7 +44,6 @@ def test_no_facility_scores_zero_and_a_facility_without_demand_passes_nothing():
 
 
 def test_step_weights_follow_access():
-    from access import weights
 
     steps = {300: 1.0, 600: 0.68, 900: 0.22}
     ours = step_decay(steps)
@@ -91,7 +91,6 @@ def _access_scores(demand_w, capacity, pairs, radius, weight_fn, enhanced):
     "method", ["2sfca", "e2sfca-step", "e2sfca-custom-steps", "e2sfca-gaussian", "gaussian-sigma"]
 )
 def test_equal_to_access_within_1e_9(method):
-    from access import weights
 
     rng = np.random.default_rng(42)
     demand = rng.uniform(0, 6000, (800, 2))

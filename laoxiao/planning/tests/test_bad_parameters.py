@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from laoxiao.planning import adapters_demand as ad
-from laoxiao.planning.tests.circle_factories import make_circle_city
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.planning.tests.factories import make_circle_city
+from laoxiao.regions.actions import population_rollup
 
 CIRCLE_PAGES = ("/planning/coverage/", "/planning/access/", "/planning/siting/")
 DEMAND_PAGES = ("/planning/demand/", "/planning/demand/projection/")
@@ -26,7 +27,6 @@ API = (
 
 @pytest.fixture
 def planned(db, city, admin_user):
-    from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()
     population_rollup(actor=admin_user, years=[2021])

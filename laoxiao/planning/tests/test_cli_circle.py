@@ -1,4 +1,4 @@
-"""`laoxiao plan coverage|access|site` on files written by hand, and on the platform's data."""
+"""`laoxiao planning coverage|access|site` on files written by hand, and on the platform's data."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import io
 import pytest
 from django.core.management import call_command
 
-from laoxiao.planning.tests.circle_factories import make_circle_city
+from laoxiao.planning.tests.factories import make_circle_city
 
 
-def run(*args: str) -> tuple[int, str, str]:
+def run(*args: str, command: str = "planning") -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("plan", *args, stdout=out, stderr=err)
+        call_command(command, *args, stdout=out, stderr=err)
         code = 0
     except SystemExit as exc:
         code = int(exc.code or 0)
@@ -54,6 +54,28 @@ def test_coverage_from_files(street):
     assert "100 / 150 = 66.7%" in out  # 10+20+30+40 of 150
     assert "region 东: 覆盖 covered 30 / 30 = 100.0%" in out
     assert "region 西: 覆盖 covered 70 / 120 = 58.3%" in out
+
+
+def test_plan_is_an_alias_of_planning(street):
+    """``laoxiao plan ...`` (the command's name before issue 11) runs the same analysis."""
+    args = [
+        "coverage",
+        "--demand",
+        str(street / "d.csv"),
+        "--supply",
+        str(street / "s.csv"),
+        "--radius",
+        "1000",
+    ]
+    code, out, _ = run(*args, "--out", str(street / "o.csv"))
+    alias_code, alias_out, _ = run(*args, "--out", str(street / "alias.csv"), command="plan")
+    assert alias_code == code == 0
+
+    def summary(text: str) -> list[str]:  # without the file written and the time taken
+        return [line for line in text.splitlines() if not line.startswith(("写入", "用时"))]
+
+    assert summary(alias_out) == summary(out) and "100 / 150 = 66.7%" in alias_out
+    assert rows(street / "alias.csv") == rows(street / "o.csv")
 
 
 def test_coverage_with_a_detour_and_over_a_network(street):

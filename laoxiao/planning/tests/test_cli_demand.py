@@ -1,4 +1,4 @@
-"""`laoxiao plan project` and `laoxiao plan residential` on files written by hand, with known
+"""`laoxiao planning project` and `laoxiao planning residential` on files written by hand, with known
 answers; bad files stop with every error (file, row, column) and exit 1, writing nothing."""
 
 from __future__ import annotations
@@ -8,13 +8,18 @@ import io
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from django.core.management import call_command
+
+from laoxiao.planning.actions import residential_project_create
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.regions.actions import population_rollup
 
 
 def plan(*args: str) -> tuple[int, str]:
     out = io.StringIO()
     try:
-        call_command("plan", *args, stdout=out)
+        call_command("planning", *args, stdout=out)
     except SystemExit as exc:
         return int(exc.code or 0), out.getvalue()
     return 0, out.getvalue()
@@ -224,7 +229,6 @@ R3,金桥府,340603001001,new,500,1400,90,100
 
 @pytest.mark.django_db
 def test_residential_on_the_platform(tmp_path, admin_user):
-    from laoxiao.planning.actions import residential_project_create
 
     residential_project_create(
         actor=admin_user,
@@ -249,7 +253,6 @@ def test_residential_on_the_platform(tmp_path, admin_user):
 
 @pytest.mark.django_db
 def test_residential_reads_an_xlsx_with_chinese_headers(tmp_path):
-    import xlsxwriter
 
     path = tmp_path / "p.xlsx"
     book = xlsxwriter.Workbook(str(path))
@@ -284,8 +287,6 @@ def test_residential_reads_an_xlsx_with_chinese_headers(tmp_path):
 
 
 def test_project_on_the_platform_and_round_trip_of_its_base(tmp_path, city, admin_user):
-    from laoxiao.planning import adapters_demand as ad
-    from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()
     population_rollup(actor=admin_user, years=[2021])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from laoxiao.planning.coverage import brute_force_coverage, coverage_shares, straight_coverage
+from laoxiao.planning.analysis.coverage import brute_force_coverage, coverage_shares, straight_coverage
 
 
 def test_a_hand_made_street():

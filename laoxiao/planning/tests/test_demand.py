@@ -3,6 +3,7 @@ and the adapters on a small city built by hand (base population, prevalence, sup
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -10,10 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from laoxiao.planning import adapters_demand as ad
-from laoxiao.planning import demand as d
-from laoxiao.planning import projection as p
-from laoxiao.planning.projection_files import read_assumptions
+from laoxiao.people.models import AbilityAssessment
+from laoxiao.people.tests.child_factories import make_child, make_class, make_provider
+from laoxiao.people.tests.elder_factories import make_elder
+from laoxiao.plan.models import MajorProject
+from laoxiao.planning.actions import residential_project_create
+from laoxiao.planning.analysis import demand as d
+from laoxiao.planning.analysis import projection as p
+from laoxiao.planning.analysis.projection_files import read_assumptions
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.providers.models import Provider
+from laoxiao.regions.actions import population_rollup
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 A = 101
@@ -93,7 +101,6 @@ def test_demo_assumptions_are_plausible():
     assert p.tfr(three.source(2030).fertility) == pytest.approx(1.50, abs=0.001)
     assert a.source(2021).srb == pytest.approx(1.11)
     # life expectancy from the life tables: both sexes about 77 in 2020 and 79 in 2025 (the plan)
-    import csv
 
     rows = list(csv.DictReader((ad.DATA / "survival.csv").open(encoding="utf-8")))
     for year, target in (("2020", 77), ("2025", 79)):
@@ -109,13 +116,6 @@ def test_demo_assumptions_are_plausible():
 
 @pytest.fixture
 def planned_city(city, admin_user):
-    from laoxiao.people.models import AbilityAssessment
-    from laoxiao.people.tests.child_factories import make_child, make_class, make_provider
-    from laoxiao.people.tests.elder_factories import make_elder
-    from laoxiao.plan.models import MajorProject
-    from laoxiao.planning.actions import residential_project_create
-    from laoxiao.providers.models import Provider
-    from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()
     population_rollup(actor=admin_user, years=[2021])

@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 
-from laoxiao.planning.io import PlanningFileError, read_edges, read_points, same_crs, write_csv
+from laoxiao.planning.analysis.io import PlanningFileError, read_edges, read_points, same_crs, write_csv
 
 
 def write(tmp_path, name, text, encoding="utf-8"):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
-from laoxiao.planning.coverage import straight_coverage
-from laoxiao.planning.network import Network, network_coverage, network_pairs
+from laoxiao.planning.analysis.coverage import straight_coverage
+from laoxiao.planning.analysis.network import Network, network_coverage, network_pairs
 
 
 def river_town() -> Network:

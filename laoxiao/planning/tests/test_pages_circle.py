@@ -8,7 +8,9 @@ import re
 import pytest
 from django.test import Client
 
-from laoxiao.planning.tests.circle_factories import make_circle_city
+from laoxiao.accounts.tests.factories import PASSWORD
+from laoxiao.planning.tests.factories import make_circle_city
+from laoxiao.web.browser import browser_page, chromium_path
 
 
 @pytest.fixture
@@ -138,8 +140,6 @@ def test_pages_need_a_login(circle):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_maps_draw_in_a_real_browser(live_server, city, admin_user):
-    from laoxiao.accounts.tests.factories import PASSWORD
-    from laoxiao.web.browser import browser_page, chromium_path
 
     if chromium_path() is None:
         pytest.skip("Debian's chromium is not installed")

@@ -10,15 +10,17 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from laoxiao.accounts.tests.factories import PASSWORD
 from laoxiao.core.models import ChangeLog
-from laoxiao.planning import adapters_demand as ad
 from laoxiao.planning.actions import residential_project_create
 from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.regions.actions import population_rollup
+from laoxiao.web.browser import browser_page, chromium_path
 
 
 @pytest.fixture
 def rolled(city, admin_user):
-    from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()
     population_rollup(actor=admin_user, years=[2021])
@@ -218,9 +220,6 @@ def test_api_residential_projects(rolled, admin_user, xiangshan_officer):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_charts_and_map_draw_in_a_browser(live_server: Any, city: Any, admin_user: Any) -> None:
-    from laoxiao.accounts.tests.factories import PASSWORD
-    from laoxiao.regions.actions import population_rollup
-    from laoxiao.web.browser import browser_page, chromium_path
 
     if chromium_path() is None:
         pytest.skip("Debian's chromium is not installed")

@@ -9,17 +9,25 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from laoxiao.planning import adapters_demand as ad
+from laoxiao.core.changelog import log_change
+from laoxiao.core.models import ChangeLog
+from laoxiao.people.models import AbilityAssessment
+from laoxiao.people.tests.child_factories import make_child
+from laoxiao.people.tests.elder_factories import id_number, make_elder
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.planning.selectors.demand import fingerprint
+from laoxiao.providers.models import Provider
+from laoxiao.regions.actions import population_rollup
+from laoxiao.regions.models import Region
 
 ON = dt.date(2021, 12, 31)
 
 
 def assess(elder, on: dt.date, level: str) -> None:
-    from laoxiao.people.models import AbilityAssessment
-
     AbilityAssessment.objects.create(
         elder=elder, region_code=elder.region_code, assessed_on=on, reason="first", items={},
         self_care=10, mobility=5, mental=10, perception=10, total=35, preliminary_level=level, level=level,
@@ -29,9 +37,6 @@ def assess(elder, on: dt.date, level: str) -> None:
 @pytest.fixture
 def edges(city, admin_user):
     """People on both sides of every bound of 31 December 2021 (the base date)."""
-    from laoxiao.people.tests.child_factories import make_child
-    from laoxiao.people.tests.elder_factories import id_number, make_elder
-    from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()
     population_rollup(actor=admin_user, years=[2021])
@@ -108,7 +113,6 @@ def test_the_registry_is_read_in_one_grouped_query_each(edges):
 
 
 def test_a_provider_change_keeps_the_base_and_the_projection(edges, admin_user):
-    from laoxiao.providers.models import Provider
 
     first = ad.platform_projection(to_year=2023)
     assert first is not None
@@ -145,7 +149,6 @@ def test_an_assessment_recomputes_the_prevalence(edges):
 
 
 def test_a_new_process_reads_the_shared_cache(edges, tmp_path, settings):
-    from laoxiao.providers.models import Provider
 
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -185,7 +188,6 @@ def test_a_new_process_reads_the_shared_cache(edges, tmp_path, settings):
 
 
 def test_tests_share_no_cache_across_runs():
-    from django.conf import settings
 
     assert ad.CACHE_ALIAS not in settings.CACHES
 
@@ -194,10 +196,6 @@ def test_tests_share_no_cache_across_runs():
 def test_a_logged_edit_in_place_moves_the_fingerprint(admin_user: Any) -> None:
     """Edits that leave counts and sums alone (a renamed region, an assessment level changed in
     place) are still seen: every action logs its change, and the fingerprint keys on the log."""
-    from laoxiao.core.changelog import log_change
-    from laoxiao.core.models import ChangeLog
-    from laoxiao.planning.adapters_demand import fingerprint
-    from laoxiao.regions.models import Region
 
     before = fingerprint()
     region = Region.objects.get(code="340603001001")

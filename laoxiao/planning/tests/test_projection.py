@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from laoxiao.planning.projection import (
+from laoxiao.planning.analysis.projection import (
     AssumptionSource,
     interpolate,
     life_expectancy,
@@ -257,16 +257,5 @@ def test_bad_inputs_are_refused():
         survival_from_life_table(100, np.array([1.0, 0.0, 2.0]))
 
 
-def test_the_pure_modules_do_not_import_django():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys\n"
-        "import laoxiao.planning.projection, laoxiao.planning.projection_files\n"
-        "import laoxiao.planning.demand, laoxiao.planning.residential\n"
-        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
-        "print(','.join(bad))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+# the pure modules (projection, projection_files, demand, residential) import no Django: every module
+# of laoxiao.planning.analysis is checked by tests/test_geo.py::test_the_pure_core_does_not_import_django

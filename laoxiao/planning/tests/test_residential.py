@@ -8,16 +8,21 @@ import io
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from laoxiao.accounts.actions import system_actor
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog, RuleVersion
+from laoxiao.demo.generator import DemoContext, DemoRegion
+from laoxiao.demo.residential import plan_projects, residential_step
 from laoxiao.imports.base import run_import
-from laoxiao.plan.calculators import Period, Scope
-from laoxiao.planning import actions, selectors
-from laoxiao.planning import residential as r
+from laoxiao.plan.calculators import REGISTRY, Period, Scope
+from laoxiao.planning import actions
+from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.indicators import DEFINITION as E05
 from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import residential as projects
 
 RULE = {
     "new": {"floor_area_per_100_households": 30, "slots_per_1000_residents": 10},
@@ -197,9 +202,6 @@ def test_scope_and_permission(xiangshan_officer, suixi_officer, nobody):
 
 
 def test_a_role_without_a_sector_may_not_write(city):
-    from django.core.exceptions import PermissionDenied
-
-    from laoxiao.accounts.tests.factories import make_user
 
     reporter = make_user("rep", ["bureau_reporter"], ["340603000000"])
     with pytest.raises(PermissionDenied):
@@ -221,17 +223,17 @@ def test_bad_content_names_the_field(xiangshan_officer):
 def test_selectors_are_scoped(admin_user, xiangshan_officer, suixi_officer):
     a = actions.residential_project_create(actor=admin_user, data=data("A", XS1))
     b = actions.residential_project_create(actor=admin_user, data=data("B", SX1, area_type="existing"))
-    assert [p.code for p in selectors.residential_project_list(actor=xiangshan_officer)] == ["A"]
-    assert [p.code for p in selectors.residential_project_list(actor=admin_user, area_type="existing")] == [
+    assert [p.code for p in projects.residential_project_list(actor=xiangshan_officer)] == ["A"]
+    assert [p.code for p in projects.residential_project_list(actor=admin_user, area_type="existing")] == [
         "B"
     ]
-    assert [p.code for p in selectors.residential_project_list(actor=admin_user, region="340621000000")] == [
+    assert [p.code for p in projects.residential_project_list(actor=admin_user, region="340621000000")] == [
         "B"
     ]
-    assert selectors.residential_project_get(actor=xiangshan_officer, pk=a.pk) == a
+    assert projects.residential_project_get(actor=xiangshan_officer, pk=a.pk) == a
     with pytest.raises(NotFound):
-        selectors.residential_project_get(actor=xiangshan_officer, pk=b.pk)
-    checked = selectors.residential_checks([a, b])
+        projects.residential_project_get(actor=xiangshan_officer, pk=b.pk)
+    checked = projects.residential_checks([a, b])
     assert [c.result.passed for c in checked] == [True, True]
 
 
@@ -271,7 +273,8 @@ def test_import_refuses_regions_outside_the_actor(suixi_officer):
 
 
 def e05(region: str, period: str) -> tuple[Any, Any]:
-    result = E05.func(Scope(region_code=region, period=Period.parse(period)))
+    scope = Scope(region_code=region, period=Period.parse(period))
+    result = E05.compute(scope.ctx(), [region])[region]
     return result.numerator, result.denominator
 
 
@@ -320,7 +323,6 @@ def test_e05_uses_the_standard_in_force_on_delivery(admin_user):
 
 
 def test_e05_is_registered_and_computed(city):
-    from laoxiao.plan.calculators import REGISTRY
 
     assert REGISTRY["E05"].definition is E05
 
@@ -329,9 +331,6 @@ def test_e05_is_registered_and_computed(city):
 
 
 def test_demo_projects_are_deterministic_and_rerun_changes_nothing(city):
-    from laoxiao.accounts.actions import system_actor
-    from laoxiao.demo.generator import DemoContext, DemoRegion
-    from laoxiao.demo.residential import plan_projects, residential_step
 
     regions = [
         DemoRegion(code, "x", "community", code[:9] + "000", code.startswith("340621"))
@@ -346,5 +345,5 @@ def test_demo_projects_are_deterministic_and_rerun_changes_nothing(city):
     assert plan_projects(regions, 7, 0.25) == plan_projects(regions, 7, 0.25)
     assert plan_projects(regions, 8, 0.25) != plan_projects(regions, 7, 0.25)
     big = plan_projects(regions, 1, 2.0)  # 80 projects: about a quarter short of a standard
-    short = sum(not r.check(selectors.as_project(ResidentialProject(**p)), STANDARDS).passed for p in big)
+    short = sum(not r.check(projects.as_project(ResidentialProject(**p)), STANDARDS).passed for p in big)
     assert 8 <= short <= 40

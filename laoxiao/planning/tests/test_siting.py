@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from laoxiao.planning.siting import cover_matrix, maximal_covering, set_covering
+from laoxiao.planning.analysis.siting import (
+    capacitated_covering,
+    cover_matrix,
+    maximal_covering,
+    set_covering,
+)
 
 
 def instance(seed: int, n: int = 40, m: int = 9, e: int = 2):
@@ -128,7 +133,6 @@ def served_by(a: np.ndarray, w: np.ndarray, cap: np.ndarray, sites: tuple[int, .
 
 @pytest.mark.parametrize("seed", range(8))
 def test_capacitated_optimum_equals_brute_force(seed):
-    from laoxiao.planning.siting import capacitated_covering
 
     rng = np.random.default_rng(100 + seed)
     demand, cand, existing, w = instance(seed, n=25, m=7, e=1)
@@ -148,7 +152,6 @@ def test_capacitated_optimum_equals_brute_force(seed):
 
 
 def test_a_small_site_serves_only_its_capacity():
-    from laoxiao.planning.siting import capacitated_covering
 
     cover = cover_matrix([[0, 0], [10, 0]], [[5, 0], [5, 1]], 100)
     res = capacitated_covering(cover, [30, 30], [20, 50], 1)

@@ -26,7 +26,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from laoxiao.planning.coverage import Coverage
+from laoxiao.planning.analysis.coverage import Coverage
 
 BATCH = 64  # facilities per Dijkstra run when collecting pairs within the radius
 LEAF = 1.0  # added to every virtual leaf edge (and subtracted again) so zero snaps stay edges

@@ -32,7 +32,7 @@ from typing import IO
 
 import numpy as np
 
-from laoxiao.planning.projection import SEXES, AssumptionSource, Projection, survival_from_life_table
+from laoxiao.planning.analysis.projection import SEXES, AssumptionSource, Projection, survival_from_life_table
 
 SEX_NAMES = {"f": 0, "female": 0, "女": 0, "m": 1, "male": 1, "男": 1}
 DEFAULT_SCENARIO = "baseline"

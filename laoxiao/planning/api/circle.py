@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from laoxiao.core.errors import NotFound
 from laoxiao.core.schemas import contract
-from laoxiao.planning.adapters_circle import (
+from laoxiao.planning.selectors.circle import (
     CAPACITIES,
     access_report,
     circle_rules,
@@ -23,7 +23,7 @@ from laoxiao.planning.adapters_circle import (
     region_for,
     siting_report,
 )
-from laoxiao.planning.selectors import malformed_region
+from laoxiao.planning.selectors.demand import malformed_region
 
 router = Router(tags=["planning"])
 
@@ -88,7 +88,7 @@ def access(request: HttpRequest, q: Query[AccessQuery]) -> dict[str, Any]:
         raise ValidationError({"capacity": [_("This capacity does not apply to this group.")]})
     steps = None
     if q.steps:
-        from laoxiao.planning import accessibility  # scipy: imported on use
+        from laoxiao.planning.analysis import accessibility  # scipy: imported on use
 
         try:
             steps = accessibility.parse_steps(q.steps)

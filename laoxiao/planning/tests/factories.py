@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from laoxiao.people.tests.elder_factories import make_elder
-from laoxiao.providers.models import Provider
+from laoxiao.providers.models import ChildcareClass, Provider
 from laoxiao.providers.tests.factories import make_provider
 from laoxiao.regions.models import Region
 
@@ -55,7 +55,6 @@ def make_circle_city(admin: Any) -> dict[str, Any]:
         lon=PLACES["340621100001"][0],
         lat=33.95,
     )
-    from laoxiao.providers.models import ChildcareClass
 
     for name, cap in (("a", 15), ("b", 10)):
         ChildcareClass.objects.create(

@@ -8,7 +8,7 @@
 * ``/planning/demand/residential/``: residential projects with their check against the standards,
   a form to add or change one.
 
-The projection is computed once per state of the data (``adapters_demand``); a region outside the
+The projection is computed once per state of the data (``selectors.demand``); a region outside the
 user's regions answers 404; bad parameters show the form's message.
 """
 
@@ -19,19 +19,21 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from laoxiao.core.errors import NotFound
-from laoxiao.core.forms import HardenedForm
-from laoxiao.planning import actions, selectors
-from laoxiao.planning import residential as r
+from laoxiao.core import clock
+from laoxiao.core.forms import HardenedForm, run_action
+from laoxiao.planning import actions
+from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.planning.selectors import demand as demand_selectors
+from laoxiao.planning.selectors import residential as projects
+from laoxiao.regions.models import Region
 
 MEASURES = {
     "beds": gettext_lazy("Beds"),
@@ -54,7 +56,6 @@ LAST_YEAR = 2035
 
 
 def _scenario_choices() -> list[tuple[str, Any]]:
-    from laoxiao.planning import adapters_demand as ad
 
     return [(s, SCENARIOS.get(s, s)) for s in ad.scenarios()]
 
@@ -77,7 +78,7 @@ class DemandForm(HardenedForm):
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
-        regions = selectors.demand_regions(actor=user)
+        regions = demand_selectors.demand_regions(actor=user)
         _choice_field(self, "region").choices = [
             (c, ("— " if lv == "township" else "") + n) for c, n, lv in regions
         ]
@@ -97,7 +98,7 @@ def _form(request: HttpRequest) -> tuple[DemandForm, dict[str, Any] | None]:
     if not form.default_region:
         raise Http404
     if not form.is_valid():
-        if "region" in form.errors and selectors.region_outside_scope(
+        if "region" in form.errors and demand_selectors.region_outside_scope(
             actor=request.user, code=request.GET.get("region", "")
         ):
             raise Http404  # a region outside the user's regions: not found
@@ -106,10 +107,9 @@ def _form(request: HttpRequest) -> tuple[DemandForm, dict[str, Any] | None]:
 
 
 def _series(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return selectors.demand_series(actor=request.user, code=d["region"], scenario=d["scenario"] or None)
-    except NotFound:
-        raise Http404 from None
+    return demand_selectors.demand_series(
+        actor=request.user, code=d["region"], scenario=d["scenario"] or None
+    )
 
 
 @login_required
@@ -136,16 +136,13 @@ def demand_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "measures": MEASURES}
     if d is not None:
         measure = d["measure"] or "beds"
-        try:
-            view = selectors.demand_view(
-                actor=request.user,
-                code=d["region"],
-                scenario=d["scenario"] or None,
-                year=d.get("year") or 2025,
-                measure=measure,
-            )
-        except NotFound:
-            raise Http404 from None
+        view = demand_selectors.demand_view(
+            actor=request.user,
+            code=d["region"],
+            scenario=d["scenario"] or None,
+            year=d.get("year") or 2025,
+            measure=measure,
+        )
         series, counties = view["series"], view["counties"]
         year = d.get("year") or 2025
         if year not in series["years"]:
@@ -156,7 +153,7 @@ def demand_page(request: HttpRequest) -> HttpResponse:
                     % {"first": series["years"][0], "last": series["years"][-1]},
                 )
             year = series["years"][-1]
-            counties = selectors.demand_view(
+            counties = demand_selectors.demand_view(
                 actor=request.user,
                 code=d["region"],
                 scenario=d["scenario"] or None,
@@ -199,7 +196,8 @@ class ResidentialFilter(HardenedForm):
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data)
         _choice_field(self, "region").choices = [("", gettext_lazy("All my regions"))] + [
-            (c, ("— " if lv == "township" else "") + n) for c, n, lv in selectors.demand_regions(actor=user)
+            (c, ("— " if lv == "township" else "") + n)
+            for c, n, lv in demand_selectors.demand_regions(actor=user)
         ]
 
 
@@ -243,7 +241,7 @@ def residential_list(request: HttpRequest) -> HttpResponse:
     if f.is_bound and f.is_valid():
         region, area_type = f.cleaned_data["region"] or None, f.cleaned_data["area_type"] or None
     elif f.is_bound:
-        if "region" in f.errors and selectors.region_outside_scope(
+        if "region" in f.errors and demand_selectors.region_outside_scope(
             actor=request.user, code=request.GET.get("region", "")
         ):
             raise Http404
@@ -253,8 +251,8 @@ def residential_list(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"{label}: {e}" if label else str(e))
         region = f.cleaned_data.get("region") or None
         area_type = f.cleaned_data.get("area_type") or None
-    qs = selectors.residential_project_list(actor=request.user, region=region, area_type=area_type)
-    checked = selectors.residential_checks(qs)
+    qs = projects.residential_project_list(actor=request.user, region=region, area_type=area_type)
+    checked = projects.residential_checks(qs)
     rows = [
         {
             "project": c.project,
@@ -265,7 +263,7 @@ def residential_list(request: HttpRequest) -> HttpResponse:
         }
         for c in checked
     ]
-    today = timezone.localdate()
+    today = clock.today()
     e05 = r.e05(
         [
             c.result
@@ -321,7 +319,6 @@ class ResidentialForm(HardenedForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from laoxiao.regions.models import Region
 
         _choice_field(self, "region_code").choices = list(
             Region.objects.visible_to(user)
@@ -331,47 +328,34 @@ class ResidentialForm(HardenedForm):
         )
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def residential_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     project = None
     if pk is not None:
-        try:
-            project = selectors.residential_project_get(actor=request.user, pk=pk)
-        except NotFound:
-            raise Http404 from None
+        project = projects.residential_project_get(actor=request.user, pk=pk)
     if request.method == "POST":
         form = ResidentialForm(request.POST, user=request.user)
         if form.is_valid():
-            try:
-                if project is None:
-                    project = actions.residential_project_create(actor=request.user, data=form.cleaned_data)
-                else:
-                    actions.residential_project_update(
-                        actor=request.user, project=project, data=form.cleaned_data
-                    )
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            except NotFound:
-                form.add_error("region_code", _("This region is outside your regions."))
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc) or _("You may not do this."))
-            else:
+            current = project
+
+            def save() -> ResidentialProject:
+                if current is None:
+                    return actions.residential_project_create(actor=request.user, data=form.cleaned_data)
+                return actions.residential_project_update(
+                    actor=request.user, project=current, data=form.cleaned_data
+                )
+
+            outside = ("region_code", _("This region is outside your regions."))
+            saved = run_action(form, save, denied=True, not_found=outside)
+            if saved is not None:
                 messages.success(request, _("Saved."))
-                return redirect(reverse("planning-residential") + f"#p{project.pk}")
+                return redirect(reverse("planning-residential") + f"#p{saved.pk}")
     else:
         initial = {f: getattr(project, f) for f in actions.FIELDS} if project else {"acceptance": "pending"}
         form = ResidentialForm(initial=initial, user=request.user)
     check = None
     if project is not None:
-        checked = selectors.residential_checks([project])[0]
+        checked = projects.residential_checks([project])[0]
         check = [reason_text(x) for x in checked.result.checks if not x.passed]
     return render(
         request, "planning/demand_residential_form.html", {"form": form, "project": project, "reasons": check}

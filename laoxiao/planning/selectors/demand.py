@@ -1,4 +1,4 @@
-"""Thin adapters between the database and the pure projection and demand modules.
+"""Selectors (with a cache) between the database and the pure projection and demand modules (``analysis``).
 
 * ``platform_base``: the base population of every township (where figures exist; else the county)
   by sex and single year of age, built from the platform's own data at the end of the latest year
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import json
 import logging
 import threading
 from collections import defaultdict
@@ -34,16 +36,27 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import CharField, Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Concat, ExtractYear, Substr
 
+from laoxiao.core.changelog import latest_change
+from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
-from laoxiao.planning import demand as d
-from laoxiao.planning import projection as p
-from laoxiao.planning.projection_files import read_assumptions
+from laoxiao.people.models import AbilityAssessment, Child, Elder
+from laoxiao.plan.models import MajorProject
+from laoxiao.planning.analysis import demand as d
+from laoxiao.planning.analysis import projection as p
+from laoxiao.planning.analysis.projection_files import read_assumptions, read_csv
+from laoxiao.planning.models import ResidentialProject
+from laoxiao.providers.models import CHILDCARE_KINDS, ChildcareClass, Provider
+from laoxiao.regions.models import PopulationFigure, Region
+from laoxiao.regions.scoping import code_within, level_of_code
 
-DATA = Path(__file__).resolve().parent / "data"
+APP = Path(__file__).resolve().parent.parent  # laoxiao/planning
+DATA = APP / "data"
 logger = logging.getLogger(__name__)
 OPEN_AGE = p.OPEN_AGE
 ELDER_AGE = 60
@@ -93,12 +106,6 @@ def _stamp(model: Any, **aggregates: Any) -> tuple[Any, ...]:
 
 def fingerprint() -> Fingerprint:
     """Changes whenever the registries, figures, providers or projects change."""
-    from laoxiao.core.changelog import latest_change
-    from laoxiao.people.models import AbilityAssessment, Child, Elder
-    from laoxiao.plan.models import MajorProject
-    from laoxiao.planning.models import ResidentialProject
-    from laoxiao.providers.models import ChildcareClass, Provider
-    from laoxiao.regions.models import PopulationFigure, Region
 
     def n_max(model: Any, stamp: str) -> tuple[Any, ...]:
         return _stamp(model, n=Count("pk"), t=Max(stamp))
@@ -124,7 +131,6 @@ def fingerprint() -> Fingerprint:
 
 
 def base_year(city_prefix: str = "") -> int | None:
-    from laoxiao.regions.models import PopulationFigure
 
     qs = PopulationFigure.objects.all()
     if city_prefix:
@@ -163,7 +169,6 @@ def _registry_counts(qs: Any) -> list[tuple[str, str, int, int]]:
 
 
 def _tree() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    from laoxiao.regions.models import Region
 
     names, levels, parent = {}, {}, {}
     for code, name, level, parent_id in Region.objects.filter(
@@ -174,8 +179,6 @@ def _tree() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
 
 
 def _build_base(year: int) -> PlatformBase:
-    from laoxiao.people.models import Child, Elder
-    from laoxiao.regions.models import PopulationFigure, Region
 
     on = dt.date(year, 12, 31)
     names, levels, parent = _tree()
@@ -281,7 +284,6 @@ def disability_prevalence(base: PlatformBase, fp: Fingerprint | None = None) -> 
 
 
 def _build_prevalence(base: PlatformBase) -> np.ndarray:
-    from laoxiao.people.models import AbilityAssessment
 
     year = base.year
     on = dt.date(year, 12, 31)
@@ -327,9 +329,6 @@ def platform_supply(base: PlatformBase, fp: Fingerprint | None = None) -> d.Supp
 
 
 def _build_supply(base: PlatformBase) -> d.Supply:
-    from laoxiao.plan.models import MajorProject
-    from laoxiao.planning.models import ResidentialProject
-    from laoxiao.providers.models import CHILDCARE_KINDS, ChildcareClass, Provider
 
     on = dt.date(base.year, 12, 31)
     index = {c: i for i, c in enumerate(base.leaves)}
@@ -406,7 +405,6 @@ def scenarios() -> list[str]:
 
 
 def _read_scenarios() -> list[str]:
-    from laoxiao.planning.projection_files import read_csv
 
     t = read_csv(SCENARIOS_DIR / "fertility.csv", required=("age", "rate"))
     return sorted({cells.get("scenario", "") or "baseline" for _row, cells in t.rows})
@@ -467,12 +465,15 @@ def platform_projection(*, scenario: str | None = None, to_year: int = 2035) -> 
 
 CACHE_ALIAS = "planning"
 CACHE_FORMAT = 1  # bump when PlatformResult or the meaning of its figures changes
-_CODE = ("adapters_demand.py", "demand.py", "projection.py", "projection_files.py")
+_CODE = (
+    "selectors/demand.py",
+    "analysis/demand.py",
+    "analysis/projection.py",
+    "analysis/projection_files.py",
+)
 
 
 def _shared_cache() -> Any:
-    from django.conf import settings
-    from django.core.cache import caches
 
     if CACHE_ALIAS not in getattr(settings, "CACHES", {}):
         return None
@@ -483,12 +484,9 @@ def _shared_key(key: tuple[Any, ...], year: int) -> str:
     """The key of a result across processes: the in-process key, the database, the assumption
     files, the code that computes it and the rules it reads (a deployment that changes any of
     them misses the old entries)."""
-    import hashlib
-    import json
 
     on = dt.date(year, 12, 31)
-    here = Path(__file__).resolve().parent
-    files = [*sorted(SCENARIOS_DIR.glob("*.csv")), *(here / name for name in _CODE)]
+    files = [*sorted(SCENARIOS_DIR.glob("*.csv")), *(APP / name for name in _CODE)]
     stamps = [(f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists()]
     rules = [rule(k, on=on) for k in ("eldercare.disabled_levels", "planning.facility_ratios")]
     raw = repr(
@@ -592,7 +590,6 @@ def pyramid(pop: np.ndarray) -> dict[str, Any]:
 
 def gap_by_county(result: PlatformResult, year: int, measure: str) -> list[dict[str, Any]]:
     """The need, supply and gap of ``measure`` in ``year`` for each county (for the map)."""
-    from laoxiao.regions.scoping import level_of_code
 
     if year not in result.years:
         return []
@@ -611,3 +608,90 @@ def gap_by_county(result: PlatformResult, year: int, measure: str) -> list[dict[
             }
         )
     return out
+
+
+# --- the regions of the demand pages and their series ---------------------------------------------
+
+
+DEMAND_LEVELS = ("city", "county", "township")
+
+
+def demand_regions(*, actor: Any) -> list[tuple[str, str, str]]:
+    """(code, name, level) of the city, counties and townships the actor may see."""
+
+    return list(
+        Region.objects.visible_to(actor)
+        .filter(level__in=DEMAND_LEVELS)
+        .order_by("code")
+        .values_list("code", "name", "level")
+    )
+
+
+def demand_region(*, actor: Any, code: str) -> str:
+    """The 12-digit code of a city, county or township the actor may see, else ``NotFound``."""
+
+    code = (code or "").strip()
+    if len(code) in (6, 9) and code.isdigit():
+        code = code.ljust(12, "0")
+    if not Region.objects.visible_to(actor).filter(code=code, level__in=DEMAND_LEVELS).exists():
+        raise NotFound(code)
+    return code
+
+
+def malformed_region(code: str | None) -> bool:
+    """Whether ``code`` cannot be a division code at all (the API answers 422 for it; 404 for a
+    well-formed code that names no region or one outside the caller's regions)."""
+    code = (code or "").strip()
+    return not (code.isdigit() and 4 <= len(code) <= 12)
+
+
+def region_outside_scope(*, actor: Any, code: str) -> bool:
+    """Whether ``code`` (6, 9 or 12 digits) names a region that exists but lies outside the actor's
+    regions: the pages answer 404 for it, and show the form's message for a code that is malformed
+    or names no region."""
+
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) not in (6, 9, 12):
+        return False
+    code = code.ljust(12, "0")
+    if not Region.objects.filter(code=code).exists():
+        return False
+    return not code_within(code, actor.region_prefixes())
+
+
+def demand_series(
+    *, actor: Any, code: str, scenario: str | None = None, to_year: int = 2035
+) -> dict[str, Any]:
+    """Projection, demand, supply and gaps of one region the actor may see (``NotFound`` outside,
+    or where no population figures exist)."""
+    return demand_view(actor=actor, code=code, scenario=scenario, to_year=to_year)["series"]
+
+
+def demand_view(
+    *,
+    actor: Any,
+    code: str,
+    scenario: str | None = None,
+    to_year: int = 2035,
+    year: int | None = None,
+    measure: str | None = None,
+) -> dict[str, Any]:
+    """``series`` of one region (see ``demand_series``) and, with ``year`` and ``measure``, the
+    ``counties`` the actor may see with their need, supply and gap (for the map)."""
+
+    code = demand_region(actor=actor, code=code)
+    result = platform_projection(scenario=scenario, to_year=to_year)
+    if result is None:
+        raise NotFound(code)
+    series = region_series(result, code)
+    if not series:
+        raise NotFound(code)
+    counties: list[dict[str, Any]] = []
+    if year is not None and measure is not None:
+        prefixes = actor.region_prefixes()
+        counties = [
+            r
+            for r in gap_by_county(result, year, measure)
+            if prefixes is None or code_within(r["code"], prefixes)
+        ]
+    return {"series": series, "counties": counties}

@@ -1,10 +1,10 @@
-"""`laoxiao plan project` and `laoxiao plan residential` (registered by the `plan` command).
+"""`laoxiao planning project` and `laoxiao planning residential` (registered by the `planning` command).
 
-    laoxiao plan project --base BASE.csv --assumptions DIR --to 2035 --out OUT.csv [--scenario S]
+    laoxiao planning project --base BASE.csv --assumptions DIR --to 2035 --out OUT.csv [--scenario S]
                          [--base-year Y]
-    laoxiao plan project --region 340603 [--scenario three_child] [--assumptions DIR] --to 2035 --out OUT.csv
-    laoxiao plan residential --projects P.csv --out OUT.csv
-    laoxiao plan residential --region 340603 --out OUT.csv
+    laoxiao planning project --region 340603 [--scenario three_child] [--assumptions DIR] --to 2035 --out OUT.csv
+    laoxiao planning residential --projects P.csv --out OUT.csv
+    laoxiao planning residential --region 340603 --out OUT.csv
 
 ``register(subparsers)`` adds the subcommands; ``handle(name, options, stdout)`` runs one and
 returns the exit code: 0, or 1 for bad files or options (every error with its file, row and
@@ -20,9 +20,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-from laoxiao.planning import projection as p
-from laoxiao.planning import residential as r
-from laoxiao.planning.projection_files import FileErrors, read_assumptions, read_base, write_projection
+from django.core.exceptions import ValidationError
+
+from laoxiao.core import clock
+from laoxiao.imports.base import ErrorSink, parse_rows
+from laoxiao.imports.readers import read_table
+from laoxiao.planning.analysis import projection as p
+from laoxiao.planning.analysis import residential as r
+from laoxiao.planning.analysis.projection_files import (
+    FileError,
+    FileErrors,
+    read_assumptions,
+    read_base,
+    write_projection,
+)
+from laoxiao.planning.importers import ResidentialProjectsImport, check_cells
+from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.planning.selectors.residential import StandardsBook, as_project
+from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
 NAMES: tuple[str, ...] = ("project", "residential")
 MAX_ERRORS = 50
@@ -165,7 +181,6 @@ def _summary(stdout: Any, proj: p.Projection, regions: Any) -> None:
 
 
 def _project_region(o: dict[str, Any], stdout: Any) -> int:
-    from laoxiao.planning import adapters_demand as ad
 
     code = _full_code(o["region"])
     base = ad.platform_base()
@@ -222,10 +237,9 @@ def write_base(path: Path, regions: list[str], population: Any, year: int, open_
 
 
 def _residential(o: dict[str, Any], stdout: Any) -> int:
-    from laoxiao.planning.selectors import StandardsBook
 
     book = StandardsBook()
-    today = dt.date.today()  # noqa: DTZ011 - a calendar date for the rule in force
+    today = clock.today()
     if o.get("region"):
         projects = _platform_projects(_full_code(o["region"]))
     elif o.get("projects"):
@@ -254,9 +268,6 @@ def _residential(o: dict[str, Any], stdout: Any) -> int:
 
 
 def _platform_projects(code: str) -> list[tuple[str, dt.date | None, r.Project]]:
-    from laoxiao.planning.models import ResidentialProject
-    from laoxiao.planning.selectors import as_project
-    from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
     prefix = code[: PREFIX_LENGTH[level_of_code(code)]]
     qs = ResidentialProject.objects.filter(prefix_q("region_code", prefix)).order_by("region_code", "code")
@@ -264,12 +275,6 @@ def _platform_projects(code: str) -> list[tuple[str, dt.date | None, r.Project]]
 
 
 def _file_projects(path: Path) -> list[tuple[str, dt.date | None, r.Project]]:
-    from django.core.exceptions import ValidationError
-
-    from laoxiao.imports.base import ErrorSink, parse_rows
-    from laoxiao.imports.readers import read_table
-    from laoxiao.planning.importers import ResidentialProjectsImport, check_cells
-    from laoxiao.planning.projection_files import FileError
 
     if not path.exists():
         raise FileErrors([FileError(path.name, 0, "", "file not found")])

@@ -28,6 +28,7 @@ after the ones before it (so the added weights sum to the newly covered weight).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 
-from laoxiao.planning.accessibility import pairs_within
+from laoxiao.planning.analysis.accessibility import pairs_within
 
 GREEDY_ABOVE_NONZEROS = 20_000_000  # "auto" switches to greedy above this many coverage entries
 
@@ -157,7 +158,6 @@ def maximal_covering(
     ``existing``: a demand × existing-facility cover matrix, or a boolean "already covered" mask.
     ``method``: "exact" (HiGHS), "greedy", or "auto" (exact unless the instance is very large).
     """
-    import time
 
     started = time.perf_counter()
     cover = csr_matrix(cover)
@@ -246,7 +246,6 @@ def set_covering(
     time_limit: float = 60.0,
 ) -> SitingResult:
     """The fewest candidates so that covered weight / all weight >= ``target_share``."""
-    import time
 
     started = time.perf_counter()
     if not 0 < target_share <= 1:
@@ -309,7 +308,6 @@ def capacitated_covering(
     Existing facilities are kept without a capacity limit (the demand they cover is not new).
     ``added_weight`` is the weight each chosen site serves; sites are listed by it, largest first.
     """
-    import time
 
     started = time.perf_counter()
     cover = csr_matrix(cover)

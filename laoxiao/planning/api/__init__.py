@@ -2,8 +2,8 @@
 
 from ninja import Router
 
-from laoxiao.planning.api_circle import router as circle_router
-from laoxiao.planning.api_demand import router as demand_router
+from laoxiao.planning.api.circle import router as circle_router
+from laoxiao.planning.api.demand import router as demand_router
 
 router = Router(tags=["planning"])
 router.add_router("", circle_router)  # coverage, accessibility, siting

@@ -1,7 +1,7 @@
 """Planning pages: the index, service-circle coverage, accessibility scores and a siting proposal.
 
 Each page is a GET form (region, demand group, radius, ...): the analysis runs on the server
-(``adapters_circle``, a few tens of milliseconds on the demo city) and the page draws the result on
+(``selectors.circle``, a few tens of milliseconds on the demo city) and the page draws the result on
 an ECharts map of the county outlines, with a table beside it. Bad parameters show the form's
 message; a region outside the user's regions answers 404.
 """
@@ -19,10 +19,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from laoxiao.core.errors import NotFound
 from laoxiao.core.forms import HardenedForm
-from laoxiao.planning import selectors
-from laoxiao.planning.adapters_circle import (
+from laoxiao.planning.selectors import demand as demand_selectors
+from laoxiao.planning.selectors.circle import (
     CAPACITIES,
     access_report,
     circle_rules,
@@ -108,7 +107,7 @@ class AccessForm(CircleForm):
         text = self.cleaned_data.get("steps") or ""
         if not text.strip():
             return None
-        from laoxiao.planning import accessibility  # scipy: imported on use
+        from laoxiao.planning.analysis import accessibility  # scipy: imported on use
 
         try:
             return accessibility.parse_steps(text)
@@ -156,15 +155,12 @@ def _page(request: HttpRequest, form_class: type[CircleForm], template: str, run
     problem = ""
     if not form.fields["group"].choices or not form.fields["region"].choices:  # type: ignore[attr-defined]
         problem = _("Your roles and regions give you no population to analyse. Ask the city administrator.")
-    elif "region" in form.errors and selectors.region_outside_scope(
+    elif "region" in form.errors and demand_selectors.region_outside_scope(
         actor=request.user, code=str(form.data.get("region", ""))
     ):
         raise Http404  # a region that exists but lies outside the user's regions: not found
     elif form.is_valid():
-        try:
-            region = region_for(form.cleaned_data["region"], actor=request.user)
-        except NotFound:
-            raise Http404 from None
+        region = region_for(form.cleaned_data["region"], actor=request.user)
         try:
             report = run(region, form.cleaned_data)
         except ValueError as exc:
@@ -204,7 +200,7 @@ def planning_home(request: HttpRequest) -> HttpResponse:
     return render(request, "planning/index.html", {"entries": entries, "rules": circle_rules()})
 
 
-# Pages of the other planning analyses (views_demand.py), linked when they exist.
+# Pages of the other planning analyses (views/demand.py), linked when they exist.
 OTHER_PAGES = (
     (
         "planning-projection",

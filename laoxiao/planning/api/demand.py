@@ -17,8 +17,11 @@ from pydantic import AfterValidator
 
 from laoxiao.api.pagination import Pages
 from laoxiao.core.schemas import contract
-from laoxiao.planning import actions, selectors
+from laoxiao.planning import actions
 from laoxiao.planning.models import ResidentialProject
+from laoxiao.planning.selectors import demand as ad
+from laoxiao.planning.selectors import demand as demand_selectors
+from laoxiao.planning.selectors import residential as projects
 
 router = Router(tags=["planning"])
 
@@ -78,13 +81,12 @@ class DemandOut(ProjectionOut):
 def _region(value: str, *, field: str = "region") -> str:
     """422 for a value that cannot be a division code; the selectors answer 404 for a code that
     names no region or one outside the caller's regions."""
-    if selectors.malformed_region(value):
+    if demand_selectors.malformed_region(value):
         raise ValidationError({field: [_("Give a division code of 6, 9 or 12 digits.")]})
     return value
 
 
 def _scenario(value: str | None) -> str | None:
-    from laoxiao.planning import adapters_demand as ad
 
     if value and value not in ad.scenarios():
         raise ValidationError(
@@ -110,7 +112,7 @@ GROUP_KEYS = (
 
 @router.get("/projection", response=ProjectionOut, summary="Population projection of a region to 2035")
 def projection(request: HttpRequest, q: Query[ProjectionQuery]) -> dict[str, Any]:
-    series = selectors.demand_series(
+    series = demand_selectors.demand_series(
         actor=_actor(request), code=_region(q.region), scenario=_scenario(q.scenario), to_year=q.to
     )
     rows = [{k: row[k] for k in (*GROUP_KEYS, "births", "deaths", "migration")} for row in series["rows"]]
@@ -120,7 +122,7 @@ def projection(request: HttpRequest, q: Query[ProjectionQuery]) -> dict[str, Any
 @router.get("/demand", response=DemandOut, summary="Need, supply and gap by year, and the gap by county")
 def demand(request: HttpRequest, q: Query[DemandQuery]) -> dict[str, Any]:
     year = q.year or 2025
-    view = selectors.demand_view(
+    view = demand_selectors.demand_view(
         actor=_actor(request),
         code=_region(q.region),
         scenario=_scenario(q.scenario),
@@ -135,7 +137,7 @@ def demand(request: HttpRequest, q: Query[DemandQuery]) -> dict[str, Any]:
                 {"year": f"choose a year from {series['years'][0]} to {series['years'][-1]}"}
             )
         year = series["years"][-1]
-        view = selectors.demand_view(
+        view = demand_selectors.demand_view(
             actor=_actor(request),
             code=_region(q.region),
             scenario=_scenario(q.scenario),
@@ -225,7 +227,7 @@ class ResidentialPatch(Schema):
     note: Text | None = None
 
 
-def _out(checked: selectors.CheckedProject) -> dict[str, Any]:
+def _out(checked: projects.CheckedProject) -> dict[str, Any]:
     p = checked.project
     out = {f: getattr(p, f) for f in actions.FIELDS}
     out.update(
@@ -251,7 +253,7 @@ class _CheckedList:
         return int(self.qs.count())
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [_out(c) for c in selectors.residential_checks(list(self.qs[item]))]
+        return [_out(c) for c in projects.residential_checks(list(self.qs[item]))]
 
 
 @router.get(
@@ -261,9 +263,9 @@ class _CheckedList:
 def residential_list(request: HttpRequest, filters: Query[ResidentialFilters]) -> Any:
     region = filters.region
     if region:
-        region = selectors.demand_region(actor=_actor(request), code=_region(region))
+        region = demand_selectors.demand_region(actor=_actor(request), code=_region(region))
     return _CheckedList(
-        selectors.residential_project_list(actor=_actor(request), region=region, area_type=filters.area_type)
+        projects.residential_project_list(actor=_actor(request), region=region, area_type=filters.area_type)
     )
 
 
@@ -271,22 +273,22 @@ def residential_list(request: HttpRequest, filters: Query[ResidentialFilters]) -
     "/residential-projects/{pk}", response=ResidentialOut, summary="One residential project with its check"
 )
 def residential_get(request: HttpRequest, pk: int) -> dict[str, Any]:
-    project = selectors.residential_project_get(actor=_actor(request), pk=pk)
-    return _out(selectors.residential_checks([project])[0])
+    project = projects.residential_project_get(actor=_actor(request), pk=pk)
+    return _out(projects.residential_checks([project])[0])
 
 
 @router.post("/residential-projects", response={201: ResidentialOut}, summary="Record a residential project")
 def residential_create(request: HttpRequest, payload: ResidentialIn) -> Any:
     _region(payload.region_code, field="region_code")
     project = actions.residential_project_create(actor=_actor(request), data=payload.dict())
-    return Status(201, _out(selectors.residential_checks([project])[0]))
+    return Status(201, _out(projects.residential_checks([project])[0]))
 
 
 @router.patch("/residential-projects/{pk}", response=ResidentialOut, summary="Change a residential project")
 def residential_update(request: HttpRequest, pk: int, payload: ResidentialPatch) -> dict[str, Any]:
-    project = selectors.residential_project_get(actor=_actor(request), pk=pk)
+    project = projects.residential_project_get(actor=_actor(request), pk=pk)
     data = payload.dict(exclude_unset=True)
     if data.get("region_code") is not None:
         _region(data["region_code"], field="region_code")
     project = actions.residential_project_update(actor=_actor(request), project=project, data=data)
-    return _out(selectors.residential_checks([project])[0])
+    return _out(projects.residential_checks([project])[0])

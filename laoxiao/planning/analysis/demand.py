@@ -1,6 +1,6 @@
 """Demand for elder-care and childcare facilities and the gaps, by region and year (pure numpy).
 
-From a projection (``laoxiao.planning.projection``) by region, sex and single year of age:
+From a projection (``laoxiao.planning.analysis.projection``) by region, sex and single year of age:
 
 * people aged 60+, 65+, 80+ and children under 3 (ages 0–2);
 * people with moderate or worse loss of ability: the projection times a prevalence by sex and age
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from laoxiao.planning.projection import interpolate
+from laoxiao.planning.analysis.projection import interpolate
 
 MEASURES = ("beds", "nursing_beds", "slots", "floor_area")
 GROUPS = ("population", "age_60_plus", "age_65_plus", "age_80_plus", "disabled", "age_0_2", "households")

@@ -12,16 +12,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
+from laoxiao.core import clock
 from laoxiao.core.schemas import contract
 from laoxiao.plan.actions import tasks as actions
-from laoxiao.plan.exports_tasks import agenda_xlsx
+from laoxiao.plan.exports.tasks import agenda_xlsx
 from laoxiao.plan.models import JointMeeting, MajorProject, TaskMilestone, TaskProgressReport
 from laoxiao.plan.selectors import tasks as sel
 
@@ -368,7 +368,7 @@ def _task(request: HttpRequest, code: str) -> Any:
     summary="Every task the caller may read, with its status on a date",
 )
 def task_progress_list(request: HttpRequest, query: Query[ProgressQuery]):  # type: ignore[no-untyped-def]
-    on = query.on or timezone.localdate()
+    on = query.on or clock.today()
     states = sel.task_overview(
         actor=_actor(request), on=on, unit=query.unit, status=query.status, overdue_first=query.overdue_first
     )
@@ -379,7 +379,7 @@ def task_progress_list(request: HttpRequest, query: Query[ProgressQuery]):  # ty
     "/tasks/{code}/progress", response=TaskProgressOut, summary="A task's milestones, reports and indicators"
 )
 def task_progress(request: HttpRequest, code: str, query: Query[OnQuery]):  # type: ignore[no-untyped-def]
-    on = query.on or timezone.localdate()
+    on = query.on or clock.today()
     detail = sel.task_detail(actor=_actor(request), code=code, on=on)
     out = _state(detail.state)
     out.update(

@@ -3,7 +3,7 @@
 For each demand point: the nearest facility, its distance, whether it lies within the walking
 threshold (``distance <= radius``) and how many facilities do. Straight-line distances are
 multiplied by a detour factor (1.0 = plain straight line; 1.3 is a common allowance for streets);
-``laoxiao.planning.network`` gives the same result over a road network.
+``laoxiao.planning.analysis.network`` gives the same result over a road network.
 
 Distances are computed exactly as ``sqrt(dx² + dy²) * detour`` on the projected metres, so the
 result is bit-equal to a brute-force computation over every pair (``tests/test_coverage.py``); only

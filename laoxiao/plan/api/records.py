@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from laoxiao.core.paging import api_page
 from laoxiao.core.schemas import contract
 from laoxiao.plan import records
 from laoxiao.regions.models import Region
@@ -73,9 +74,7 @@ def list_records(request: HttpRequest, code: str, query: Query[RecordsQuery]):  
         period=query.period,
         part=query.part,
     )
-    offset = (query.page - 1) * query.page_size
-    count = found.count()
-    rows = found.rows(offset, query.page_size) if offset < count else []
+    page = api_page(found.rows, page=query.page, page_size=query.page_size, count=found.count())
     return {
         "code": found.code,
         "region_code": found.region_code,
@@ -83,13 +82,13 @@ def list_records(request: HttpRequest, code: str, query: Query[RecordsQuery]):  
         "period": found.period,
         "part": found.part,
         "kind": found.kind,
-        "count": count,
+        "count": page["count"],
         "total": _number(found.total()),
         "amount": found.amount,
         "figure_name": found.figure_name or None,
         "figure": _number(found.figure),
         "per": found.per,
-        "page": query.page,
-        "page_size": query.page_size,
-        "items": [records.jsonable(r) for r in rows],
+        "page": page["page"],
+        "page_size": page["page_size"],
+        "items": [records.jsonable(r) for r in page["items"]],
     }

@@ -15,7 +15,7 @@ Candidate sites (siting) are the centroids of the region's communities that have
 of the group's kinds inside them.
 
 ``*_report`` functions run an analysis on a region and return plain JSON-ready dicts, shared by the
-pages, the API and ``laoxiao plan ... --region``.
+pages, the API and ``laoxiao planning ... --region``.
 """
 
 from __future__ import annotations
@@ -26,19 +26,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.rules import rule
 from laoxiao.people.models import Child, Elder
-from laoxiao.planning.geo import Projection, projection_for, to_metres
+from laoxiao.planning.analysis.geo import Projection, projection_for, to_metres
 from laoxiao.providers.models import CHILDCARE_KINDS, ELDERCARE_KINDS, ChildcareClass, Provider
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import PREFIX_LENGTH, code_within, prefix_q
 
 if TYPE_CHECKING:
-    from laoxiao.planning import coverage
+    from laoxiao.planning.analysis import coverage
 
 # The numeric cores (scipy) are imported where a report runs, not when the URLconf loads: a
 # server's first request of any page would otherwise wait for scipy (about 0.3 s).
@@ -223,7 +223,7 @@ def _points_json(p: Points, **extra: list[Any]) -> list[dict[str, Any]]:
 
 
 def coverage_report(*, region: Region, group: str, radius: float, detour: float = 1.0) -> dict[str, Any]:
-    from laoxiao.planning import coverage
+    from laoxiao.planning.analysis import coverage
 
     demand = platform_demand(region, group)
     supply = platform_supply(region, group, margin_m=radius)
@@ -275,7 +275,7 @@ def access_report(
     sigma: float | None = None,
     steps: dict[float, float] | None = None,
 ) -> dict[str, Any]:
-    from laoxiao.planning import accessibility
+    from laoxiao.planning.analysis import accessibility
 
     if capacity not in CAPACITIES.get(group, ()):
         raise NotFound(capacity)
@@ -329,7 +329,7 @@ def access_report(
 def siting_report(
     *, region: Region, group: str, radius: float, k: int, detour: float = 1.0
 ) -> dict[str, Any]:
-    from laoxiao.planning import siting
+    from laoxiao.planning.analysis import siting
 
     demand = platform_demand(region, group)
     supply = platform_supply(region, group, margin_m=radius)
@@ -388,4 +388,4 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()

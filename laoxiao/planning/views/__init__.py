@@ -1,0 +1,2 @@
+"""Pages of the planning analyses: ``circle`` (coverage, accessibility, siting), ``demand``
+(projection, demand and gaps, residential projects)."""
