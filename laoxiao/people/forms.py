@@ -3,13 +3,11 @@ their ``ValidationError`` fields are put back on the form with ``apply_errors``.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core.forms import HardenedForm
@@ -19,10 +17,6 @@ from laoxiao.regions.models import Region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def apply_errors(form: forms.Form, exc: ValidationError, field_map: Mapping[str, str] | None = None) -> None:

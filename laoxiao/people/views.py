@@ -23,19 +23,17 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laoxiao.accounts import roles
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
 from laoxiao.core.paging import last_page, page_number
-from laoxiao.people import forms, visitlist
-from laoxiao.people.actions import children as child_actions
-from laoxiao.people.actions import elders as elder_actions
+from laoxiao.people import actions, forms, visitlist
 from laoxiao.people.models import AbilityLevel, Child, Elder, ElderCategory, WelfareVisit
 from laoxiao.people.selectors import children as child_sel
 from laoxiao.people.selectors import elders as elder_sel
@@ -46,10 +44,6 @@ from laoxiao.regions.scoping import code_within
 PAGE_SIZE = 50
 ID_LIKE = re.compile(r"\d{17}[\dXx]")
 MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def _require(user: Any, *perms: str) -> None:
@@ -142,7 +136,7 @@ def elder_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, roles.SECTOR_ELDERCARE, roles.SECTOR_HEALTH)
     g = request.GET
-    today = _today()
+    today = clock.today()
     id_number = (g.get("id_number") or "").strip()
     error = ""
     q = (g.get("q") or "").strip() or None
@@ -208,12 +202,12 @@ def _offices() -> list[tuple[str, str]]:
 
 
 def _elder_forms(user: Any, elder: Elder, bound: dict[str, Any] | None = None) -> dict[str, Any]:
-    today = _today()
+    today = clock.today()
     sectors = user.sectors()
     out: dict[str, Any] = {}
     if "eldercare" in sectors:
         out["assessment"] = forms.AssessmentForm(
-            rules=elder_actions.scoring_rules(today),
+            rules=actions.scoring_rules(today),
             initial={"assessed_on": today, "reason": "routine", "risk_events_30d": 0},
         )
         out["visit"] = forms.WelfareVisitForm(
@@ -234,7 +228,7 @@ def _assessment_rows(followup: elder_sel.Followup) -> list[dict[str, Any]]:
     out = []
     for a in followup.assessments:
         try:
-            rules = elder_actions.scoring_rules(a.assessed_on)
+            rules = actions.scoring_rules(a.assessed_on)
         except Exception:  # noqa: BLE001 - a table removed since: show the raw items
             rules = None
         groups = []
@@ -270,7 +264,7 @@ def _render_elder(request: HttpRequest, elder: Elder, bound: dict[str, Any] | No
         followup = elder_sel.elder_followup(actor=user, elder=elder)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
-    today = _today()
+    today = clock.today()
     categories_now = [
         c
         for c in followup.categories
@@ -308,13 +302,13 @@ def _elder_write(
     user: Any, elder: Elder, kind: str, post: Any
 ) -> tuple[str, Any, Callable[[Any], Any], dict[str, str]]:
     """The form of ``kind`` bound to ``post`` and the action that saves it."""
-    today = _today()
+    today = clock.today()
     if kind == "assessment":
-        form: Any = forms.AssessmentForm(post, rules=elder_actions.scoring_rules(today))
+        form: Any = forms.AssessmentForm(post, rules=actions.scoring_rules(today))
 
         def save(f: Any) -> Any:
             d = f.cleaned_data
-            return elder_actions.assessment_record(
+            return actions.assessment_record(
                 actor=user,
                 elder=elder,
                 assessed_on=d["assessed_on"],
@@ -338,7 +332,7 @@ def _elder_write(
                 if d["routed_to_provider"]
                 else None
             )
-            return elder_actions.welfare_visit_record(
+            return actions.welfare_visit_record(
                 actor=user,
                 elder=elder,
                 visited_on=d["visited_on"],
@@ -357,7 +351,7 @@ def _elder_write(
 
         def save(f: Any) -> Any:
             d = f.cleaned_data
-            return elder_actions.health_check_record(
+            return actions.health_check_record(
                 actor=user,
                 elder=elder,
                 checked_on=d["checked_on"],
@@ -371,7 +365,7 @@ def _elder_write(
         return (
             "death",
             form,
-            lambda f: elder_actions.elder_death(actor=user, elder=elder, died_on=f.cleaned_data["died_on"]),
+            lambda f: actions.elder_death(actor=user, elder=elder, died_on=f.cleaned_data["died_on"]),
             {},
         )
     if kind == "handover":
@@ -379,7 +373,7 @@ def _elder_write(
 
         def save(f: Any) -> Any:
             d = f.cleaned_data
-            return elder_actions.elder_handover(
+            return actions.elder_handover(
                 actor=user, elder=elder, to_region_code=d["to_region_code"], on=d["on"] or today
             )
 
@@ -504,7 +498,7 @@ WORKLIST_PAGE_SIZE = 200  # rows of the visit work list page; the summary counts
 
 def _worklist_context(request: HttpRequest, region: str | None, month: dt.date) -> dict[str, Any]:
     user = request.user
-    today = _today()
+    today = clock.today()
     rows: list[elder_sel.WorklistRow] = []
     if region:
         if not code_within(region, user.region_prefixes()):  # type: ignore[union-attr]
@@ -532,7 +526,7 @@ def _worklist_context(request: HttpRequest, region: str | None, month: dt.date) 
 @login_required
 def visit_worklist(request: HttpRequest) -> HttpResponse:
     _require(request.user, roles.SECTOR_ELDERCARE)
-    month = _month(request.GET.get("month"), _today())
+    month = _month(request.GET.get("month"), clock.today())
     region = request.GET.get("region") or own_community(request.user)
     return render(request, "people/visit_worklist.html", _worklist_context(request, region, month))
 
@@ -544,13 +538,13 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     _require(user, roles.SECTOR_ELDERCARE)
     elder = _elder_or_404(request, pk)
-    today = _today()
+    today = clock.today()
     month = _month(request.POST.get("month"), today)
     form = forms.QuickVisitForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
         try:
-            elder_actions.welfare_visit_record(
+            actions.welfare_visit_record(
                 actor=user,
                 elder=elder,
                 visited_on=d["visited_on"],
@@ -593,7 +587,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, roles.SECTOR_HEALTH, roles.SECTOR_CHILDCARE)
     g = request.GET
-    today = _today()
+    today = clock.today()
     key = (g.get("key") or "").strip()
     q = key or (g.get("q") or "").strip() or None
     overdue = _bool(g.get("overdue")) if child_sel.can_see_followup(user) else None
@@ -623,7 +617,7 @@ def _child_forms(
 ) -> dict[str, Any]:
     if not child_sel.can_see_followup(user):
         return {}
-    today = _today()
+    today = clock.today()
     doses = sorted(rules.known_doses(child.birth_date), key=lambda d: (d[0], d[1]))
     out: dict[str, Any] = {
         "newborn_visit": forms.NewbornVisitForm(initial={"visited_on": today}),
@@ -638,7 +632,7 @@ def _child_forms(
 
 def _render_child(request: HttpRequest, child: Child, bound: dict[str, Any] | None = None) -> HttpResponse:
     user = request.user
-    today = _today()
+    today = clock.today()
     rules = child_sel.child_rules()
     followup = (
         child_sel.child_followup(actor=user, child=child, on=today)
@@ -675,13 +669,13 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _child_write(
     user: Any, child: Child, kind: str, post: Any
 ) -> tuple[str, Any, Callable[[Any], Any], dict[str, str]]:
-    today = _today()
+    today = clock.today()
     if kind == "newborn-visit":
         form: Any = forms.NewbornVisitForm(post)
         return (
             "newborn_visit",
             form,
-            lambda f: child_actions.newborn_visit_record(
+            lambda f: actions.newborn_visit_record(
                 actor=user,
                 child=child,
                 visited_on=f.cleaned_data["visited_on"],
@@ -694,7 +688,7 @@ def _child_write(
         return (
             "check",
             form,
-            lambda f: child_actions.child_check_record(
+            lambda f: actions.child_check_record(
                 actor=user,
                 child=child,
                 checked_on=f.cleaned_data["checked_on"],
@@ -708,7 +702,7 @@ def _child_write(
 
         def save(f: Any) -> Any:
             vaccine, dose = f.vaccine_dose()
-            return child_actions.vaccination_record(
+            return actions.vaccination_record(
                 actor=user, child=child, vaccine=vaccine, dose=dose, given_on=f.cleaned_data["given_on"]
             )
 
@@ -718,7 +712,7 @@ def _child_write(
         return (
             "death",
             form,
-            lambda f: child_actions.child_death(actor=user, child=child, died_on=f.cleaned_data["died_on"]),
+            lambda f: actions.child_death(actor=user, child=child, died_on=f.cleaned_data["died_on"]),
             {},
         )
     if kind == "handover":
@@ -726,7 +720,7 @@ def _child_write(
         return (
             "handover",
             form,
-            lambda f: child_actions.child_handover(
+            lambda f: actions.child_handover(
                 actor=user,
                 child=child,
                 to_region_code=f.cleaned_data["to_region_code"],
@@ -805,7 +799,7 @@ def health_rows_html(entries: list[child_sel.WorklistEntry]) -> str:
 def health_worklist(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, roles.SECTOR_HEALTH)
-    today = _today()
+    today = clock.today()
     on = _date(request.GET.get("on"), today)
     region = request.GET.get("region") or own_community(user)
     entries: list[child_sel.WorklistEntry] = []

@@ -76,7 +76,7 @@ def test_health_reads_the_elder_registry_but_not_welfare_visits_by_the_table(
     client: Any, admin_user: Any, city: dict[str, Any]
 ) -> None:
     from laoxiao.people.selectors.elders import visible_elders
-    from laoxiao.people.tests.elder_factories import make_elder
+    from laoxiao.people.tests.factories import make_elder
 
     assert roles.RECORD_READERS[roles.RECORD_SECTOR["people.elder"]] == {"eldercare", "health"}
     assert roles.RECORD_READERS[roles.RECORD_SECTOR["people.welfarevisit"]] == {"eldercare"}

@@ -29,7 +29,7 @@ from laoxiao.people.models import (
     Vaccination,
     WelfareVisit,
 )
-from laoxiao.people.tests.elder_factories import id_number
+from laoxiao.people.tests.factories import make_elder_id as id_number
 from laoxiao.plan.calculators import REGISTRY, Period, Scope, common_prefix, region_prefix, rollup
 from laoxiao.plan.engine import indicators_results, value_of
 from laoxiao.providers.models import Certificate, ChildcareClass, Provider, StaffMember

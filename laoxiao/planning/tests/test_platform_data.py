@@ -29,8 +29,8 @@ def assess(elder, on: dt.date, level: str) -> None:
 @pytest.fixture
 def edges(city, admin_user):
     """People on both sides of every bound of 31 December 2021 (the base date)."""
-    from laoxiao.people.tests.child_factories import make_child
-    from laoxiao.people.tests.elder_factories import id_number, make_elder
+    from laoxiao.people.tests.factories import make_child, make_elder
+    from laoxiao.people.tests.factories import make_elder_id as id_number
     from laoxiao.regions.actions import population_rollup
 
     ad._CACHE.clear()
