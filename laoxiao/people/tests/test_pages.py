@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
-from laoxiao.people import views
+from laoxiao.people.views import visits as visit_views
 from laoxiao.people.actions import (
     assessment_record,
     elder_set_categories,
@@ -239,7 +239,7 @@ def test_the_visit_work_list_page_shows_a_bounded_page(
     whole = client.get("/people/visits/", county)
     on_list = len(whole.context["rows"])
     assert on_list >= 2
-    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 1)
+    monkeypatch.setattr(visit_views, "WORKLIST_PAGE_SIZE", 1)
     first = client.get("/people/visits/", county)
     assert len(first.context["rows"]) == 1 and first.context["summary"]["total"] == on_list
     assert "page=2" in first.content.decode()
