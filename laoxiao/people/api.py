@@ -19,8 +19,9 @@ from ninja.pagination import paginate
 from laoxiao.api.idempotency import idempotent
 from laoxiao.api.pagination import Pages
 from laoxiao.core import clock
+from laoxiao.core.access import require_region
 from laoxiao.core.crypto import blind_index
-from laoxiao.core.errors import NotFound
+from laoxiao.core.paging import api_page
 from laoxiao.people import actions
 from laoxiao.people.models import Child, Elder
 from laoxiao.people.schemas import (
@@ -49,7 +50,6 @@ from laoxiao.people.schemas import (
 )
 from laoxiao.people.selectors import children as child_sel
 from laoxiao.people.selectors import elders as elder_sel
-from laoxiao.regions.scoping import code_within
 
 router = Router(tags=["people"])
 
@@ -156,12 +156,11 @@ def record_health_check(request: HttpRequest, pk: int, payload: HealthCheckIn): 
 )
 def visit_worklist(request: HttpRequest, query: Query[VisitWorklistQuery]):  # type: ignore[no-untyped-def]
     actor = request.auth
-    if not code_within(query.region, actor.region_prefixes()):  # type: ignore[union-attr]
-        raise NotFound(query.region)
+    require_region(actor, query.region)
     today = clock.today()
     month = dt.date(int(query.month[:4]), int(query.month[5:7]), 1) if query.month else today.replace(day=1)
     rows = elder_sel.visit_worklist(actor=actor, region_code=query.region, month=month, today=today)  # type: ignore[arg-type]
-    page = Pages().paginate_queryset(rows, pagination=query)  # bounded: one page of the list
+    page = api_page(rows, page=query.page, page_size=query.page_size)  # bounded: one page of the list
     return {
         "region": query.region,
         "month": f"{month:%Y-%m}",

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
-from laoxiao.people.views import visits as visit_views
 from laoxiao.people.actions import (
     assessment_record,
     elder_set_categories,
@@ -29,6 +28,7 @@ from laoxiao.people.models import (
 )
 from laoxiao.people.tests import factories as cf
 from laoxiao.people.tests.factories import ITEM_MAX, XS1, XS2, make_elder, make_elder_id, make_items
+from laoxiao.people.views import visits as visit_views
 
 
 def _client(user: Any) -> Client:
