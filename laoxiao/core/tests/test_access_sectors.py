@@ -12,7 +12,8 @@ from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.changelog import log_change
 from laoxiao.core.models import ChangeLog
 from laoxiao.people.models import Guardian
-from laoxiao.people.tests.factories import make_child_id as id_number, make_child
+from laoxiao.people.tests.factories import make_child
+from laoxiao.people.tests.factories import make_child_id as id_number
 from laoxiao.providers.models import Provider
 from laoxiao.providers.tests.builders import make_provider, make_staff
 

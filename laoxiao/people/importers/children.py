@@ -1,8 +1,8 @@
 """Import kinds ``children``, ``newborn-visits``, ``child-checks`` and ``vaccinations``.
 
 ``child_key`` is the child's ID number, or the birth medical certificate number until one exists.
-The checks are the actions' own (``actions.children.clean_child_data``, ``match_child``,
-``check_followup_date``, the child's immunisation edition), run on every row before anything is
+The checks are the actions' own (``actions.clean_child_data``, ``match_child``,
+``actions.check_followup_date``, the child's immunisation edition), run on every row before anything is
 written, so that every bad cell is reported. Exports mask ID and certificate numbers and add the
 derived follow-up fields (``overdue_items``, ``next_due``) to the children export.
 """
