@@ -12,17 +12,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from laoxiao.api.idempotency import idempotent
 from laoxiao.api.pagination import Pages
+from laoxiao.core import clock
+from laoxiao.core.access import require_region
 from laoxiao.core.crypto import blind_index
-from laoxiao.core.errors import NotFound
-from laoxiao.people.actions import children as child_actions
-from laoxiao.people.actions import elders as elder_actions
+from laoxiao.core.paging import api_page
+from laoxiao.people import actions
 from laoxiao.people.models import Child, Elder
 from laoxiao.people.schemas import (
     AssessmentIn,
@@ -50,13 +50,8 @@ from laoxiao.people.schemas import (
 )
 from laoxiao.people.selectors import children as child_sel
 from laoxiao.people.selectors import elders as elder_sel
-from laoxiao.regions.scoping import code_within
 
 router = Router(tags=["people"])
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 # --- older people ---------------------------------------------------------------------------------
@@ -89,7 +84,7 @@ def list_elders(request: HttpRequest, filters: Query[ElderFilters]):  # type: ig
     data = filters.dict()
     id_number = (data.pop("id_number") or "").strip()
     listed = data.pop("on_visit_list")
-    today = _today()
+    today = clock.today()
     qs = elder_sel.elder_list(
         actor=request.auth,  # type: ignore[arg-type]
         on_visit_list=False if listed is False else None,
@@ -109,14 +104,14 @@ def upsert_elder(request: HttpRequest, payload: ElderIn):  # type: ignore[no-unt
     categories = data.pop("categories", None)
     support_mode = data.pop("support_mode", None)
     categories_from = data.pop("categories_from", None)
-    elder = elder_actions.elder_upsert(actor=request.auth, data=data)  # type: ignore[arg-type]
+    elder = actions.elder_upsert(actor=request.auth, data=data)  # type: ignore[arg-type]
     if categories is not None:
-        elder_actions.elder_set_categories(
+        actions.elder_set_categories(
             actor=request.auth,  # type: ignore[arg-type]
             elder=elder,
             categories=categories,
             support_mode=support_mode,
-            on=categories_from or _today(),
+            on=categories_from or clock.today(),
         )
     return _elder_detail(request.auth, elder_sel.elder_get(actor=request.auth, pk=elder.pk))  # type: ignore[arg-type]
 
@@ -131,7 +126,7 @@ def get_elder(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 )
 def record_assessment(request: HttpRequest, pk: int, payload: AssessmentIn):  # type: ignore[no-untyped-def]
     elder = elder_sel.elder_get(actor=request.auth, pk=pk)  # type: ignore[arg-type]
-    row = elder_actions.assessment_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
+    row = actions.assessment_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
     return Status(201, row)
 
 
@@ -143,7 +138,7 @@ def record_assessment(request: HttpRequest, pk: int, payload: AssessmentIn):  # 
 @idempotent
 def record_welfare_visit(request: HttpRequest, pk: int, payload: WelfareVisitIn):  # type: ignore[no-untyped-def]
     elder = elder_sel.elder_get(actor=request.auth, pk=pk)  # type: ignore[arg-type]
-    row = elder_actions.welfare_visit_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
+    row = actions.welfare_visit_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
     return Status(201 if getattr(row, "was_created", False) else 200, row)
 
 
@@ -152,7 +147,7 @@ def record_welfare_visit(request: HttpRequest, pk: int, payload: WelfareVisitIn)
 )
 def record_health_check(request: HttpRequest, pk: int, payload: HealthCheckIn):  # type: ignore[no-untyped-def]
     elder = elder_sel.elder_get(actor=request.auth, pk=pk)  # type: ignore[arg-type]
-    row = elder_actions.health_check_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
+    row = actions.health_check_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
     return Status(201, row)
 
 
@@ -161,12 +156,11 @@ def record_health_check(request: HttpRequest, pk: int, payload: HealthCheckIn): 
 )
 def visit_worklist(request: HttpRequest, query: Query[VisitWorklistQuery]):  # type: ignore[no-untyped-def]
     actor = request.auth
-    if not code_within(query.region, actor.region_prefixes()):  # type: ignore[union-attr]
-        raise NotFound(query.region)
-    today = _today()
+    require_region(actor, query.region)
+    today = clock.today()
     month = dt.date(int(query.month[:4]), int(query.month[5:7]), 1) if query.month else today.replace(day=1)
     rows = elder_sel.visit_worklist(actor=actor, region_code=query.region, month=month, today=today)  # type: ignore[arg-type]
-    page = Pages().paginate_queryset(rows, pagination=query)  # bounded: one page of the list
+    page = api_page(rows, page=query.page, page_size=query.page_size)  # bounded: one page of the list
     return {
         "region": query.region,
         "month": f"{month:%Y-%m}",
@@ -260,7 +254,7 @@ def list_children(request: HttpRequest, filters: Query[ChildFilters]):  # type: 
     "/children", response=ChildDetailOut, summary="Create or update a child by ID or birth certificate number"
 )
 def upsert_child(request: HttpRequest, payload: ChildIn):  # type: ignore[no-untyped-def]
-    child = child_actions.child_upsert(actor=request.auth, data=payload.dict(exclude_unset=True))
+    child = actions.child_upsert(actor=request.auth, data=payload.dict(exclude_unset=True))
     return _child_detail(request.auth, child_sel.child_get(actor=request.auth, pk=child.pk))
 
 
@@ -276,24 +270,24 @@ def get_child(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 )
 def record_newborn_visit(request: HttpRequest, pk: int, payload: NewbornVisitIn):  # type: ignore[no-untyped-def]
     child = _followup_child(request, pk)
-    return Status(201, child_actions.newborn_visit_record(actor=request.auth, child=child, **payload.dict()))
+    return Status(201, actions.newborn_visit_record(actor=request.auth, child=child, **payload.dict()))
 
 
 @router.post("/children/{pk}/checks", response={201: RecordOut}, summary="Record a child health check")
 def record_child_check(request: HttpRequest, pk: int, payload: ChildCheckIn):  # type: ignore[no-untyped-def]
     child = _followup_child(request, pk)
-    return Status(201, child_actions.child_check_record(actor=request.auth, child=child, **payload.dict()))
+    return Status(201, actions.child_check_record(actor=request.auth, child=child, **payload.dict()))
 
 
 @router.post("/children/{pk}/vaccinations", response={201: RecordOut}, summary="Record a vaccine dose")
 def record_vaccination(request: HttpRequest, pk: int, payload: VaccinationIn):  # type: ignore[no-untyped-def]
     child = _followup_child(request, pk)
-    return Status(201, child_actions.vaccination_record(actor=request.auth, child=child, **payload.dict()))
+    return Status(201, actions.vaccination_record(actor=request.auth, child=child, **payload.dict()))
 
 
 @router.get("/health/worklist", response=HealthWorklistOut, summary="A community's child health work list")
 def health_worklist(request: HttpRequest, query: Query[HealthWorklistQuery]):  # type: ignore[no-untyped-def]
-    on = query.on or _today()
+    on = query.on or clock.today()
     entries = child_sel.health_worklist(actor=request.auth, region_code=query.region, on=on)
     return {
         "region": query.region,
@@ -329,7 +323,6 @@ from typing import Literal  # noqa: E402
 
 from ninja import Schema  # noqa: E402
 
-from laoxiao.people.actions import handover as handover_actions  # noqa: E402
 from laoxiao.people.models import HandoverRequest  # noqa: E402
 
 
@@ -375,7 +368,7 @@ def _handover_out(req: HandoverRequest, *, incoming: bool) -> dict[str, Any]:
     summary="Ask for a person registered in a region you cannot see to be handed over to yours",
 )
 def request_handover(request: HttpRequest, payload: HandoverRequestIn):  # type: ignore[no-untyped-def]
-    req = handover_actions.handover_request(actor=request.auth, **payload.dict())
+    req = actions.handover_request(actor=request.auth, **payload.dict())
     return Status(201, _handover_out(req, incoming=False))
 
 
@@ -400,11 +393,11 @@ def list_handover_requests(  # type: ignore[no-untyped-def]
     "/handover-requests/{pk}/accept", response=HandoverRequestOut, summary="Accept: the person moves"
 )
 def accept_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):  # type: ignore[no-untyped-def]
-    req = handover_actions.handover_decide(actor=request.auth, request_id=pk, accept=True, note=payload.note)
+    req = actions.handover_decide(actor=request.auth, request_id=pk, accept=True, note=payload.note)
     return _handover_out(req, incoming=True)
 
 
 @router.post("/handover-requests/{pk}/refuse", response=HandoverRequestOut, summary="Refuse the request")
 def refuse_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):  # type: ignore[no-untyped-def]
-    req = handover_actions.handover_decide(actor=request.auth, request_id=pk, accept=False, note=payload.note)
+    req = actions.handover_decide(actor=request.auth, request_id=pk, accept=False, note=payload.note)
     return _handover_out(req, incoming=True)

@@ -1,15 +1,11 @@
 """Page forms of the people registries. They only parse input; the actions validate and write, and
-their ``ValidationError`` fields are put back on the form with ``apply_errors``."""
+their ``ValidationError`` fields are put back on the form with ``core.forms.run_action``."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core.forms import HardenedForm
@@ -19,21 +15,6 @@ from laoxiao.regions.models import Region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
-def apply_errors(form: forms.Form, exc: ValidationError, field_map: Mapping[str, str] | None = None) -> None:
-    """Put an action's errors on the form: known fields on the field, the rest above the form."""
-    field_map = field_map or {}
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            target = field_map.get(field, field)
-            form.add_error(target if target in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def community_choices(qs: Any = None) -> list[tuple[str, str]]:

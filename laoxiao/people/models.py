@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core.fields import BlindIndexField, EncryptedCharField
-from laoxiao.regions.scoping import RegionScopedQuerySet
+from laoxiao.regions.scoping import RegionScopedQuerySet, scope_q
 
 
 class PersonQuerySet(RegionScopedQuerySet):
@@ -350,7 +350,6 @@ class Vaccination(models.Model):
 class HandoverRequestQuerySet(models.QuerySet):
     def incoming(self, actor: Any) -> HandoverRequestQuerySet:
         """Requests the actor decides: the record's current region is theirs and the sector is theirs."""
-        from laoxiao.regions.scoping import scope_q
 
         if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
             return self.none()

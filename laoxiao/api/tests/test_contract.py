@@ -35,8 +35,7 @@ from schemathesis.specs.openapi.checks import (
 
 from laoxiao.accounts.actions import token_create
 from laoxiao.accounts.tests.factories import make_user
-from laoxiao.people.tests.child_factories import make_child
-from laoxiao.people.tests.elder_factories import make_elder
+from laoxiao.people.tests.factories import make_child, make_elder
 from laoxiao.supervision.tests.factories import complaint, incident, inspection, make_provider, risk_signal
 
 pytestmark = pytest.mark.contract

@@ -12,7 +12,8 @@ from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.changelog import log_change
 from laoxiao.core.models import ChangeLog
 from laoxiao.people.models import Guardian
-from laoxiao.people.tests.child_factories import id_number, make_child
+from laoxiao.people.tests.factories import make_child
+from laoxiao.people.tests.factories import make_child_id as id_number
 from laoxiao.providers.models import Provider
 from laoxiao.providers.tests.factories import make_provider, make_staff
 
@@ -157,7 +158,7 @@ def test_denied_reveal_without_permission_is_logged(client: Any, records: dict[s
 
 @pytest.fixture
 def logged(records: dict[str, Any], admin_user: Any) -> dict[str, Any]:
-    from laoxiao.people.tests.elder_factories import make_elder
+    from laoxiao.people.tests.factories import make_elder
 
     elder = make_elder(admin_user)
     from laoxiao.people.models import WelfareVisit

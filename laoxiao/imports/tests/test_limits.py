@@ -24,7 +24,8 @@ from laoxiao.imports import parsers as p
 from laoxiao.imports.base import ErrorSink, get_kind, parse_rows, run_import
 from laoxiao.imports.exporters import neutralise, render
 from laoxiao.people.models import Child
-from laoxiao.people.tests.child_factories import id_number, make_class, make_provider
+from laoxiao.people.tests.factories import make_child_id as id_number
+from laoxiao.people.tests.factories import make_class, make_provider
 from laoxiao.regions.models import PopulationFigure, Region
 
 POP_HEADER = "region_code,year,population\n"

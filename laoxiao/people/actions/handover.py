@@ -1,7 +1,7 @@
 """Hand-over requests: how a person registered in a region you cannot see comes to yours.
 
 Registering an ID number that is already registered outside the actor's regions is refused with
-``NOT_REGISTRABLE``, the same answer (422 on the number's field, same words) as a plain conflict of
+``scope.NOT_REGISTRABLE``, the same answer (422 on the number's field, same words) as a plain conflict of
 numbers, so the answer tells nothing about other counties (never "registered outside your regions",
 never a 404 that a new number would not give). The way forward is a request: ``handover_request``
 answers the same whether or not the number is registered anywhere, and the region that registers
@@ -13,35 +13,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core import clock
+from laoxiao.core.access import in_region, require_region, require_sector
 from laoxiao.core.changelog import build_entry, log_change, log_many
 from laoxiao.core.crypto import blind_index
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
+from laoxiao.people.actions.children import child_handover
+from laoxiao.people.actions.elders import elder_handover
 from laoxiao.people.models import HANDOVER_SECTORS, Child, Elder, HandoverRequest
 from laoxiao.regions.models import Region
-from laoxiao.regions.scoping import code_within
-
-NOT_REGISTRABLE = _(
-    "This number cannot be registered here: it conflicts with a registered record. If the person "
-    "lives in your regions, request a hand-over."
-)
-
-
-def not_registrable(field: str = "id_number") -> ValidationError:
-    return ValidationError({field: NOT_REGISTRABLE})
 
 
 def _require_kind_sector(actor: Any, kind: str) -> None:
     if kind not in HANDOVER_SECTORS:
         raise ValidationError({"kind": _("Unknown kind.")})
-    if not (getattr(actor, "is_authenticated", False) and HANDOVER_SECTORS[kind] & actor.sectors()):
-        raise PermissionDenied(_("Your role does not work with these records."))
+    require_sector(actor, *sorted(HANDOVER_SECTORS[kind]))
 
 
 def _record(kind: str, id_hash: str) -> Elder | Child | None:
@@ -58,8 +50,7 @@ def handover_request(
     Sector, then scope of the target region (``NotFound``), then the number's form. The answer is the
     same whether the number is registered elsewhere, in the actor's regions, or nowhere."""
     _require_kind_sector(actor, kind)
-    if not to_region_code or not code_within(to_region_code, actor.region_prefixes()):
-        raise NotFound(to_region_code)
+    require_region(actor, to_region_code)
     region = Region.objects.filter(code=to_region_code, level="community").first()
     if region is None:
         raise ValidationError({"to_region_code": _("No such community is loaded.")})
@@ -74,7 +65,7 @@ def handover_request(
         return existing
     record = _record(kind, id_hash)
     from_code = ""
-    if record is not None and not code_within(record.region_code, actor.region_prefixes()):
+    if record is not None and not in_region(actor, record.region_code):
         from_code = record.region_code
     req = HandoverRequest.objects.create(
         kind=kind,
@@ -111,12 +102,8 @@ def handover_decide(*, actor: Any, request_id: int, accept: bool, note: str = ""
             raise ValidationError({"status": _("The person is no longer registered in this region.")})
         today = clock.today()
         if req.kind == HandoverRequest.Kind.ELDER:
-            from laoxiao.people.actions.elders import elder_handover
-
             elder_handover(actor=actor, elder=record, to_region_code=req.to_region_code, on=today)  # type: ignore[arg-type]
         else:
-            from laoxiao.people.actions.children import child_handover
-
             child_handover(actor=actor, child=record, to_region_code=req.to_region_code, on=today)  # type: ignore[arg-type]
     old = req.status
     req.status = HandoverRequest.Status.ACCEPTED if accept else HandoverRequest.Status.REFUSED

@@ -1,8 +1,8 @@
 """Import kinds ``children``, ``newborn-visits``, ``child-checks`` and ``vaccinations``.
 
 ``child_key`` is the child's ID number, or the birth medical certificate number until one exists.
-The checks are the actions' own (``actions.children.clean_child_data``, ``match_child``,
-``check_followup_date``, the child's immunisation edition), run on every row before anything is
+The checks are the actions' own (``actions.clean_child_data``, ``match_child``,
+``actions.check_followup_date``, the child's immunisation edition), run on every row before anything is
 written, so that every bad cell is reported. Exports mask ID and certificate numbers and add the
 derived follow-up fields (``overdue_items``, ``next_due``) to the children export.
 """
@@ -15,16 +15,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core import clock
+from laoxiao.core.bulk import Progress, WriteResult
 from laoxiao.core.crypto import blind_index
 from laoxiao.core.i18n import fmt
 from laoxiao.core.idnumbers import parse_id_number
 from laoxiao.core.masking import mask_id_number, mask_phone
 from laoxiao.imports import parsers as p
-from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
-from laoxiao.people.actions import children as actions
+from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
+from laoxiao.people import actions
 from laoxiao.people.models import ChildHealthCheck, Guardian, NewbornVisit, Vaccination
 from laoxiao.people.selectors import children as selectors
 from laoxiao.providers.models import CHILDCARE_KINDS, Provider
@@ -160,7 +161,7 @@ class ChildrenImport(_ChildrenBase):
                 for u, pk, kind in Provider.objects.filter(uscc__in=uscc).values_list("uscc", "pk", "kind")
             },
             "rules": selectors.child_rules(),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         }
 
     def check_row(self, row: Row, errors: ErrorSink, context: dict[str, Any]) -> None:
@@ -335,7 +336,7 @@ class _FollowupImport(_ChildrenBase):
         return {
             "children": selectors.children_by_keys(actor=actor, keys=keys),
             "rules": selectors.child_rules(),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         }
 
     def check_extra(self, row: Row, birth: dt.date, errors: ErrorSink, context: dict[str, Any]) -> None:

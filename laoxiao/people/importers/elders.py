@@ -15,18 +15,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.core import clock
+from laoxiao.core.bulk import BATCH, Progress, WriteResult
 from laoxiao.core.crypto import blind_index
 from laoxiao.core.i18n import fmt
 from laoxiao.core.idnumbers import parse_id_number
 from laoxiao.core.masking import mask_id_number, mask_phone
 from laoxiao.core.rules import RuleMissing
 from laoxiao.imports import parsers as p
-from laoxiao.imports.base import Column, ErrorSink, ImportKind, Progress, Row, WriteResult, register
-from laoxiao.people.actions import elders as actions
-from laoxiao.people.actions.handover import NOT_REGISTRABLE
+from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
+from laoxiao.people import actions
+from laoxiao.people.actions.scope import NOT_REGISTRABLE
 from laoxiao.people.models import AbilityAssessment, Elder, HealthCheck, WelfareVisit
 from laoxiao.people.selectors import elders as selectors
 from laoxiao.people.visitlist import birthday
@@ -122,7 +123,7 @@ class ElderKindBase(ImportKind):
     sectors: tuple[str, ...] = ("eldercare",)
 
     def prepare(self, rows: list[Row], actor: Any) -> dict[str, Any]:
-        today = timezone.localdate()
+        today = clock.today()
         counties = actions.county_codes()
         parsed: dict[str, Any] = {}
         for row in rows:
@@ -135,9 +136,9 @@ class ElderKindBase(ImportKind):
         hashes = {blind_index(n): n for n, info in parsed.items() if not isinstance(info, ValidationError)}
         found: dict[str, actions.ElderRef] = {}
         keys = sorted(hashes)
-        for i in range(0, len(keys), actions.BATCH):
+        for i in range(0, len(keys), BATCH):
             for pk, h, code, birth, died in Elder.objects.filter(
-                id_number_hash__in=keys[i : i + actions.BATCH]
+                id_number_hash__in=keys[i : i + BATCH]
             ).values_list("pk", "id_number_hash", "region_code", "birth_date", "died_on"):
                 found[hashes[h]] = actions.ElderRef(pk, code, birth, died)
         return {

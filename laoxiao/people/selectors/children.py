@@ -23,10 +23,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from laoxiao.accounts import roles
-from laoxiao.core import crypto
+from laoxiao.core import clock, crypto
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import RuleVersion
 from laoxiao.core.rules import RuleMissing
@@ -78,7 +77,7 @@ class ChildRules:
 
     def edition(self, birth_date: dt.date, on: dt.date | None = None) -> s.Edition:
         """The immunisation edition a child follows (the setting in force on ``on``, default today)."""
-        editions = self._parse("immunisation.edition_by_birth_date", on or _today(), s.parse_editions)
+        editions = self._parse("immunisation.edition_by_birth_date", on or clock.today(), s.parse_editions)
         return s.edition_for(birth_date, editions)
 
     def vaccine_schedule(self, birth_date: dt.date, on: dt.date | None = None) -> s.Schedule:
@@ -138,10 +137,6 @@ def child_rules() -> ChildRules:
     return ChildRules(dict(versions))
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 # --- access ---------------------------------------------------------------------------------------
 
 
@@ -195,7 +190,7 @@ def child_list(
     name, or a whole ID / birth certificate number (blind index); ``overdue``: only children with
     (True) or without (False) an overdue follow-up item on ``on``; ``current``: only children on
     lists (alive, not moved away, not aged out)."""
-    on = on or _today()
+    on = on or clock.today()
     qs = visible_children(actor)
     if region:
         qs = qs.filter(prefix_q("region_code", region_prefix(region)))
@@ -441,7 +436,7 @@ _FOLLOWUP_FIELDS = ("pk", "birth_date", "discharge_date", "died_on", "moved_out_
 
 def child_followups(*, children: QuerySet[Child], on: dt.date | None = None) -> dict[int, ChildFollowup]:
     """Follow-up of many children at once (exports, list filters): four queries and the rules."""
-    on = on or _today()
+    on = on or clock.today()
     rules = child_rules()
     visits, checks, given = _records(children)
     out: dict[int, ChildFollowup] = {}
@@ -552,7 +547,7 @@ def child_followup(*, actor: Any, child: Child, on: dt.date | None = None) -> Ch
     """The child's whole follow-up on ``on``: newborn visit, each check, each dose."""
     if not can_see_followup(actor) or not code_within(child.region_code, actor.region_prefixes()):
         raise NotFound(child.pk)
-    on = on or _today()
+    on = on or clock.today()
     qs = Child.objects.filter(pk=child.pk)
     return child_followups(children=qs, on=on)[child.pk]
 
@@ -583,7 +578,7 @@ def health_worklist(*, actor: Any, region_code: str, on: dt.date | None = None) 
     check takes over); a missed check whose next check is already due is not listed (``missed``)."""
     if not can_see_followup(actor) or not code_within(region_code, actor.region_prefixes()):
         raise NotFound(region_code)
-    on = on or _today()
+    on = on or clock.today()
     rules = child_rules()
     earliest = rules.earliest_listed_birth(on)
     area = prefix_q("region_code", region_prefix(region_code))

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from laoxiao.accounts.models import User
+from laoxiao.core import clock
 from laoxiao.core.crypto import blind_index
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
@@ -34,10 +34,6 @@ from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
 ELDERCARE = "eldercare"
 HEALTH = "health"
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def _elders(actor: User, *sectors: str) -> QuerySet[Elder]:
@@ -163,7 +159,7 @@ def elder_list(
     ``q``: a full ID number (blind index) or part of a name; ``category``: valid on ``on`` (today);
     ``level``: the final level of the latest assessment on or before ``on``; ``on_visit_list``:
     on (True) or off (False) the visit list on ``on``. Annotated with ``latest_level``."""
-    on = on or _today()
+    on = on or clock.today()
     qs = _elders(actor, ELDERCARE, HEALTH)
     if region:
         qs = qs.filter(prefix_q("region_code", region_prefix(region)))
@@ -240,7 +236,7 @@ def visit_worklist(
     """Who is on the visit list of ``region_code`` (and below) for the month of ``month``, why, when
     they were last visited, whether they were visited that month and whether they are overdue.
     The list is read on the month's last day. Two queries, whatever the size of the community."""
-    today = today or _today()
+    today = today or clock.today()
     start = visitlist.month_start(month)
     ref = visitlist.month_reference_day(start)
     rules = visit_list_rules(ref)
@@ -286,7 +282,7 @@ def visit_worklist(
 
 def visit_reasons(*, actor: User, elder: Elder, on: dt.date | None = None) -> tuple[str, ...]:
     """Why one person is on the visit list on ``on`` (empty: not on it)."""
-    on = on or _today()
+    on = on or clock.today()
     row = with_latest_assessment(_elders(actor, ELDERCARE).filter(pk=elder.pk), on).first()
     if row is None:
         raise NotFound(str(elder.pk))
@@ -350,7 +346,7 @@ def elders_for_export(
     *, actor: User, on: dt.date | None = None, chunk: int = 2000
 ) -> Iterator[ElderExportRow]:
     """Every visible person with the derived fields (latest assessment, visit-list reasons on ``on``)."""
-    on = on or _today()
+    on = on or clock.today()
     rules = visit_list_rules(on)
     qs = with_latest_assessment(_elders(actor, ELDERCARE), on).select_related("provider").order_by("pk")
     last = 0

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.people.models import AbilityAssessment, Child, HealthCheck, WelfareVisit
-from laoxiao.people.tests import child_factories as cf
-from laoxiao.people.tests.elder_factories import XS1, id_number, items_with_total, make_elder
+from laoxiao.people.tests import factories as cf
+from laoxiao.people.tests.factories import XS1, make_elder, make_elder_id, make_items
 
 J = "application/json"
 
@@ -47,7 +47,7 @@ def test_elder_detail_has_latest_level_and_visit_list(xiangshan_officer: Any, al
     client = _client(xiangshan_officer)
     response = client.post(
         f"/api/v1/people/elders/{alone.pk}/assessments",
-        {"assessed_on": "2024-03-01", "reason": "first", "items": items_with_total(50)},
+        {"assessed_on": "2024-03-01", "reason": "first", "items": make_items(50)},
         content_type=J,
     )
     assert response.status_code == 201 and response.json()["level"] == "moderate"
@@ -59,7 +59,7 @@ def test_elder_detail_has_latest_level_and_visit_list(xiangshan_officer: Any, al
 
 def test_elder_upsert_creates_then_updates(xiangshan_officer: Any, city: Any) -> None:
     client = _client(xiangshan_officer)
-    number = id_number(dt.date(1940, 2, 3), 7)
+    number = make_elder_id(dt.date(1940, 2, 3), 7)
     payload = {"id_number": number, "name": "新老人", "region_code": XS1, "categories": ["dibao"]}
     body = client.post("/api/v1/people/elders", payload, content_type=J).json()
     assert body["name"] == "新老人" and [c["category"] for c in body["categories"]] == ["dibao"]
@@ -85,7 +85,7 @@ def test_elder_upsert_creates_then_updates(xiangshan_officer: Any, city: Any) ->
 def test_writes_422_403_404(xiangshan_officer: Any, suixi_officer: Any, alone: Any) -> None:
     client = _client(xiangshan_officer)
     url = f"/api/v1/people/elders/{alone.pk}/assessments"
-    items = items_with_total(50)
+    items = make_items(50)
     items["eating"] = 9
     response = client.post(
         url, {"assessed_on": "2024-03-01", "reason": "first", "items": items}, content_type=J
@@ -102,12 +102,12 @@ def test_writes_422_403_404(xiangshan_officer: Any, suixi_officer: Any, alone: A
     assert not AbilityAssessment.objects.exists() and not WelfareVisit.objects.exists()
     # another county: 404; a health officer of the county: 403 for an assessment, 201 for a health check
     response = _client(suixi_officer).post(
-        url, {"assessed_on": "2024-03-01", "reason": "first", "items": items_with_total(50)}, content_type=J
+        url, {"assessed_on": "2024-03-01", "reason": "first", "items": make_items(50)}, content_type=J
     )
     assert response.status_code == 404
     xs_health = make_user("xs_wj", ["health_county"], ["340603000000"])
     response = _client(xs_health).post(
-        url, {"assessed_on": "2024-03-01", "reason": "first", "items": items_with_total(50)}, content_type=J
+        url, {"assessed_on": "2024-03-01", "reason": "first", "items": make_items(50)}, content_type=J
     )
     assert response.status_code == 403
     response = _client(xs_health).post(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from laoxiao.people.assessment import LEVELS, ItemError, ScoringRules, level_for_total, score
-from laoxiao.people.tests.elder_factories import ITEM_MAX, items_with_total
+from laoxiao.people.tests.factories import ITEM_MAX, make_items
 
 RULE_FILE = Path(__file__).resolve().parents[1] / "rules" / "assessment.scoring.json"
 DATA = json.loads(RULE_FILE.read_text(encoding="utf-8"))["versions"][-1]["data"]
@@ -48,19 +48,19 @@ def test_the_table_has_26_items_in_the_canonical_order_and_domain_maxima() -> No
 )
 def test_level_boundaries(total: int, level: str) -> None:
     assert level_for_total(total, rules=RULES) == level
-    assert score(items_with_total(total), rules=RULES).preliminary_level == level
+    assert score(make_items(total), rules=RULES).preliminary_level == level
 
 
 def test_a_worked_example() -> None:
     # the acceptance sample's second person: self-care 32, mobility 15, mental 13, perception 0
-    items = items_with_total(60)
+    items = make_items(60)
     result = score(items, rules=RULES)
     assert result.domains == {"self_care": 32, "mobility": 15, "mental": 13, "perception": 0}
     assert (result.total, result.preliminary_level, result.level) == (60, "moderate", "moderate")
 
 
 def test_adjustments() -> None:
-    items = items_with_total(70)  # mild
+    items = make_items(70)  # mild
     assert score(items, rules=RULES, dementia=True).level == "moderate"
     assert score(items, rules=RULES, psychiatric=True).level == "moderate"
     assert (
@@ -72,11 +72,11 @@ def test_adjustments() -> None:
     assert score(items, rules=RULES, dementia=True, risk_events_30d=3).level == "moderate"
     assert score(items, rules=RULES_TWO, dementia=True, risk_events_30d=3).level == "severe"
     assert score(items, rules=RULES, coma=True).level == "total"
-    assert score(items_with_total(20), rules=RULES, dementia=True).level == "total"  # never past total
+    assert score(make_items(20), rules=RULES, dementia=True).level == "total"  # never past total
 
 
 def test_bad_items_are_refused_naming_the_item() -> None:
-    items = items_with_total(50)
+    items = make_items(50)
     with pytest.raises(ItemError) as exc:
         score({**items, "stairs": 4}, rules=RULES)
     assert exc.value.item == "stairs"
@@ -123,7 +123,7 @@ def test_any_valid_assessment_is_in_bounds_and_never_improved(
 
 @given(st.integers(0, 90))
 def test_the_preliminary_level_follows_the_bands(total: int) -> None:
-    level = score(items_with_total(total), rules=RULES).preliminary_level
+    level = score(make_items(total), rules=RULES).preliminary_level
     expected = (
         "intact"
         if total == 90

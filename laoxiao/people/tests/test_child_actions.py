@@ -12,11 +12,11 @@ from django.utils import timezone
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
-from laoxiao.people.actions import children as a
-from laoxiao.people.actions.handover import NOT_REGISTRABLE
+from laoxiao.people import actions as a
+from laoxiao.people.actions.scope import NOT_REGISTRABLE
 from laoxiao.people.models import Child, ChildHealthCheck, Guardian, Vaccination
 from laoxiao.people.selectors.children import child_followup, child_get, health_worklist
-from laoxiao.people.tests.child_factories import id_number, make_child, make_class, make_provider
+from laoxiao.people.tests.factories import make_child, make_child_id, make_class, make_provider
 
 D = dt.date
 XS = "340603001001"  # 相山区 东街道1社区
@@ -41,7 +41,7 @@ def test_a_child_by_certificate_then_with_id_number_is_one_child(admin_user: Any
     again = a.child_upsert(actor=admin_user, data=base(birth_certificate_number="Q340400001"))
     assert again.pk == child.pk
     assert ChangeLog.objects.filter(target_type="people.child").count() == 1  # unchanged: no log
-    number = id_number("340603", D(2025, 2, 1))
+    number = make_child_id("340603", D(2025, 2, 1))
     merged = a.child_upsert(
         actor=admin_user, data=base(id_number=number, birth_certificate_number="Q340400001")
     )
@@ -55,10 +55,10 @@ def test_a_child_by_certificate_then_with_id_number_is_one_child(admin_user: Any
 
 
 def test_sex_and_birth_date_come_from_the_id_number_and_must_match(admin_user: Any) -> None:
-    number = id_number("340603", D(2025, 3, 4), sex="F")
+    number = make_child_id("340603", D(2025, 3, 4), sex="F")
     child = a.child_upsert(actor=admin_user, data={"id_number": number, "name": "小红", "region_code": XS})
     assert (child.sex, child.birth_date) == ("F", D(2025, 3, 4))
-    other = id_number("340603", D(2025, 3, 4), 2, sex="F")
+    other = make_child_id("340603", D(2025, 3, 4), 2, sex="F")
     with pytest.raises(ValidationError) as exc:
         a.child_upsert(actor=admin_user, data=base(id_number=other, sex="M", birth_date=D(2025, 3, 5)))
     assert set(exc.value.message_dict) == {"sex", "birth_date"}
@@ -66,7 +66,7 @@ def test_sex_and_birth_date_come_from_the_id_number_and_must_match(admin_user: A
 
 def test_conflicting_keys_and_missing_keys_are_refused(admin_user: Any) -> None:
     a.child_upsert(actor=admin_user, data=base(birth_certificate_number="Q340400001"))
-    first = id_number("340603", D(2025, 2, 1), 1)
+    first = make_child_id("340603", D(2025, 2, 1), 1)
     a.child_upsert(actor=admin_user, data=base(id_number=first, name="小刚"))
     with pytest.raises(ValidationError) as exc:  # the ID of one child and the certificate of another
         a.child_upsert(actor=admin_user, data=base(id_number=first, birth_certificate_number="Q340400001"))
@@ -149,7 +149,7 @@ def test_civil_affairs_without_the_health_sector_cannot_write_children(xiangshan
 
 def test_guardian_upsert_by_id_number(admin_user: Any) -> None:
     child = make_child(cert="Q340400001")
-    number = id_number("340603", D(1993, 7, 7), sex="F")
+    number = make_child_id("340603", D(1993, 7, 7), sex="F")
     g = a.guardian_upsert(actor=admin_user, child=child, id_number=number, name="王芳", relation="母亲")
     again = a.guardian_upsert(
         actor=admin_user, child=child, id_number=number, name="王芳", relation="母亲", phone="13600000000"
@@ -269,8 +269,8 @@ def test_death_closes_follow_up(admin_user: Any) -> None:
 
 
 def test_bulk_children_merge_and_are_idempotent(admin_user: Any) -> None:
-    number = id_number("340603", D(2025, 2, 1))
-    guardian = id_number("340603", D(1993, 7, 7), sex="F")
+    number = make_child_id("340603", D(2025, 2, 1))
+    guardian = make_child_id("340603", D(1993, 7, 7), sex="F")
     first = [
         {
             **base(birth_certificate_number="Q340400001"),

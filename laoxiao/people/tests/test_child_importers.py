@@ -10,14 +10,14 @@ from django.utils import timezone
 from laoxiao.core.models import ChangeLog
 from laoxiao.imports.exporters import export_table
 from laoxiao.people.models import Child, ChildHealthCheck, Guardian, NewbornVisit, Vaccination
-from laoxiao.people.tests.child_factories import id_number, make_class, make_provider, run
+from laoxiao.people.tests.factories import make_child_id, make_class, make_provider, run_csv
 
 D = dt.date
 CHILD_HEADER = (
     "id_number,birth_certificate_number,name,sex,birth_date,discharge_date,region_code,"
     "guardian_id_number,guardian_name,guardian_phone,provider_uscc\n"
 )
-GUARDIAN = id_number("340603", D(1993, 7, 7), sex="F")
+GUARDIAN = make_child_id("340603", D(1993, 7, 7), sex="F")
 CHILDREN = (
     CHILD_HEADER
     + f",Q340400001,小一,F,2025-02-01,2025-02-04,340603001001,{GUARDIAN},家长小一,13600000000,\n"
@@ -45,14 +45,14 @@ def counts() -> tuple[int, ...]:
 
 def load_all(actor: Any) -> None:
     for kind, text in (("children", CHILDREN), ("newborn-visits", VISITS), ("child-checks", CHECKS)):
-        report = run(kind, text, actor)
+        report = run_csv(kind, text, actor)
         assert report.ok and report.written, report.errors
 
 
 def test_good_files_import_and_reimport_changes_nothing(admin_user: Any) -> None:
     load_all(admin_user)
     doses = DOSES.replace("Q340400002,DT,1,2024-08-05\n", "")  # DT 1 is due at 6 years: fine, but not now
-    assert run("vaccinations", doses, admin_user).ok
+    assert run_csv("vaccinations", doses, admin_user).ok
     before = counts()
     assert before[:5] == (2, 1, 1, 3, 4)
     for kind, text in (
@@ -61,28 +61,30 @@ def test_good_files_import_and_reimport_changes_nothing(admin_user: Any) -> None
         ("child-checks", CHECKS),
         ("vaccinations", doses),
     ):
-        report = run(kind, text, admin_user)
+        report = run_csv(kind, text, admin_user)
         assert report.ok and report.result.created == report.result.updated == 0
     assert counts() == before
 
 
 def test_certificate_then_id_number_in_a_later_file_updates_the_child(admin_user: Any) -> None:
     load_all(admin_user)
-    number = id_number("340603", D(2025, 2, 1), sex="F")
-    report = run(
+    number = make_child_id("340603", D(2025, 2, 1), sex="F")
+    report = run_csv(
         "children", CHILD_HEADER + f"{number},Q340400001,小一,F,2025-02-01,,340603001001,,,,\n", admin_user
     )
     assert report.ok and report.result.updated == 1
     assert Child.objects.count() == 2
     # now the ID number is a child key too
-    assert run("vaccinations", f"child_key,vaccine,dose,given_on\n{number},BCG,1,2025-02-01\n", admin_user).ok
+    assert run_csv(
+        "vaccinations", f"child_key,vaccine,dose,given_on\n{number},BCG,1,2025-02-01\n", admin_user
+    ).ok
 
 
 def test_bad_children_rows_are_each_reported_and_nothing_is_written(
     admin_user: Any, suixi_officer: Any
 ) -> None:
     future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
-    good_id = id_number("340603", D(2025, 2, 1))
+    good_id = make_child_id("340603", D(2025, 2, 1))
     bad_id = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")
     bad_guardian = GUARDIAN[:-1] + ("0" if GUARDIAN[-1] != "0" else "1")
     text = (
@@ -96,7 +98,7 @@ def test_bad_children_rows_are_each_reported_and_nothing_is_written(
         + f"{good_id},,庚,F,2025-02-01,,340603001001,,,,\n"  # 8 sex does not match the ID
         + ",Q340400009,辛,M,2025-02-01,,340603001001,,,,NOSUCHPROVIDER\n"  # 9 unknown provider
     )
-    report = run("children", text, admin_user)
+    report = run_csv("children", text, admin_user)
     assert not report.written and counts() == (0, 0, 0, 0, 0, 0)
     got = {(e.row, e.column) for e in report.errors}
     assert got == {
@@ -109,13 +111,15 @@ def test_bad_children_rows_are_each_reported_and_nothing_is_written(
         (8, "sex"),
         (9, "provider_uscc"),
     }
-    outside = run("children", CHILD_HEADER + ",Q340400010,壬,F,2025-02-01,,340603001001,,,,\n", suixi_officer)
+    outside = run_csv(
+        "children", CHILD_HEADER + ",Q340400010,壬,F,2025-02-01,,340603001001,,,,\n", suixi_officer
+    )
     assert [(e.row, e.column) for e in outside.errors] == [(2, "region_code")]
     assert all(e.reason_en and e.reason_zh for e in report.errors)
 
 
 def test_civil_affairs_may_not_import_children(xiangshan_officer: Any) -> None:
-    report = run("children", CHILDREN, xiangshan_officer)
+    report = run_csv("children", CHILDREN, xiangshan_officer)
     assert not report.ok and Child.objects.count() == 0
 
 
@@ -123,17 +127,17 @@ def test_bad_follow_up_rows_are_each_reported_and_nothing_is_written(admin_user:
     load_all(admin_user)
     before = counts()
     future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
-    visits = run(
+    visits = run_csv(
         "newborn-visits", "child_key,visited_on\nQ340400001,2025-01-31\nQ999999999,2025-02-08\n", admin_user
     )
     assert [(e.row, e.column) for e in visits.errors] == [(2, "visited_on"), (3, "child_key")]
-    checks = run(
+    checks = run_csv(
         "child-checks",
         f"child_key,checked_on,age_point\nQ340400001,{future},6m\nQ340400001,2025-08-01,7m\n",
         admin_user,
     )
     assert [(e.row, e.column) for e in checks.errors] == [(2, "checked_on"), (3, "age_point")]
-    doses = run(
+    doses = run_csv(
         "vaccinations",
         "child_key,vaccine,dose,given_on\n"
         "Q340400001,XYZ,1,2025-02-01\n"  # unknown vaccine
@@ -157,7 +161,7 @@ def test_a_follow_up_key_outside_the_importers_regions_is_unknown(
     admin_user: Any, suixi_officer: Any
 ) -> None:
     load_all(admin_user)
-    report = run(
+    report = run_csv(
         "vaccinations", "child_key,vaccine,dose,given_on\nQ340400001,BCG,1,2025-02-01\n", suixi_officer
     )
     assert [(e.row, e.column) for e in report.errors] == [(2, "child_key")]
@@ -165,11 +169,11 @@ def test_a_follow_up_key_outside_the_importers_regions_is_unknown(
 
 def test_the_same_child_by_two_keys_in_one_file_is_a_duplicate(admin_user: Any) -> None:
     load_all(admin_user)
-    number = id_number("340603", D(2025, 2, 1), sex="F")
-    assert run(
+    number = make_child_id("340603", D(2025, 2, 1), sex="F")
+    assert run_csv(
         "children", CHILD_HEADER + f"{number},Q340400001,小一,F,2025-02-01,,340603001001,,,,\n", admin_user
     ).ok
-    report = run(
+    report = run_csv(
         "child-checks",
         f"child_key,checked_on,age_point\nQ340400001,2025-08-01,6m\n{number},2025-08-02,6m\n",
         admin_user,
@@ -180,8 +184,8 @@ def test_the_same_child_by_two_keys_in_one_file_is_a_duplicate(admin_user: Any) 
 def test_export_masks_numbers_and_adds_follow_up(admin_user: Any) -> None:
     make_class(make_provider(uscc="52340603MA0000001X"))  # a provider takes children into its slots
     text = CHILDREN.replace("13600000000,\n", "13600000000,52340603MA0000001X\n")
-    assert run("children", text, admin_user).ok
-    assert run("vaccinations", DOSES.replace("Q340400002,DT,1,2024-08-05\n", ""), admin_user).ok
+    assert run_csv("children", text, admin_user).ok
+    assert run_csv("vaccinations", DOSES.replace("Q340400002,DT,1,2024-08-05\n", ""), admin_user).ok
     header, rows = export_table("children", actor=admin_user)
     by_name = {r[header.index("name")]: dict(zip(header, r, strict=True)) for r in rows}
     one = by_name["小一"]

@@ -10,9 +10,10 @@ import pytest
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
-from laoxiao.people.actions import children as a
+from laoxiao.people import actions as a
+from laoxiao.people.models import Child, ChildHealthCheck, NewbornVisit, Vaccination
 from laoxiao.people.selectors import children as sel
-from laoxiao.people.tests.child_factories import id_number, make_child
+from laoxiao.people.tests.factories import make_child, make_child_id
 
 D = dt.date
 XS = "340603001001"
@@ -21,7 +22,7 @@ SX = "340621100001"
 
 @pytest.fixture
 def kids(admin_user: Any) -> dict[str, Any]:
-    number = id_number("340603", D(2025, 2, 1))
+    number = make_child_id("340603", D(2025, 2, 1))
     return {
         "xs": make_child(name="相山娃", cert="Q340400001", id_no=number, region_code=XS),
         "sx": make_child(name="濉溪娃", cert="Q340400002", region_code=SX),
@@ -147,7 +148,6 @@ def test_overdue_filter_agrees_with_each_childs_followup(
 ) -> None:
     """``overdue_child_ids`` (the list filter, with shortcuts) picks exactly the children whose whole
     follow-up has an overdue item, on several days, for children in every state."""
-    from laoxiao.people.models import Child, ChildHealthCheck, NewbornVisit, Vaccination
 
     def rec(c: Child, visit: dt.date | None = None, checks=(), doses=()) -> None:  # type: ignore[no-untyped-def]
         if visit:

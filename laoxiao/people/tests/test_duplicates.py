@@ -12,7 +12,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from laoxiao.people.models import WelfareVisit
-from laoxiao.people.tests.elder_factories import make_elder
+from laoxiao.people.tests.factories import make_elder
 
 pg_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="real parallel writers need PostgreSQL (SQLite serialises them)"

@@ -10,15 +10,17 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
-from laoxiao.people.actions import elders as actions
+from laoxiao.core.selectors import changelog_list
+from laoxiao.people import actions
 from laoxiao.people.models import AbilityAssessment, Elder, ElderCategory, HealthCheck, WelfareVisit
-from laoxiao.people.tests.elder_factories import SX1, XS1, XS2, id_number, items_with_total, make_elder
+from laoxiao.people.tests.factories import SX1, XS1, XS2, make_elder, make_elder_id, make_items
 
 
 def test_upsert_updates_rather_than_duplicates(city: dict[str, Any], xiangshan_officer: Any) -> None:
-    number = id_number(dt.date(1944, 2, 3), 7)
+    number = make_elder_id(dt.date(1944, 2, 3), 7)
     first = actions.elder_upsert(
         actor=xiangshan_officer,
         data={"id_number": number, "name": "张三", "region_code": XS1, "phone": "13800000001"},
@@ -45,7 +47,11 @@ def test_upsert_updates_rather_than_duplicates(city: dict[str, Any], xiangshan_o
     [
         ({"id_number": "34060319440203001X"}, "id_number"),  # wrong check digit
         (
-            {"id_number": id_number(timezone.localdate().replace(year=timezone.localdate().year - 59), 1)},
+            {
+                "id_number": make_elder_id(
+                    timezone.localdate().replace(year=timezone.localdate().year - 59), 1
+                )
+            },
             "id_number",
         ),
         ({"region_code": "340603001000"}, "region_code"),  # a township, not a community
@@ -57,7 +63,7 @@ def test_upsert_updates_rather_than_duplicates(city: dict[str, Any], xiangshan_o
 def test_upsert_validation(
     city: dict[str, Any], xiangshan_officer: Any, data: dict[str, Any], field: str
 ) -> None:
-    payload = {"id_number": id_number(dt.date(1944, 2, 3), 7), "name": "张三", "region_code": XS1, **data}
+    payload = {"id_number": make_elder_id(dt.date(1944, 2, 3), 7), "name": "张三", "region_code": XS1, **data}
     with pytest.raises(ValidationError) as exc:
         actions.elder_upsert(actor=xiangshan_officer, data=payload)
     assert field in exc.value.message_dict
@@ -67,7 +73,6 @@ def test_upsert_validation(
 def test_scope_an_officer_of_suixi_cannot_write_a_xiangshan_elder(
     city: dict[str, Any], admin_user: Any, suixi_officer: Any
 ) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
     elder = make_elder(admin_user, seq=1)
     suixi_civil = make_user("sx_mz", ["civil_affairs_county"], ["340621000000"])
@@ -88,7 +93,6 @@ def test_scope_an_officer_of_suixi_cannot_write_a_xiangshan_elder(
 def test_sector_a_health_officer_writes_health_checks_but_not_categories(
     city: dict[str, Any], admin_user: Any
 ) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
     elder = make_elder(admin_user, seq=1)
     health = make_user("xs_wj", ["health_county"], ["340603000000"])
@@ -102,7 +106,7 @@ def test_sector_a_health_officer_writes_health_checks_but_not_categories(
             elder=elder,
             assessed_on=dt.date(2024, 1, 1),
             reason="first",
-            items=items_with_total(50),
+            items=make_items(50),
         )
     check = actions.health_check_record(
         actor=health, elder=elder, checked_on=dt.date(2024, 3, 1), provider="社区卫生服务中心"
@@ -154,7 +158,7 @@ def test_assessment_is_scored_with_the_rule_and_due_again(
         elder=elder,
         assessed_on=dt.date(2023, 8, 31),
         reason="first",
-        items=items_with_total(70),
+        items=make_items(70),
         dementia=True,
         assessor="王评估",
     )
@@ -168,7 +172,7 @@ def test_assessment_is_scored_with_the_rule_and_due_again(
             elder=elder,
             assessed_on=dt.date(2023, 9, 1),
             reason="first",
-            items={**items_with_total(70), "stairs": 4},
+            items={**make_items(70), "stairs": 4},
         )
     assert "stairs" in exc.value.message_dict
     with pytest.raises(ValidationError):
@@ -177,7 +181,7 @@ def test_assessment_is_scored_with_the_rule_and_due_again(
             elder=elder,
             assessed_on=timezone.localdate() + dt.timedelta(1),
             reason="first",
-            items=items_with_total(70),
+            items=make_items(70),
         )
     assert AbilityAssessment.objects.count() == 1
 
@@ -208,8 +212,6 @@ def test_visit_dates(city: dict[str, Any], xiangshan_officer: Any) -> None:
 def test_handover_is_seen_by_both_districts(
     city: dict[str, Any], admin_user: Any, xiangshan_officer: Any
 ) -> None:
-    from laoxiao.accounts.tests.factories import make_user
-    from laoxiao.core.selectors import changelog_list
 
     elder = make_elder(xiangshan_officer, seq=1, living_arrangement="alone")
     actions.welfare_visit_record(
@@ -220,7 +222,7 @@ def test_handover_is_seen_by_both_districts(
         elder=elder,
         assessed_on=dt.date(2024, 1, 6),
         reason="first",
-        items=items_with_total(50),
+        items=make_items(50),
     )
     actions.elder_set_categories(
         actor=xiangshan_officer, elder=elder, categories=["dibao"], support_mode=None, on=dt.date(2024, 1, 1)
@@ -278,7 +280,7 @@ def test_death_closes_follow_up(city: dict[str, Any], xiangshan_officer: Any) ->
             elder=elder,
             assessed_on=dt.date(2024, 3, 11),
             reason="routine",
-            items=items_with_total(50),
+            items=make_items(50),
         ),
     ):
         with pytest.raises(ValidationError):
@@ -292,7 +294,7 @@ def test_death_closes_follow_up(city: dict[str, Any], xiangshan_officer: Any) ->
 def test_bulk_upserts_are_idempotent(city: dict[str, Any], admin_user: Any) -> None:
     records = [
         {
-            "id_number": id_number(dt.date(1930 + i % 20, 1 + i % 12, 1 + i % 28), i),
+            "id_number": make_elder_id(dt.date(1930 + i % 20, 1 + i % 12, 1 + i % 28), i),
             "name": f"批量{i}",
             "region_code": XS1 if i % 2 else XS2,
             "living_arrangement": "alone" if i % 3 == 0 else "with_family",
@@ -321,7 +323,7 @@ def test_bulk_upserts_are_idempotent(city: dict[str, Any], admin_user: Any) -> N
             "elder_id": ids[f"批量{i}"],
             "assessed_on": dt.date(2023, 6, 1),
             "reason": "first",
-            "items": items_with_total(i + 20),
+            "items": make_items(i + 20),
         }
         for i in range(50)
     ]
@@ -344,7 +346,6 @@ def test_bulk_upserts_are_idempotent(city: dict[str, Any], admin_user: Any) -> N
 def test_bulk_refuses_out_of_scope_and_bad_dates(
     city: dict[str, Any], admin_user: Any, xiangshan_officer: Any
 ) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
     elder = make_elder(admin_user, seq=1, region=SX1)
     with pytest.raises(NotFound):

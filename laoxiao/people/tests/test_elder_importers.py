@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
-from laoxiao.imports.base import ImportReport, run_import
+from laoxiao.imports.base import ImportReport
 from laoxiao.imports.exporters import render
 from laoxiao.people.models import AbilityAssessment, Elder, ElderCategory, HealthCheck, WelfareVisit
-from laoxiao.people.tests.elder_factories import id_number, make_elder
+from laoxiao.people.tests.factories import make_elder, make_elder_id, run_csv
 from laoxiao.providers.models import Provider
 from laoxiao.regions.models import Region
 
@@ -76,10 +77,6 @@ def sample(city: dict[str, Any]) -> dict[str, Any]:
     return {"home": home}
 
 
-def run(kind: str, text: str, actor: Any) -> ImportReport:
-    return run_import(kind, io.BytesIO(text.encode()), actor=actor, filename=f"{kind}.csv")
-
-
 def errors(report: ImportReport) -> list[tuple[int, str]]:
     return [(e.row, e.column) for e in report.errors]
 
@@ -91,7 +88,7 @@ def load_sample(actor: Any) -> None:
         ("welfare-visits", VISITS),
         ("health-checks", CHECKS),
     ):
-        report = run(kind, text, actor)
+        report = run_csv(kind, text, actor)
         assert report.ok, (kind, [e.as_dict() for e in report.errors])
 
 
@@ -120,7 +117,7 @@ def test_the_sample_imports_cleanly_and_twice_changes_nothing(
         ("welfare-visits", VISITS),
         ("health-checks", CHECKS),
     ):
-        report = run(kind, text, admin_user)
+        report = run_csv(kind, text, admin_user)
         assert report.ok and report.result.created == report.result.updated == 0
     assert ChangeLog.objects.count() == logs
     assert Elder.objects.count() == 4
@@ -128,7 +125,7 @@ def test_the_sample_imports_cleanly_and_twice_changes_nothing(
 
 def test_chinese_headers_are_accepted(sample: dict[str, Any], admin_user: Any) -> None:
     text = "身份证号,姓名,社区区划代码,居住情况\n340604195005050250,孙大爷,340604001002,独居\n"
-    report = run("elders", text, admin_user)
+    report = run_csv("elders", text, admin_user)
     assert report.ok, [e.as_dict() for e in report.errors]
     assert Elder.objects.get().living_arrangement == "alone"
 
@@ -136,8 +133,10 @@ def test_chinese_headers_are_accepted(sample: dict[str, Any], admin_user: Any) -
 def test_every_bad_elder_cell_is_reported_and_nothing_written(
     sample: dict[str, Any], admin_user: Any
 ) -> None:
-    other = id_number(dt.date(1945, 1, 1), 3, county="340604")
-    young = id_number(timezone.localdate().replace(year=timezone.localdate().year - 50), 1, county="340604")
+    other = make_elder_id(dt.date(1945, 1, 1), 3, county="340604")
+    young = make_elder_id(
+        timezone.localdate().replace(year=timezone.localdate().year - 50), 1, county="340604"
+    )
     text = (
         "id_number,name,region_code,categories,support_mode,living_arrangement,provider_uscc,died_on\n"
         "340604194203030214,赵大爷,340604001001,,,alone,,\n"  # 2: bad check digit
@@ -148,7 +147,7 @@ def test_every_bad_elder_cell_is_reported_and_nothing_written(
         "340604194704040225,钱奶奶,340604001002,,,,,\n"  # 7: duplicate of row 6
         f"{other},孙,340604001002,castle,,,,\n"  # 8: unknown category
     )
-    report = run("elders", text, admin_user)
+    report = run_csv("elders", text, admin_user)
     assert not report.written
     assert errors(report) == [
         (2, "id_number"),
@@ -176,24 +175,24 @@ def test_regions_outside_the_importers_and_people_registered_elsewhere(
     make_elder(admin_user, seq=1, region="340621100001", birth=dt.date(1944, 1, 1))
     elsewhere = Elder.objects.get().id_number
     text = f"id_number,name,region_code\n340604195005050250,孙大爷,340621100001\n{elsewhere},老人1,340603001001\n"
-    report = run("elders", text, xiangshan_officer)
+    report = run_csv("elders", text, xiangshan_officer)
     assert errors(report) == [(2, "region_code"), (3, "id_number")]
     assert Elder.objects.count() == 1
 
 
 def test_bad_assessments(sample: dict[str, Any], admin_user: Any) -> None:
-    run("elders", ELDERS, admin_user)
+    run_csv("elders", ELDERS, admin_user)
     future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
     ok_items = "4,4,4,4,4,4,4,4,4,4,4,3,4,4,4,1,0,0,0,0,0,0,0,0,0,0"
     text = (
         f"id_number,assessed_on,reason,{ITEM_HEADER}\n"
         "340604194203030213,2022-02-01,first,4,4,4,4,4,4,4,4,4,4,4,4,0,0,0,0,0,0,0,0,3,0,0,0,0,0\n"  # 2: stairs 4, consciousness 3
         f"340603194001010011,2022-02-01,first,{ok_items}\n"  # 3: not a valid ID
-        f"{id_number(dt.date(1944, 1, 1), 9, county='340604')},2022-02-01,first,{ok_items}\n"  # 4: not registered
+        f"{make_elder_id(dt.date(1944, 1, 1), 9, county='340604')},2022-02-01,first,{ok_items}\n"  # 4: not registered
         f"340604194704040225,{future},first,{ok_items}\n"  # 5: future
         f"340604195005050250,2022-02-01,someday,{ok_items}\n"  # 6: unknown reason
     )
-    report = run("assessments", text, admin_user)
+    report = run_csv("assessments", text, admin_user)
     assert errors(report) == [
         (2, "consciousness"),
         (2, "stairs"),
@@ -206,7 +205,9 @@ def test_bad_assessments(sample: dict[str, Any], admin_user: Any) -> None:
 
 
 def test_bad_visits_and_checks(sample: dict[str, Any], admin_user: Any) -> None:
-    run("elders", ELDERS.replace("乙路11号,,,empty_nest,,", "乙路11号,,,empty_nest,,2022-01-31"), admin_user)
+    run_csv(
+        "elders", ELDERS.replace("乙路11号,,,empty_nest,,", "乙路11号,,,empty_nest,,2022-01-31"), admin_user
+    )
     future = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     text = (
         "id_number,visited_on,mode,visitor\n"
@@ -216,7 +217,7 @@ def test_bad_visits_and_checks(sample: dict[str, Any], admin_user: Any) -> None:
         "340604194704040226,2022-03-15,phone,网格员\n"  # 5: check digit
         "340604194704040225,2022-03-15,letter,网格员\n"  # 6: mode
     )
-    report = run("welfare-visits", text, admin_user)
+    report = run_csv("welfare-visits", text, admin_user)
     assert errors(report) == [
         (2, "visited_on"),
         (3, "visited_on"),
@@ -230,17 +231,16 @@ def test_bad_visits_and_checks(sample: dict[str, Any], admin_user: Any) -> None:
     }
     assert not WelfareVisit.objects.exists()
     checks = "id_number,checked_on,complete\n340604195005050250,2014-06-01,1\n340604195005050250,2022-06-01,maybe\n"
-    report = run("health-checks", checks, admin_user)
+    report = run_csv("health-checks", checks, admin_user)
     assert errors(report) == [(2, "checked_on"), (3, "complete")]
 
 
 def test_sectors(sample: dict[str, Any], admin_user: Any) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
-    run("elders", ELDERS, admin_user)
+    run_csv("elders", ELDERS, admin_user)
     health = make_user("ls_wj", ["health_county"], ["340604000000"])
-    assert errors(run("welfare-visits", VISITS, health)) == [(1, "")]
-    assert run("health-checks", CHECKS, health).ok
+    assert errors(run_csv("welfare-visits", VISITS, health)) == [(1, "")]
+    assert run_csv("health-checks", CHECKS, health).ok
 
 
 def test_exports_mask_ids_and_carry_derived_fields(sample: dict[str, Any], admin_user: Any) -> None:
@@ -258,7 +258,7 @@ def test_exports_mask_ids_and_carry_derived_fields(sample: dict[str, Any], admin
     assessments = render("assessments", actor=admin_user, fmt="csv").decode("utf-8-sig")
     assert "severe" in assessments
     # a masked export cannot be imported again: every ID number is refused
-    report = run("elders", text, admin_user)
+    report = run_csv("elders", text, admin_user)
     assert not report.ok
     assert {c for _r, c in errors(report)} == {"id_number"}
 

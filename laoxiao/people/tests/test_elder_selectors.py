@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
-from laoxiao.people.actions import elders as actions
+from laoxiao.people import actions
 from laoxiao.people.models import Elder
 from laoxiao.people.selectors import elders as sel
-from laoxiao.people.tests.elder_factories import SX1, XS1, XS2, id_number, items_with_total, make_elder
+from laoxiao.people.tests.factories import SX1, XS1, XS2, make_elder, make_elder_id, make_items
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def people(city: dict[str, Any], admin_user: Any) -> dict[str, Elder]:
     b = make_elder(admin_user, seq=2, region=XS2, living_arrangement="with_family")
     c = make_elder(admin_user, seq=3, region=SX1, living_arrangement="empty_nest")
     actions.assessment_record(
-        actor=admin_user, elder=b, assessed_on=dt.date(2024, 1, 1), reason="first", items=items_with_total(35)
+        actor=admin_user, elder=b, assessed_on=dt.date(2024, 1, 1), reason="first", items=make_items(35)
     )
     actions.elder_set_categories(
         actor=admin_user, elder=c, categories=["dibao"], support_mode=None, on=dt.date(2023, 1, 1)
@@ -35,7 +36,6 @@ def people(city: dict[str, Any], admin_user: Any) -> dict[str, Elder]:
 def test_list_scope_and_sector(
     people: dict[str, Elder], admin_user: Any, xiangshan_officer: Any, suixi_officer: Any, nobody: Any
 ) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
     assert sel.elder_list(actor=admin_user).count() == 3
     assert {e.pk for e in sel.elder_list(actor=xiangshan_officer)} == {people["a"].pk, people["b"].pk}
@@ -79,7 +79,6 @@ def test_filters(people: dict[str, Elder], admin_user: Any) -> None:
 
 
 def test_followup_is_the_whole_history(people: dict[str, Elder], xiangshan_officer: Any) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
     f = sel.elder_followup(actor=xiangshan_officer, elder=people["a"])
     assert [v.visited_on for v in f.welfare_visits] == [dt.date(2024, 4, 2)]
@@ -96,7 +95,6 @@ def test_followup_is_the_whole_history(people: dict[str, Elder], xiangshan_offic
 def test_work_list_queries_are_bounded_on_a_community_of_5000(
     city: dict[str, Any], admin_user: Any, django_assert_max_num_queries: Any
 ) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
     n = 5000
     arrangements = [
@@ -110,7 +108,7 @@ def test_work_list_queries_are_bounded_on_a_community_of_5000(
     ]
     records = [
         {
-            "id_number": id_number(dt.date(1930 + i % 30, 1 + i % 12, 1 + i % 28), i, county="340603"),
+            "id_number": make_elder_id(dt.date(1930 + i % 30, 1 + i % 12, 1 + i % 28), i, county="340603"),
             "name": f"人{i:05d}",
             "region_code": XS1,
             "living_arrangement": arrangements[i % 7],
@@ -128,7 +126,7 @@ def test_work_list_queries_are_bounded_on_a_community_of_5000(
                 "elder_id": pk,
                 "assessed_on": dt.date(2024, 1, 10),
                 "reason": "first",
-                "items": items_with_total(20 + (k * 7) % 71),
+                "items": make_items(20 + (k * 7) % 71),
             }
             for k, pk in enumerate(ids[::5])
         ],

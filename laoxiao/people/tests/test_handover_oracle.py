@@ -4,16 +4,19 @@ conflict (no existence oracle); a hand-over request is the way forward, decided 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
+from laoxiao.imports.base import run_import
+from laoxiao.people.actions.handover import handover_decide, handover_request
+from laoxiao.people.actions.scope import NOT_REGISTRABLE
 from laoxiao.people.models import Child, Elder, HandoverRequest
-from laoxiao.people.tests.child_factories import id_number as child_id_number
-from laoxiao.people.tests.child_factories import make_child
-from laoxiao.people.tests.elder_factories import SX1, XS1, id_number, make_elder
+from laoxiao.people.tests.factories import SX1, XS1, make_child, make_child_id, make_elder, make_elder_id
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def test_elder_registered_elsewhere_answers_as_a_plain_conflict(
     )
     assert elsewhere.status_code == 422, elsewhere.content
     # a plain conflict of numbers (a child's ID and certificate of two different children)
-    a = make_child(id_no=child_id_number("340621", dt.date(2025, 3, 1), 1), region_code=SX1)
+    a = make_child(id_no=make_child_id("340621", dt.date(2025, 3, 1), 1), region_code=SX1)
     b = make_child(cert="Q340621000002", region_code=SX1, name="小红")
     client.force_login(suixi_officer)
     conflict = _post(
@@ -57,8 +60,8 @@ def test_elder_registered_elsewhere_answers_as_a_plain_conflict(
 def test_child_registered_elsewhere_answers_as_a_plain_conflict(
     client: Any, suixi_officer: Any, city: dict[str, Any]
 ) -> None:
-    far = make_child(id_no=child_id_number("340603", dt.date(2025, 3, 1), 3), region_code=XS1)
-    a = make_child(id_no=child_id_number("340621", dt.date(2025, 3, 1), 1), region_code=SX1)
+    far = make_child(id_no=make_child_id("340603", dt.date(2025, 3, 1), 3), region_code=XS1)
+    a = make_child(id_no=make_child_id("340621", dt.date(2025, 3, 1), 1), region_code=SX1)
     b = make_child(cert="Q340621000002", region_code=SX1, name="小红")
     client.force_login(suixi_officer)
     elsewhere = _post(
@@ -75,12 +78,6 @@ def test_child_registered_elsewhere_answers_as_a_plain_conflict(
 
 
 def test_elder_import_registered_elsewhere_uses_the_conflict_words(admin_user: Any, sx_civil: Any) -> None:
-    import io
-
-    from django.utils import translation
-
-    from laoxiao.imports.base import run_import
-    from laoxiao.people.actions.handover import NOT_REGISTRABLE
 
     elder = make_elder(admin_user, seq=1, region=XS1)
     text = f"id_number,name,region_code\n{elder.id_number},探测,{SX1}\n"
@@ -108,7 +105,7 @@ def test_handover_request_tells_nothing_and_the_other_side_decides(
         "/api/v1/people/handover-requests",
         {
             "kind": "elder",
-            "id_number": id_number(dt.date(1950, 1, 1), 9, county="340621"),
+            "id_number": make_elder_id(dt.date(1950, 1, 1), 9, county="340621"),
             "to_region_code": SX1,
         },
     )
@@ -141,7 +138,6 @@ def test_handover_request_tells_nothing_and_the_other_side_decides(
 def test_handover_refused_and_sector_bound(
     client: Any, admin_user: Any, sx_civil: Any, xs_health: Any
 ) -> None:
-    from laoxiao.people.actions.handover import handover_decide, handover_request
 
     elder = make_elder(admin_user, seq=1, region=XS1)
     req = handover_request(actor=sx_civil, kind="elder", id_number=elder.id_number, to_region_code=SX1)

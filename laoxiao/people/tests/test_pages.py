@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
-from laoxiao.people.actions.elders import assessment_record, elder_set_categories
+from laoxiao.people.actions import (
+    assessment_record,
+    elder_set_categories,
+    elders_upsert_many,
+    guardian_upsert,
+)
 from laoxiao.people.models import (
     AbilityAssessment,
     ChildHealthCheck,
@@ -21,8 +26,9 @@ from laoxiao.people.models import (
     Vaccination,
     WelfareVisit,
 )
-from laoxiao.people.tests import child_factories as cf
-from laoxiao.people.tests.elder_factories import ITEM_MAX, XS1, XS2, items_with_total, make_elder
+from laoxiao.people.tests import factories as cf
+from laoxiao.people.tests.factories import ITEM_MAX, XS1, XS2, make_elder, make_elder_id, make_items
+from laoxiao.people.views import visits as visit_views
 
 
 def _client(user: Any) -> Client:
@@ -46,13 +52,13 @@ def elders(xiangshan_officer: Any) -> dict[str, Elder]:
         elder=family,
         assessed_on=dt.date(2024, 3, 1),
         reason="first",
-        items=items_with_total(70),
+        items=make_items(70),
     )
     return {"alone": alone, "family": family, "poor": poor}
 
 
 def _post_items(total: int) -> dict[str, Any]:
-    return {f"item_{k}": v for k, v in items_with_total(total).items()}
+    return {f"item_{k}": v for k, v in make_items(total).items()}
 
 
 def test_navigation_by_sector(xiangshan_officer: Any, suixi_officer: Any) -> None:
@@ -88,13 +94,11 @@ def test_elder_list_filters(xiangshan_officer: Any, elders: Any) -> None:
 
 
 def test_elder_list_pages_by_fifty(xiangshan_officer: Any, city: Any) -> None:
-    from laoxiao.people.actions.elders import elders_upsert_many
-    from laoxiao.people.tests.elder_factories import id_number
 
     elders_upsert_many(
         actor=xiangshan_officer,
         records=[
-            {"id_number": id_number(dt.date(1950, 1, 1), i), "name": f"人{i:03d}", "region_code": XS1}
+            {"id_number": make_elder_id(dt.date(1950, 1, 1), i), "name": f"人{i:03d}", "region_code": XS1}
             for i in range(1, 56)
         ],
     )
@@ -228,7 +232,6 @@ def test_visit_worklist_records_a_visit_inline(city: Any, elders: Any) -> None:
 def test_the_visit_work_list_page_shows_a_bounded_page(
     xiangshan_officer: Any, elders: Any, monkeypatch: Any
 ) -> None:
-    from laoxiao.people import views
 
     make_elder(xiangshan_officer, seq=9, name="独居赵", living_arrangement="alone")
     client = _client(xiangshan_officer)
@@ -236,7 +239,7 @@ def test_the_visit_work_list_page_shows_a_bounded_page(
     whole = client.get("/people/visits/", county)
     on_list = len(whole.context["rows"])
     assert on_list >= 2
-    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 1)
+    monkeypatch.setattr(visit_views, "WORKLIST_PAGE_SIZE", 1)
     first = client.get("/people/visits/", county)
     assert len(first.context["rows"]) == 1 and first.context["summary"]["total"] == on_list
     assert "page=2" in first.content.decode()
@@ -250,13 +253,12 @@ def baby(city: Any) -> Any:
     child = cf.make_child(
         name="小宝", birth=birth, region_code=XS1, cert="AB123456", discharge=birth + dt.timedelta(days=3)
     )
-    from laoxiao.people.actions.children import guardian_upsert
 
     health = make_user("xs_wj", ["health_county"], ["340603000000"])
     guardian_upsert(
         actor=health,
         child=child,
-        id_number=cf.id_number("340603", dt.date(1995, 1, 1)),
+        id_number=cf.make_child_id("340603", dt.date(1995, 1, 1)),
         name="宝妈",
         phone="13900001111",
     )

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
-from laoxiao.people.tests import child_factories as cf
-from laoxiao.people.tests.elder_factories import SX1, XS1, XS2, make_elder
+from laoxiao.people.tests import factories as cf
+from laoxiao.people.tests.factories import SX1, XS1, XS2, make_elder
 
 
 def _client(user: Any) -> Client:
@@ -26,8 +26,8 @@ def world(city: dict[str, Any], xiangshan_officer: Any) -> dict[str, Any]:
     today = timezone.localdate()
     sx_mz = make_user("sx_mz", ["civil_affairs_county"], ["340621000000"])
     birth = today - dt.timedelta(days=60)
-    xs_child_id = cf.id_number("340603", birth, 1)
-    sx_child_id = cf.id_number("340621", birth, 2)
+    xs_child_id = cf.make_child_id("340603", birth, 1)
+    sx_child_id = cf.make_child_id("340621", birth, 2)
     return {
         "xs1": make_elder(xiangshan_officer, seq=1, region=XS1, name="相山老人", living_arrangement="alone"),
         "xs2": make_elder(

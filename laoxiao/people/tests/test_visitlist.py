@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from laoxiao.people.actions import elders as actions
+from laoxiao.accounts.tests.factories import make_user
+from laoxiao.people import actions
 from laoxiao.people.selectors.elders import visit_worklist
-from laoxiao.people.tests.elder_factories import XS1, XS2, items_with_total, make_elder
+from laoxiao.people.tests.factories import XS1, XS2, make_elder, make_items
 from laoxiao.people.visitlist import ElderFacts, VisitListRules, is_overdue, on_list, reasons
 
 RULE_FILE = Path(__file__).resolve().parents[1] / "rules" / "welfare.visit_list.json"
@@ -105,7 +107,7 @@ def test_entering_mid_month_by_an_assessment_or_a_category(city: dict[str, Any],
         elder=a,
         assessed_on=dt.date(2024, 6, 18),
         reason="immediate",
-        items=items_with_total(40),
+        items=make_items(40),
     )
     actions.elder_set_categories(
         actor=admin_user, elder=b, categories=["fp_special"], support_mode=None, on=dt.date(2024, 6, 25)
@@ -122,14 +124,14 @@ def test_entering_mid_month_by_an_assessment_or_a_category(city: dict[str, Any],
 def test_a_later_better_assessment_takes_a_person_off_the_list(city: dict[str, Any], admin_user: Any) -> None:
     a = make_elder(admin_user, seq=1, living_arrangement="with_family")
     actions.assessment_record(
-        actor=admin_user, elder=a, assessed_on=dt.date(2024, 1, 5), reason="first", items=items_with_total(40)
+        actor=admin_user, elder=a, assessed_on=dt.date(2024, 1, 5), reason="first", items=make_items(40)
     )
     actions.assessment_record(
         actor=admin_user,
         elder=a,
         assessed_on=dt.date(2024, 5, 5),
         reason="review",
-        items=items_with_total(80),
+        items=make_items(80),
     )
     assert visit_worklist(actor=admin_user, region_code=XS1, month=dt.date(2024, 3, 1))
     assert not visit_worklist(actor=admin_user, region_code=XS1, month=dt.date(2024, 6, 1))
@@ -141,12 +143,11 @@ def test_death_takes_a_person_off_the_list_from_the_next_day(city: dict[str, Any
     actions.elder_death(actor=admin_user, elder=a, died_on=dt.date(2024, 4, 30))
     assert visit_worklist(actor=admin_user, region_code=XS1, month=dt.date(2024, 4, 1))  # last day of April
     assert not visit_worklist(actor=admin_user, region_code=XS1, month=dt.date(2024, 5, 1))
-    with pytest.raises(actions.ValidationError):
+    with pytest.raises(ValidationError):
         actions.welfare_visit_record(actor=admin_user, elder=a, visited_on=dt.date(2024, 5, 2), mode="home")
 
 
 def test_a_community_worker_sees_only_their_community(city: dict[str, Any], admin_user: Any) -> None:
-    from laoxiao.accounts.tests.factories import make_user
 
     mine = make_elder(admin_user, seq=1, living_arrangement="alone")
     make_elder(admin_user, seq=2, region=XS2, living_arrangement="alone")

@@ -21,7 +21,7 @@ from laoxiao.people.models import (
     Vaccination,
     WelfareVisit,
 )
-from laoxiao.people.tests.elder_factories import id_number
+from laoxiao.people.tests.factories import make_elder_id as id_number
 from laoxiao.plan.calculators import region_prefix
 from laoxiao.plan.models import IndicatorValue
 from laoxiao.providers.models import Certificate, ChildcareClass, Provider, StaffMember

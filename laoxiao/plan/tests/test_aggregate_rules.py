@@ -12,7 +12,7 @@ from django.utils import timezone
 from laoxiao.accounts import roles
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.people.selectors.elders import visible_elders
-from laoxiao.people.tests.elder_factories import make_elder
+from laoxiao.people.tests.factories import make_elder
 from laoxiao.plan.models import IndicatorValue, MajorProject
 from laoxiao.plan.selectors.tasks import major_project_list
 from laoxiao.providers.tests.factories import make_provider

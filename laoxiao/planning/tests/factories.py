@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from laoxiao.people.tests.elder_factories import make_elder
+from laoxiao.people.tests.factories import make_elder
 from laoxiao.providers.models import ChildcareClass, Provider
 from laoxiao.providers.tests.factories import make_provider
 from laoxiao.regions.models import Region

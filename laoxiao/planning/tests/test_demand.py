@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from laoxiao.people.models import AbilityAssessment
-from laoxiao.people.tests.child_factories import make_child, make_class, make_provider
-from laoxiao.people.tests.elder_factories import make_elder
+from laoxiao.people.tests.factories import make_child, make_class, make_elder, make_provider
 from laoxiao.plan.models import MajorProject
 from laoxiao.planning.actions import residential_project_create
 from laoxiao.planning.analysis import demand as d

@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from laoxiao.core.changelog import log_change
 from laoxiao.core.models import ChangeLog
 from laoxiao.people.models import AbilityAssessment
-from laoxiao.people.tests.child_factories import make_child
-from laoxiao.people.tests.elder_factories import id_number, make_elder
+from laoxiao.people.tests.factories import make_child, make_elder
+from laoxiao.people.tests.factories import make_elder_id as id_number
 from laoxiao.planning.selectors import demand as ad
 from laoxiao.planning.selectors.demand import fingerprint
 from laoxiao.providers.models import Provider
