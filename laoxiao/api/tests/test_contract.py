@@ -36,7 +36,13 @@ from schemathesis.specs.openapi.checks import (
 from laoxiao.accounts.actions import token_create
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.people.tests.factories import make_child, make_elder
-from laoxiao.supervision.tests.factories import complaint, incident, inspection, make_provider, risk_signal
+from laoxiao.supervision.tests.factories import (
+    make_complaint,
+    make_incident,
+    make_inspection,
+    make_provider,
+    make_risk_signal,
+)
 
 pytestmark = pytest.mark.contract
 
@@ -107,11 +113,11 @@ def small_city(city: dict[str, Any]) -> dict[str, Any]:
     home = make_provider("相山养老院", beds=50, occupied_beds=20)
     nursery = make_provider("濉溪托育园", kind="nursery", region_code="340621100001")
     on = dt.date(2025, 3, 1)
-    inspection(home, on)
-    complaint(home, on)
-    incident(home, on)
-    risk_signal(home, on)
-    inspection(nursery, on)
+    make_inspection(home, on)
+    make_complaint(home, on)
+    make_incident(home, on)
+    make_risk_signal(home, on)
+    make_inspection(nursery, on)
     _row, raw = token_create(actor=admin, user=admin, name="contract")
     return {"admin": admin, "token": raw, "home": home, "nursery": nursery}
 
