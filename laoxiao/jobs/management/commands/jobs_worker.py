@@ -16,7 +16,8 @@ from django.db import close_old_connections
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker
 
-from laoxiao.jobs.actions import jobs_requeue_expired, worker_id
+from laoxiao.jobs.actions import jobs_requeue_expired
+from laoxiao.jobs.worker import worker_id
 
 
 class Command(BaseCommand):
