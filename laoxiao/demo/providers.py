@@ -38,6 +38,7 @@ import numpy as np
 from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
+from laoxiao.core.bulk import upsert_rows
 from laoxiao.demo import geo
 from laoxiao.demo.kernel import (
     _SURNAMES,
@@ -54,7 +55,6 @@ from laoxiao.demo.kernel import (
 )
 from laoxiao.providers.actions import (
     DOCUMENT_FIELDS,
-    _bulk_rows,
     agreement_add,
     classes_upsert,
     filing_transition,
@@ -1362,35 +1362,35 @@ def providers_step(ctx: DemoContext, advance: Advance) -> None:
 
 
 def _documents_upsert(actor: Any, items: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-    """Filing documents by (provider, kind) through the providers bulk row writer (one change-log
-    row per created or changed document; unchanged ones untouched). The providers app has no
-    public bulk writer for documents; ``document_upsert`` one by one took most of the step."""
+    """Filing documents by (provider, kind) through ``core.bulk.upsert_rows`` (one change-log row
+    per created or changed document; unchanged ones untouched). ``document_upsert`` one by one took
+    most of the step."""
     if not items:
         return
-    stored = {
-        (d.provider_id, d.kind): d
-        for d in FilingDocument.objects.filter(provider__in={inst.pk for inst, _doc in items})
-    }
-    rows: list[tuple[Any, Callable[[], Any], dict[str, Any]]] = []
-    for inst, doc in items:
-
-        def make(inst: Any = inst, kind: str = doc["kind"]) -> Any:
-            return FilingDocument(provider=inst, region_code=inst.region_code, kind=kind)
-
-        values = {
+    region_of = {inst.pk: inst.region_code for inst, _doc in items}
+    records = [
+        {
+            "provider_id": inst.pk,
+            "kind": doc["kind"],
             "number": doc["number"],
             "issued_on": doc["issued_on"],
             "expires_on": doc["expires_on"],
             "note": "",
         }
-        rows.append((stored.get((inst.pk, doc["kind"])), make, values))
-    _bulk_rows(
+        for inst, doc in items
+    ]
+
+    def build(values: Any) -> FilingDocument:
+        return FilingDocument(region_code=region_of[values["provider_id"]], **values)
+
+    upsert_rows(
+        FilingDocument,
+        records,
         actor=actor,
-        model=FilingDocument,
-        items=rows,
+        key=("provider_id", "kind"),
         fields=DOCUMENT_FIELDS,
-        key_fields=("provider_id", "kind"),
-        snapshot=("kind",),
+        build=build,
+        atomic=False,  # the demo build is one transaction
     )
 
 
