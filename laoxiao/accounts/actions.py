@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laoxiao.accounts import roles
-from laoxiao.accounts.models import ApiToken, RegionAssignment, User, hash_token
+from laoxiao.accounts.models import ApiToken, RegionAssignment, ResponsibleUnit, User, hash_token
 from laoxiao.core.changelog import log_change, snapshot
 from laoxiao.core.models import ChangeLog
+from laoxiao.regions.models import Region
 
 SYSTEM_USERNAME = "system"
 
@@ -55,9 +56,6 @@ def user_create(
     display_name: str = "",
     unit_code: str | None = None,
 ) -> User:
-    from laoxiao.accounts.models import ResponsibleUnit
-    from laoxiao.regions.models import Region
-
     role_codes = list(role_codes)
     unknown = [c for c in role_codes if c not in roles.ROLE_BY_CODE]
     if unknown:

@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        # Django wiring: accounts.actions imports the models, which cannot be imported before the app
+        # registry is ready (so not at the top of apps.py)
         from laoxiao.accounts.actions import roles_sync
 
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="laoxiao-roles-sync")
@@ -14,6 +16,4 @@ class AccountsConfig(AppConfig):
 
 
 def _sync_roles(sender, **kwargs):  # type: ignore[no-untyped-def]
-    from laoxiao.accounts.actions import roles_sync
-
-    roles_sync(using=kwargs.get("using", "default"))
+    sender._roles_sync(using=kwargs.get("using", "default"))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laoxiao.accounts.models import User
+from laoxiao.api.auth import reset_token_throttle
 from laoxiao.core.changelog import log_change
 
 log = logging.getLogger("laoxiao.auth")
@@ -51,8 +52,6 @@ def unlock(request: HttpRequest) -> HttpResponse:
         return redirect("lockouts")
     count = reset(ip=ip or None, username=username or None)
     if ip:
-        from laoxiao.api.auth import reset_token_throttle
-
         reset_token_throttle(ip)
     target = User.objects.filter(username=username).first() if username else None
     note = f"unlock username={username!r} ip={ip!r} attempts={count}"

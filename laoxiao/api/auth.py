@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from laoxiao.accounts.actions import token_authenticate
 from laoxiao.core.headers import client_ip
 
 log = logging.getLogger("laoxiao.auth")
@@ -57,8 +58,6 @@ def reset_token_throttle(ip: str) -> None:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from laoxiao.accounts.actions import token_authenticate
-
         check_token_throttle(request)
         user = token_authenticate(token)
         if user is None:

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
+from laoxiao.api.models import IdempotencyRecord
+
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "Idempotency-Key"
 
@@ -52,8 +54,6 @@ def _wrap_run(run: Any) -> Any:
         key = request.headers.get(HEADER)
         if key is None:
             return run(request, **kw)
-        from laoxiao.api.models import IdempotencyRecord
-
         error = operation._run_checks(request)  # authenticate first: keys are per user
         if error:
             return error

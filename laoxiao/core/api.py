@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 from laoxiao.api.pagination import Pages
 from laoxiao.core import selectors
 from laoxiao.core.models import ChangeLog
+from laoxiao.core.reveal import reveal_field
 from laoxiao.core.schemas import ChangeLogOut, contract
 
 router = Router(tags=["change log"])
@@ -50,6 +51,4 @@ reveal_router = Router(tags=["personal data"])
 
 @reveal_router.post("/", response=RevealOut, summary="The full value of a protected field (logged)")
 def reveal(request: HttpRequest, body: RevealIn):  # type: ignore[no-untyped-def]
-    from laoxiao.core.reveal import reveal_field
-
     return {"value": reveal_field(actor=request.auth, **body.dict())}

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate, pre_save
 
+from laoxiao.core.hostile import check_model_instance
+
 
 class CoreConfig(AppConfig):
     name = "laoxiao.core"
@@ -14,6 +16,7 @@ class CoreConfig(AppConfig):
 
 def _load_rules(sender, **kwargs):  # type: ignore[no-untyped-def]
     """Shipped rule versions are (re)loaded after every migrate; a city's own versions stay."""
+    # Django wiring: core.rules reads core.models, not importable before the registry is ready
     from laoxiao.core.rules import load_rules
 
     load_rules()
@@ -23,6 +26,4 @@ def _refuse_unstorable(sender, instance, raw=False, **kwargs):  # type: ignore[n
     """No save sends the database a value it cannot hold (a ValidationError naming the field)."""
     if raw:
         return
-    from laoxiao.core.hostile import check_model_instance
-
     check_model_instance(instance)

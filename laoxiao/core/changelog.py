@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
+from django.db.models import Max
 
+from laoxiao.accounts.roles import RECORD_SECTOR
 from laoxiao.core.masking import mask_id_number, mask_phone
 from laoxiao.core.models import ChangeLog
 
@@ -69,8 +71,6 @@ def _provider_of(target: models.Model) -> Any:
 
 def record_scope(target: models.Model) -> tuple[str, int | None]:
     """``(sector, provider_id)`` of a record for the change log: who may read its rows."""
-    from laoxiao.accounts.roles import RECORD_SECTOR
-
     label = target._meta.label_lower
     own = getattr(target, "record_sector", None)
     if isinstance(own, str):
@@ -134,8 +134,6 @@ def latest_change(*labels: str) -> int:
     """The id of the latest change-log row about records of these kinds (``"people.elder"``, ...),
     0 when there is none. Every change is logged by the action that makes it, so this moves with
     every change of such a record: caches of derived results key on it. One index step per kind."""
-    from django.db.models import Max
-
     out = 0
     for label in labels:
         out = max(out, ChangeLog.objects.filter(target_type=label).aggregate(m=Max("id"))["m"] or 0)

@@ -14,10 +14,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
 from stdnum.cn import ric
+
+from laoxiao.core import clock
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def parse_id_number(value: str, *, today: dt.date | None = None, extra_codes: Co
         raise ValidationError(
             _("The birth date in the ID number is not a real date."), code="birth_date"
         ) from None
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if birth > today or birth.year < 1880:
         raise ValidationError(_("The birth date in the ID number is impossible."), code="birth_date")
     if not _known_division(number[:6], extra_codes):

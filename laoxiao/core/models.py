@@ -7,14 +7,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from laoxiao.accounts.roles import RECORD_SECTOR
 from laoxiao.regions.scoping import RegionScopedQuerySet
 
 
 def _fill_sector(row: ChangeLog) -> ChangeLog:
     """Rows made without ``build_entry`` (summary rows of bulk writes) get the sector of their label."""
     if not row.sector:
-        from laoxiao.accounts.roles import RECORD_SECTOR
-
         row.sector = RECORD_SECTOR.get(row.target_type, "")
     return row
 

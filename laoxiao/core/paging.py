@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 MAX_PAGE = 1_000_000
 API_MAX_PAGE_SIZE = 500
@@ -57,8 +58,6 @@ def query_without_page(params: Mapping[str, Any] | None) -> str:
         q.pop("page", None)
         base = str(q.urlencode())
     else:
-        from urllib.parse import urlencode
-
         base = urlencode([(k, v) for k, v in params.items() if k != "page"])
     return f"{base}&" if base else ""
 

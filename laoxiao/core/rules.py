@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps as global_apps
-from django.utils import timezone
 
+from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
+from laoxiao.core.models import RuleVersion
 
 
 class RuleMissing(NotFound):
@@ -25,9 +26,7 @@ class RuleMissing(NotFound):
 
 
 def rule_version(key: str, *, on: dt.date | None = None) -> Any:
-    from laoxiao.core.models import RuleVersion
-
-    on = on or timezone.localdate()
+    on = on or clock.today()
     version = RuleVersion.objects.filter(key=key, effective_from__lte=on).order_by("-effective_from").first()
     if version is None:
         raise RuleMissing(f"no version of rule {key!r} in force on {on}")

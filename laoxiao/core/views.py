@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
+from django.utils.html import escape
 
 from laoxiao import __version__
-from laoxiao.core import selectors
-from laoxiao.core.models import ChangeLog
+from laoxiao.core import clock, selectors
+from laoxiao.core.errors import NotFound
+from laoxiao.core.models import ChangeLog, RuleVersion
+from laoxiao.core.reveal import reveal_field
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -62,13 +67,6 @@ def changelog(request: HttpRequest) -> HttpResponse:
 @login_required
 def reveal(request: HttpRequest, target_type: str, target_id: str, field: str) -> HttpResponse:
     """POST only: the full value of one protected field (htmx swaps it in place of the mask)."""
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404, HttpResponseNotAllowed
-    from django.utils.html import escape
-
-    from laoxiao.core.errors import NotFound
-    from laoxiao.core.reveal import reveal_field
-
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -83,13 +81,7 @@ def reveal(request: HttpRequest, target_type: str, target_id: str, field: str) -
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
     """Every versioned rule, with the version in force today and the history."""
-    from collections import defaultdict
-
-    from django.utils import timezone
-
-    from laoxiao.core.models import RuleVersion
-
-    today = timezone.localdate()
+    today = clock.today()
     grouped: dict[str, list[RuleVersion]] = defaultdict(list)
     for v in RuleVersion.objects.order_by("key", "-effective_from"):
         grouped[v.key].append(v)

@@ -12,7 +12,13 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 
 from laoxiao.accounts import roles
-from laoxiao.demo.generator import CITY_CODE
+from laoxiao.accounts.actions import user_create
+from laoxiao.accounts.models import ResponsibleUnit, User
+from laoxiao.core.changelog import log_change
+from laoxiao.core.models import ChangeLog
+from laoxiao.demo.kernel import CITY_CODE
+from laoxiao.providers.models import Provider
+from laoxiao.regions.models import Region
 
 DEMO_PASSWORD = "laoxiao-demo"  # noqa: S105 - a published demo password, by design
 DEMO_URL = "http://127.0.0.1:8000"
@@ -54,8 +60,6 @@ class DemoCityMissing(Exception):
 
 
 def _demo_regions() -> dict[str, Any]:
-    from laoxiao.regions.models import Region
-
     city = Region.objects.filter(code=CITY_CODE.ljust(12, "0")).first()
     if city is None:
         raise DemoCityMissing
@@ -76,19 +80,12 @@ def _demo_regions() -> dict[str, Any]:
 def _unit_code(name: str | None) -> str | None:
     if not name:
         return None
-    try:
-        from laoxiao.accounts.models import ResponsibleUnit
-    except ImportError:  # pragma: no cover - the indicators app is always installed today
-        return None
     unit = ResponsibleUnit.objects.filter(name=name).first()
     return unit.code if unit else None
 
 
 def demo_accounts_ensure(*, actor: Any) -> tuple[list[str], list[dict[str, str]]]:
     """Create the missing demo users; returns (created user names, one row per demo user)."""
-    from laoxiao.accounts.actions import user_create
-    from laoxiao.accounts.models import User
-
     regions = _demo_regions()
     created: list[str] = []
     for spec in DEMO_USERS:
@@ -120,8 +117,6 @@ def demo_accounts_ensure(*, actor: Any) -> tuple[list[str], list[dict[str, str]]
 def demo_provider(kind: str) -> Any:
     """The demo provider an operator account runs: a filed provider of ``kind`` in 相山区 (the
     largest, then by credit code), else any of that kind; None before the providers exist."""
-    from laoxiao.providers.models import Provider
-
     qs = Provider.objects.filter(kind=kind).order_by("-beds", "uscc")
     return (
         qs.filter(region_code__startswith=XIANGSHAN, filing_status=Provider.FilingStatus.FILED).first()
@@ -132,10 +127,6 @@ def demo_provider(kind: str) -> Any:
 
 def _assign_provider(actor: Any, spec: DemoUser) -> None:
     """Give a demo operator without a provider its demo provider (logged); one that has one keeps it."""
-    from laoxiao.accounts.models import User
-    from laoxiao.core.changelog import log_change
-    from laoxiao.core.models import ChangeLog
-
     user = User.objects.filter(username=spec.username).first()
     if user is None or user.provider_id is not None:
         return
@@ -161,8 +152,6 @@ _SECTORS = (
 
 
 def _row(spec: DemoUser) -> dict[str, str]:
-    from laoxiao.accounts.models import User
-
     user = (
         User.objects.filter(username=spec.username)
         .select_related("provider")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from laoxiao.plan.calculators import REGISTRY
+from laoxiao.plan.engine import indicators_compute
 
 
 def indicator_periods(years: tuple[int, ...]) -> list[tuple[str, list[str] | None]]:
@@ -21,8 +22,6 @@ def indicator_periods(years: tuple[int, ...]) -> list[tuple[str, list[str] | Non
 def indicators_step(ctx: Any, advance: Any) -> None:
     """Every computed indicator for every region: one read per indicator and period, rolled up by
     region code (``laoxiao.plan.engine``). Advances once per indicator computed."""
-    from laoxiao.plan.engine import indicators_compute
-
     stored = 0
     for period, codes in indicator_periods(tuple(ctx.years)):
         rows = indicators_compute(period=period, codes=codes, progress=lambda code: advance(1))

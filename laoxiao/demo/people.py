@@ -1,6 +1,6 @@
 """The demo city's people: older people (60+) and young children (under 3) with their follow-up.
 
-Four steps appended to ``generator.STEPS`` (streams 21–24): ``elders`` (registry, categories,
+Four steps of ``generator.STEPS`` (streams 21–24): ``elders`` (registry, categories,
 ability assessments), ``elder-followup`` (monthly welfare visits, yearly health checks),
 ``children`` (registry and one guardian each) and ``child-followup`` (newborn visits, health
 checks, vaccinations). ``--skip-people`` leaves them out; if the city already has older people
@@ -78,15 +78,34 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import numpy as np
+from django.apps import apps
 from django.db import connections, models, router
 from django.utils import timezone
 
-if TYPE_CHECKING:  # the generator imports this module while building STEPS: no import at load time
-    from laoxiao.demo.generator import Advance, CountySpec, DemoContext, Step
-    from laoxiao.people.assessment import ScoringRules
+from laoxiao.core.crypto import blind_index, encrypt
+from laoxiao.core.models import ChangeLog
+from laoxiao.demo.kernel import COUNTIES, Advance, CountySpec, DemoContext, Step, apportion, rng_for, scaled
+from laoxiao.people.actions.elders import ScoringCache, add_months, summary_entry
+from laoxiao.people.assessment import ScoringRules, score
+from laoxiao.people.models import (
+    AbilityAssessment,
+    Child,
+    ChildHealthCheck,
+    Elder,
+    ElderCategory,
+    Guardian,
+    HealthCheck,
+    NewbornVisit,
+    Vaccination,
+    WelfareVisit,
+)
+from laoxiao.people.selectors.children import child_rules
+from laoxiao.people.selectors.elders import visit_list_rules
+from laoxiao.providers.models import Provider
+from laoxiao.regions.models import PopulationFigure
 
 CITY_CODE = "340600"
 
@@ -146,22 +165,8 @@ _ID_CHECK = "10X98765432"
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def rng_for(seed: int, *stream: int) -> np.random.Generator:
-    from laoxiao.demo import generator
-
-    return generator.rng_for(seed, *stream)
-
-
-def scaled(value: int, scale: float) -> int:
-    from laoxiao.demo import generator
-
-    return generator.scaled(value, scale)
-
-
 def _counties() -> tuple[CountySpec, ...]:
-    from laoxiao.demo import generator
-
-    return generator.COUNTIES
+    return COUNTIES
 
 
 def reference_date(ctx: DemoContext) -> dt.date:
@@ -243,14 +248,10 @@ def _phones(rng: np.random.Generator, n: int, share: float = 1.0) -> list[str]:
 
 
 def _encrypt_all(values: Sequence[str]) -> list[str]:
-    from laoxiao.core.crypto import encrypt
-
     return [encrypt(v) if v else "" for v in values]
 
 
 def _index_all(values: Sequence[str], purpose: str = "id") -> list[str]:
-    from laoxiao.core.crypto import blind_index
-
     return [blind_index(v, purpose=purpose) if v else "" for v in values]
 
 
@@ -387,9 +388,6 @@ def log_summaries(
     ctx: DemoContext, model: type[models.Model], codes: np.ndarray, community_codes: Sequence[str]
 ) -> int:
     """One change-log creation summary per community for ``model`` (``codes``: community index per row)."""
-    from laoxiao.core.models import ChangeLog
-    from laoxiao.people.actions.elders import summary_entry
-
     counts = np.bincount(codes, minlength=len(community_codes)) if len(codes) else np.zeros(0, dtype=int)
     entries = [
         summary_entry(
@@ -420,8 +418,6 @@ class Community:
 
 def communities(ctx: DemoContext) -> list[Community]:
     """The planned communities with their entered figures of the latest year (ordered by code)."""
-    from laoxiao.regions.models import PopulationFigure
-
     year = max(ctx.years)
     names = {r.code: r for r in ctx.regions}
     county_names = {c.code6: c.name for c in _counties()}
@@ -607,8 +603,6 @@ def plan_elders(ctx: DemoContext, comms: Sequence[Community]) -> ElderPlan:
 
 def _fast_rules(rules: ScoringRules) -> ScoringRules:
     """The same table with ``item_keys`` computed once (``score`` reads it once per item)."""
-    from laoxiao.people.assessment import ScoringRules
-
     keys = rules.item_keys
 
     class Cached(ScoringRules):
@@ -623,9 +617,6 @@ def _assessment_rows(
     ctx: DemoContext, plan: ElderPlan, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """(person index, assessed_on, values) of every assessment, scored with the rule in force."""
-    from laoxiao.people.actions.elders import ScoringCache, add_months
-    from laoxiao.people.assessment import score
-
     ref = reference_date(ctx)
     who = np.flatnonzero(plan.assessed)
     m = len(who)
@@ -685,22 +676,16 @@ def _assessment_rows(
 
 
 def _existing(model_label: str) -> bool:
-    from django.apps import apps
-
     model = apps.get_model(model_label)
     return bool(model._default_manager.filter(region_code__startswith=CITY_CODE[:4]).exists())
 
 
 def _elders_step(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import Elder
-
     with bulk_cache(Elder):
         __elders_step_body(ctx, advance)
 
 
 def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import AbilityAssessment, Elder, ElderCategory
-
     state = _state(ctx)
     if _existing("people.Elder"):
         state["elders_skipped"] = True
@@ -797,8 +782,6 @@ def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
 
 
 def _eldercare_homes() -> dict[str, list[int]]:
-    from laoxiao.providers.models import Provider
-
     out: dict[str, list[int]] = {}
     for pk, code in (
         Provider.objects.filter(kind="eldercare_home", region_code__startswith=CITY_CODE[:4])
@@ -829,8 +812,6 @@ def plan_elder_followup(
     assessed_on: np.ndarray,
     assessed_level: np.ndarray,
 ) -> ElderFollowUp:
-    from laoxiao.people.selectors.elders import visit_list_rules
-
     rng = rng_for(ctx.seed, STREAM_ELDER_FOLLOWUP)
     ref = reference_date(ctx)
     n = len(plan.comm)
@@ -900,15 +881,11 @@ def _elder_followup_size(ctx: DemoContext) -> int | None:
 
 
 def _elder_followup_step(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import Elder
-
     with bulk_cache(Elder):
         __elder_followup_step_body(ctx, advance)
 
 
 def __elder_followup_step_body(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import HealthCheck, WelfareVisit
-
     state = _state(ctx)
     plan: ElderPlan | None = state.get("elders")
     fu: ElderFollowUp | None = state.get("elder_followup")
@@ -1003,8 +980,6 @@ class ChildPlan:
 
 
 def plan_children(ctx: DemoContext, comms: Sequence[Community]) -> ChildPlan:
-    from laoxiao.demo.generator import apportion
-
     rng = rng_for(ctx.seed, STREAM_CHILDREN)
     ref = reference_date(ctx)
     year = ref.year
@@ -1072,15 +1047,11 @@ def plan_children(ctx: DemoContext, comms: Sequence[Community]) -> ChildPlan:
 
 
 def _children_step(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import Elder
-
     with bulk_cache(Elder):
         __children_step_body(ctx, advance)
 
 
 def __children_step_body(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import Child, Guardian
-
     state = _state(ctx)
     if _existing("people.Child"):
         state["children_skipped"] = True
@@ -1169,8 +1140,6 @@ def _due_table(births: np.ndarray, due: Callable[[dt.date], dt.date]) -> np.ndar
 
 
 def plan_child_followup(ctx: DemoContext, plan: ChildPlan) -> ChildFollowUp:
-    from laoxiao.people.selectors.children import child_rules
-
     rng = rng_for(ctx.seed, STREAM_CHILD_FOLLOWUP)
     ref = _d64(reference_date(ctx))
     jan1 = _d64(dt.date(reference_date(ctx).year, 1, 1))
@@ -1284,15 +1253,11 @@ def _child_followup_size(ctx: DemoContext) -> int | None:
 
 
 def _child_followup_step(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import Elder
-
     with bulk_cache(Elder):
         __child_followup_step_body(ctx, advance)
 
 
 def __child_followup_step_body(ctx: DemoContext, advance: Advance) -> None:
-    from laoxiao.people.models import ChildHealthCheck, NewbornVisit, Vaccination
-
     state = _state(ctx)
     plan: ChildPlan | None = state.get("children")
     fu: ChildFollowUp | None = state.get("child_followup")
@@ -1369,8 +1334,7 @@ def _finish(ctx: DemoContext) -> None:
 
 
 def people_steps() -> list[Step]:
-    """The steps appended to ``generator.STEPS`` (called while the generator module loads)."""
-    from laoxiao.demo.generator import Step
+    """The people steps of ``generator.STEPS``."""
 
     def last(ctx: DemoContext, advance: Advance) -> None:
         _child_followup_step(ctx, advance)

@@ -27,6 +27,22 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from laoxiao.core.changelog import build_entry, log_many, snapshot
+from laoxiao.core.models import ChangeLog
+from laoxiao.plan.actions.tasks import major_projects_upsert, meeting_create, milestone_create
+from laoxiao.plan.models import (
+    JointMeeting,
+    PlanTask,
+    PlanTaskUnit,
+    TaskEvidence,
+    TaskMilestone,
+    TaskProgressReport,
+)
+from laoxiao.plan.selectors.tasks import city_code
+from laoxiao.regions.models import Region
 
 STREAM_TASKS = 31
 REFERENCE_DATE = dt.date(2021, 12, 31)
@@ -97,8 +113,6 @@ def plan_categories(rng: np.random.Generator, codes: list[str]) -> dict[str, str
 
 
 def tasks_step(ctx: Any, advance: Any) -> None:
-    from laoxiao.plan.models import PlanTask
-
     if not PlanTask.objects.exists():  # reference data not loaded: nothing to track
         return
     rng = np.random.default_rng([ctx.seed, STREAM_TASKS])
@@ -112,20 +126,6 @@ def tasks_step(ctx: Any, advance: Any) -> None:
 
 
 def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, int]:
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from laoxiao.core.changelog import build_entry, log_many, snapshot
-    from laoxiao.core.models import ChangeLog
-    from laoxiao.plan.actions.tasks import milestone_create
-    from laoxiao.plan.models import (
-        PlanTask,
-        PlanTaskUnit,
-        TaskEvidence,
-        TaskMilestone,
-        TaskProgressReport,
-    )
-    from laoxiao.plan.selectors.tasks import city_code
 
     tasks = list(PlanTask.objects.order_by("number"))
     units: dict[str, list[str]] = {}
@@ -247,9 +247,6 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
 
 
 def _meeting(actor: Any) -> int:
-    from laoxiao.plan.actions.tasks import meeting_create
-    from laoxiao.plan.models import JointMeeting
-
     if JointMeeting.objects.filter(held_on=MEETING_DATE, title=MEETING_TITLE).exists():
         return 0
     meeting_create(
@@ -325,12 +322,8 @@ def plan_projects(rng: np.random.Generator, townships: list[tuple[str, str]]) ->
 
 
 def _projects(actor: Any, rng: np.random.Generator, ctx: Any) -> int:
-    from laoxiao.plan.actions.tasks import major_projects_upsert
-
     townships = [(r.code, r.name) for r in ctx.regions if r.level == "township"]
     if not townships:
-        from laoxiao.regions.models import Region
-
         townships = list(Region.objects.filter(level="township").order_by("code").values_list("code", "name"))
     if not townships:
         return 0

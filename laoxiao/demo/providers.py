@@ -39,7 +39,7 @@ from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from laoxiao.demo import geo
-from laoxiao.demo.generator import (
+from laoxiao.demo.kernel import (
     _SURNAMES,
     CITY_CODE,
     COUNTIES,
@@ -52,6 +52,19 @@ from laoxiao.demo.generator import (
     rng_for,
     scaled,
 )
+from laoxiao.providers.actions import (
+    agreement_add,
+    classes_upsert,
+    documents_upsert_many,
+    filing_transition,
+    prices_upsert,
+    providers_upsert,
+    reference_prices_upsert,
+    staff_upsert_many,
+)
+from laoxiao.providers.models import Provider
+from laoxiao.supervision import actions as sv
+from laoxiao.supervision.models import Alert, RectificationOrder
 
 Advance = Callable[[int], None]
 
@@ -1309,16 +1322,6 @@ def plan_providers(regions: Sequence[DemoRegion], *, seed: int, scale: float) ->
 
 def providers_step(ctx: DemoContext, advance: Advance) -> None:
     """Plan the providers and write them through the providers actions (6 progress units)."""
-    from laoxiao.providers.actions import (
-        agreement_add,
-        classes_upsert,
-        filing_transition,
-        prices_upsert,
-        providers_upsert,
-        reference_prices_upsert,
-        staff_upsert_many,
-    )
-    from laoxiao.providers.models import Provider
 
     actor = ctx.actor
     plan = plan_providers(ctx.regions, seed=ctx.seed, scale=ctx.scale)
@@ -1360,8 +1363,6 @@ def providers_step(ctx: DemoContext, advance: Advance) -> None:
 def _documents_upsert(actor: Any, items: Sequence[tuple[Any, dict[str, Any]]]) -> None:
     """Filing documents by (provider, kind) through the providers' bulk writer (one change-log
     row per created or changed document; unchanged ones untouched)."""
-    from laoxiao.providers.actions import documents_upsert_many
-
     if items:
         documents_upsert_many(actor=actor, items=items)
 
@@ -1739,10 +1740,6 @@ def _inspection(
 def supervision_step(ctx: DemoContext, advance: Advance) -> None:
     """Write the supervision records of the providers created in this run, then rate every provider
     on the reference date (7 progress units)."""
-    from laoxiao.providers.models import Provider
-    from laoxiao.supervision import actions as sv
-    from laoxiao.supervision.models import Alert, RectificationOrder
-
     plan: ProviderPlan | None = ctx.summary.pop("_providers_plan", None)
     new: set[str] = ctx.summary.pop("_providers_new", set())
     if plan is None:

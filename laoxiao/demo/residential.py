@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from laoxiao.demo.generator import rng_for
+import laoxiao.planning.indicators  # noqa: F401 - registers E05 for the indicators step
+from laoxiao.core.rules import rule
+from laoxiao.demo.kernel import rng_for
+from laoxiao.planning.actions import residential_projects_upsert
 
 STREAM_RESIDENTIAL = 33
 REFERENCE_DATE = dt.date(2021, 12, 31)
@@ -32,8 +35,6 @@ def plan_projects(
     """The project records (deterministic in ``seed``), around the standards in force on the
     reference date (rule ``planning.residential_standards``; read from the database by default)."""
     if standards is None:
-        from laoxiao.core.rules import rule
-
         standards = rule("planning.residential_standards", on=REFERENCE_DATE)
     single_min = float(standards["single_facility_min_area"])
     rng = rng_for(seed, STREAM_RESIDENTIAL)
@@ -115,9 +116,6 @@ def plan_projects(
 def residential_step(ctx: Any, advance: Any) -> None:
     """Write the projects; E05 is then computed from them by the indicators step (importing
     ``laoxiao.planning.indicators`` registers its definition)."""
-    import laoxiao.planning.indicators  # noqa: F401 - registers E05 for the indicators step
-    from laoxiao.planning.actions import residential_projects_upsert
-
     records = plan_projects(ctx.regions, ctx.seed, ctx.scale)
     ctx.summary["residential"] = residential_projects_upsert(
         actor=ctx.actor, records=records, progress=advance

@@ -1,6 +1,6 @@
 """One import pipeline for every kind of record.
 
-A kind (``regions``, ``population``, later ``providers``, ``elders``...) declares its columns
+A kind (``regions``, ``population``, ``providers``, ``elders``...) declares its columns
 (canonical English key and Chinese label), how each cell parses, its natural key, the checks
 between cells and rows, and how to write. The pipeline:
 
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import inspect
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
@@ -34,8 +36,10 @@ from laoxiao.core.bulk import WriteResult as WriteResult
 from laoxiao.core.bulk import chunks as chunks
 from laoxiao.core.i18n import both, fmt
 from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.imports.cells import csv_writer, neutralise
 from laoxiao.imports.limits import Deadline, Limits
 from laoxiao.imports.parsers import Parser, check_text
+from laoxiao.imports.readers import read_table
 
 # ``Progress`` (rows written since the last call), ``WriteResult`` and ``chunks`` live in core.bulk
 RunProgress = Callable[[int, "int | None"], None]  # run_import's: (done, total); total None while reading
@@ -128,10 +132,6 @@ class ImportReport:
 
     def errors_csv(self) -> str:
         """The report as a CSV file: the kept errors in full, then the counts (bounded by the cap)."""
-        import io
-
-        from laoxiao.imports.exporters import csv_writer, neutralise
-
         buf = io.StringIO()
         w = csv_writer(buf)
         w.writerow(["row 行", "column 列", "value 值", "原因", "reason"])
@@ -187,7 +187,10 @@ class ErrorSink:
 
 
 class ImportKind:
-    """Subclass per kind of record and register with ``@register``."""
+    """Subclass per kind of record and register with ``@register``.
+
+    Each app keeps its kinds in its ``importers`` module (or package); ``ImportsConfig.ready()``
+    imports every app's ``importers`` (``autodiscover_modules``), which fills ``REGISTRY``."""
 
     key: ClassVar[str]
     label: ClassVar[Any]
@@ -251,8 +254,6 @@ def register(cls: type[ImportKind]) -> type[ImportKind]:
 
 
 def get_kind(key: str) -> ImportKind:
-    from laoxiao.imports import kinds  # noqa: F401 - registers every kind
-
     try:
         return REGISTRY[key]
     except KeyError:
@@ -266,8 +267,6 @@ def get_kind(key: str) -> ImportKind:
 
 
 def all_kinds() -> dict[str, ImportKind]:
-    from laoxiao.imports import kinds  # noqa: F401
-
     return dict(REGISTRY)
 
 
@@ -357,8 +356,6 @@ def _adapt(progress: Any) -> RunProgress | None:
     """Accept the old one-argument callback (rows since the last call) too."""
     if progress is None:
         return None
-    import inspect
-
     try:
         params = inspect.signature(progress).parameters
     except (TypeError, ValueError):
@@ -388,8 +385,6 @@ def run_import(
     ``progress(done, total)`` is called while reading (rows read, ``None``) every 1,000 rows, then
     after each committed chunk (rows written, rows in all). A one-argument callable is called with
     the number of rows since its last call, as before."""
-    from laoxiao.imports.readers import read_table
-
     limits = Limits.current()
     deadline = Deadline(limits.max_seconds)
     report = ImportReport(kind=kind_key, dry_run=dry_run)

@@ -3,20 +3,19 @@
 The columns are the kind's import columns (canonical keys, or the Chinese labels with
 ``labels="zh"``), so an export can be edited and imported again.
 
-No cell is a live formula: in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR is
-prefixed with ``'`` (OWASP, "CSV injection"); numbers (int, float) are written as numbers and stay
-so. In xlsx every text cell is written with ``write_string``, never as a formula.
+No cell is a live formula: in CSV every cell goes through ``cells.neutralise`` (OWASP, "CSV
+injection"); in xlsx every text cell is written with ``write_string``, never as a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 import xlsxwriter
 
 from laoxiao.imports.base import get_kind
+from laoxiao.imports.cells import csv_writer, neutralise
 
 
 def export_table(kind_key: str, *, actor: Any, labels: str = "keys") -> tuple[list[str], list[list[Any]]]:
@@ -25,23 +24,6 @@ def export_table(kind_key: str, *, actor: Any, labels: str = "keys") -> tuple[li
     header = [c.label for c in kind.columns] if labels == "zh" else keys
     rows = [[row.get(k) for k in keys] for row in kind.export_rows(actor=actor)]
     return header, rows
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula gets a leading ``'``; other values as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_writer(buf: Any) -> Any:
-    """The one CSV writer of exports and reports: CRLF line ends (RFC 4180), so that a CR inside a
-    cell is quoted too (with ``\\n`` line ends Python writes a bare CR, which a spreadsheet reads as
-    a new row whose first cell could be a formula)."""
-    return csv.writer(buf, lineterminator="\r\n")
 
 
 def _cell(value: Any) -> Any:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core.i18n import fmt
@@ -155,7 +156,5 @@ def all_of(*parsers: Parser) -> Parser:
 
 def labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
     """Code → Chinese label, from a Django ``choices`` list."""
-    from django.utils import translation
-
     with translation.override("zh-hans"):
         return {code: str(label) for code, label in choices}

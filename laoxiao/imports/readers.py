@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from python_calamine import CalamineWorkbook
 
 from laoxiao.core.i18n import fmt
 from laoxiao.imports.limits import Limits
@@ -234,8 +235,6 @@ def check_zip(data: bytes, suffix: str, limits: Limits) -> None:
 
 
 def _read_spreadsheet(stream: IO[bytes], suffix: str, limits: Limits) -> Iterator[list[str]]:
-    from python_calamine import CalamineWorkbook
-
     data = stream.read(limits.max_bytes + 1)
     check_size(len(data), limits)
     if suffix in ZIPPED_SUFFIXES:

@@ -14,6 +14,8 @@ from laoxiao.imports.base import ErrorSink, ImportReport, _message, all_kinds, g
 from laoxiao.imports.exporters import render
 from laoxiao.imports.limits import Limits
 from laoxiao.imports.readers import check_size
+from laoxiao.jobs.actions import job_enqueue
+from laoxiao.jobs.kinds import actor_region, store_upload
 
 SHOWN_ERRORS = 100  # on the page; the downloadable report holds every kept error and the counts
 _REPORT_KEY = "imports:last-report-csv"
@@ -42,9 +44,6 @@ def _exportable(user: object) -> dict:
 def _as_job(request: HttpRequest, kind_key: str, upload: Any) -> Any:
     """Files above ``LAOXIAO_IMPORT_JOB_BYTES`` are stored and imported by a job (``imports.run``);
     None when the file is small (or the user has no region to hold a job: then it runs here)."""
-    from laoxiao.jobs.actions import job_enqueue
-    from laoxiao.jobs.kinds import actor_region, store_upload
-
     if upload.size is None or upload.size <= settings.LAOXIAO_IMPORT_JOB_BYTES:
         return None
     region_code = actor_region(request.user)

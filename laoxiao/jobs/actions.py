@@ -1,25 +1,17 @@
-"""Writes on jobs: enqueue, claim, progress, finish, retry, and re-queue the jobs of lost workers.
+"""Writes on jobs: enqueue, retry, and re-queue the jobs of lost workers.
 
 ``job_enqueue`` and ``job_retry`` are actions of a user (scope → permission → content, a change-log
-row). The rest is the worker's side: every step is one short UPDATE conditional on the lease, so two
-workers never both run a job and a finish that comes twice (or from a worker whose lease expired and
-was taken over) changes nothing.
+row). The worker's side (claim, progress, finish, fail, run) is in ``jobs.worker``; the task engine
+(``jobs.tasks``) only calls ``worker.job_run``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-import os
-import socket
-import traceback
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,28 +19,15 @@ from laoxiao.core.changelog import log_change
 from laoxiao.core.models import ChangeLog
 from laoxiao.jobs.models import Job
 from laoxiao.jobs.registry import KINDS
+from laoxiao.jobs.selectors import may_retry
+from laoxiao.jobs.tasks import run_job
 from laoxiao.regions.models import Region
 
-log = logging.getLogger("laoxiao.jobs")
 S = Job.Status
-
-
-class LeaseLost(Exception):
-    """Another worker holds the job now (this worker's lease expired): stop without writing."""
-
-
-def lease_seconds() -> int:
-    return int(getattr(settings, "LAOXIAO_JOB_LEASE_SECONDS", 120))
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def _dispatch(job: Job) -> None:
     """Hand the job to the task engine once the row is committed (the engine only says "run job N")."""
-    from laoxiao.jobs.tasks import run_job
-
     pk = job.pk
     transaction.on_commit(lambda: run_job.enqueue(pk))
 
@@ -78,8 +57,6 @@ def job_enqueue(*, actor: Any, kind: str, params: dict[str, Any], region_code: s
 
 def job_retry(*, actor: Any, job: Job) -> Job:
     """An administrator queues a failed (or cancelled) job again, from the start."""
-    from laoxiao.jobs.selectors import may_retry
-
     if not may_retry(actor, job):
         raise PermissionDenied(_("Only an administrator may retry a job."))
     if job.status not in (S.FAILED, S.CANCELLED):
@@ -110,99 +87,9 @@ def job_retry(*, actor: Any, job: Job) -> Job:
     return job
 
 
-# --- the worker's side ------------------------------------------------------------------------------
-
-
-def job_claim(job_id: int, owner: str) -> Job | None:
-    """Take the job's lease if it is queued or its lease expired; None if someone else has it or it ended."""
-    now = timezone.now()
-    expires = now + dt.timedelta(seconds=lease_seconds())
-    claimable = Q(status=S.QUEUED) | Q(status=S.RUNNING, lease_expires__lt=now)
-    n = Job.objects.filter(claimable, pk=job_id).update(
-        status=S.RUNNING, lease_owner=owner, lease_expires=expires, attempts=F("attempts") + 1
-    )
-    if not n:
-        return None
-    Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
-    return Job.objects.get(pk=job_id)
-
-
-def _mine(job_id: int, owner: str) -> Any:
-    return Job.objects.filter(pk=job_id, status=S.RUNNING, lease_owner=owner)
-
-
-def job_progress(job_id: int, owner: str, done: int, total: int, message: str = "") -> None:
-    """Record progress and renew the lease (one short UPDATE); LeaseLost if the job is no longer ours."""
-    expires = timezone.now() + dt.timedelta(seconds=lease_seconds())
-    n = _mine(job_id, owner).update(
-        done=max(0, int(done)), total=max(0, int(total)), message=str(message)[:300], lease_expires=expires
-    )
-    if not n:
-        raise LeaseLost(job_id)
-
-
-def job_finish(job_id: int, owner: str, result: dict[str, Any] | None) -> bool:
-    """Mark the job done (only the lease holder can; a second finish changes nothing)."""
-    fields: dict[str, Any] = {
-        "status": S.DONE,
-        "finished_at": timezone.now(),
-        "lease_expires": None,
-        "result": result or {},
-    }
-    job = Job.objects.filter(pk=job_id).only("total").first()
-    if job is not None and job.total:
-        fields["done"] = job.total
-    return bool(_mine(job_id, owner).update(**fields))
-
-
-def job_fail(job_id: int, owner: str, error: str) -> bool:
-    job = _mine(job_id, owner).first()
-    if job is None:
-        return False
-    return bool(
-        _mine(job_id, owner).update(
-            status=S.FAILED,
-            finished_at=timezone.now(),
-            lease_expires=None,
-            errors=[*job.errors, error[:2000]],
-        )
-    )
-
-
-def job_run(job_id: int, owner: str | None = None) -> str:
-    """Run a job by id (what the task does): claim, call the kind's function, finish or fail.
-    Returns the job's status afterwards ("" when there was nothing to run)."""
-    owner = owner or worker_id()
-    job = job_claim(job_id, owner)
-    if job is None:
-        return ""
-    spec = KINDS.get(job.kind)
-    if spec is None:
-        job_fail(job_id, owner, f"unknown job kind {job.kind}")
-        return S.FAILED
-
-    def progress(done: int, total: int, message: str = "") -> None:
-        job_progress(job_id, owner, done, total, message)
-
-    try:
-        result = spec.func(job, progress)
-    except LeaseLost:
-        log.warning("job %s: lease lost to another worker; stopping", job_id)
-        return ""
-    except Exception as exc:  # the job's failure is the user's information, not the worker's crash
-        log.exception("job %s (%s) failed", job_id, job.kind)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        job_fail(job_id, owner, detail)
-        return S.FAILED
-    job_finish(job_id, owner, result)
-    return S.DONE
-
-
 def jobs_requeue_expired(*, max_attempts: int | None = None) -> int:
     """Queue again the running jobs whose lease expired (their worker was lost): another worker takes
     them. A job that lost its worker ``max_attempts`` times fails instead. Returns how many were queued."""
-    from laoxiao.jobs.tasks import run_job
-
     limit = max_attempts or int(getattr(settings, "LAOXIAO_JOB_MAX_ATTEMPTS", 3))
     now = timezone.now()
     expired = Job.objects.filter(status=S.RUNNING, lease_expires__lt=now)

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Field, Router, Schema
 
 from laoxiao.jobs import selectors
@@ -34,8 +35,6 @@ class JobOut(Schema):
 
 
 def job_out(job: Job) -> dict[str, Any]:
-    from django.urls import reverse
-
     params = {k: v for k, v in job.params.items() if k != "path"}  # a stored upload's path stays inside
     return {
         "id": job.pk,

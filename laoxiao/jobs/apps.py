@@ -6,4 +6,5 @@ class JobsConfig(AppConfig):
     label = "jobs"
 
     def ready(self) -> None:
-        from laoxiao.jobs import kinds  # noqa: F401  (registers the job kinds)
+        # Django wiring: the kinds import models and other apps, so they register once the registry is ready
+        from laoxiao.jobs import kinds  # noqa: F401

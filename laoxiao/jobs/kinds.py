@@ -10,15 +10,16 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
+from laoxiao.accounts.models import RegionAssignment
 from laoxiao.core.access import is_city_admin
+from laoxiao.imports import base
 from laoxiao.jobs.registry import Progress, job_kind
+from laoxiao.plan.actions.values import indicator_values_recompute
 
 
 @job_kind("indicators.compute", allowed=is_city_admin, title=gettext_noop("Recompute indicator values"))
 def indicators_compute_job(job: Any, progress: Progress) -> dict[str, Any]:
     """The cockpit's recomputation: reads outside a transaction, upserts in short chunks (repeatable)."""
-    from laoxiao.plan.actions.values import indicator_values_recompute
-
     done = indicator_values_recompute(
         actor=job.created_by,
         period=job.params.get("period"),
@@ -46,8 +47,6 @@ def store_upload(upload: Any) -> Path:
 
 def actor_region(actor: Any) -> str | None:
     """The region a user's job belongs to: the city for city-wide users, else their first region."""
-    from laoxiao.accounts.models import RegionAssignment
-
     prefixes = actor.region_prefixes()
     if prefixes is None:
         return str(settings.LAOXIAO_CITY_CODE)
@@ -68,8 +67,6 @@ def _may_import(actor: Any) -> bool:
 def imports_run_job(job: Any, progress: Progress) -> dict[str, Any]:
     """A large upload: the stored file is imported by ``run_import`` (chunked writes, its own
     permission checks), then deleted. Params: kind, path (under VAR_DIR/jobs/uploads), name."""
-    from laoxiao.imports import base
-
     path = upload_dir() / Path(str(job.params.get("path", ""))).name
     run_import: Any = base.run_import
 

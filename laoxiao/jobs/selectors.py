@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from laoxiao.core.errors import NotFound
 from laoxiao.jobs.models import Job
+from laoxiao.jobs.registry import KINDS
 
 
 def job_get(*, actor: Any, pk: Any) -> Job:
@@ -29,8 +30,6 @@ def jobs_of(*, actor: Any) -> QuerySet[Job]:
 def may_retry(actor: Any, job: Job) -> bool:
     """An administrator (``jobs.change_job``), or the job's creator while they may still run its kind
     (a job runs as its creator: nobody else restarts it in their name)."""
-    from laoxiao.jobs.registry import KINDS
-
     if getattr(actor, "is_superuser", False) or actor.has_perm("jobs.change_job"):
         return True
     spec = KINDS.get(job.kind)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from laoxiao.jobs.worker import job_run
+
 
 @task()
 def run_job(job_id: int) -> str:
-    from laoxiao.jobs.actions import job_run
-
     return job_run(job_id)

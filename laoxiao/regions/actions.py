@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db import transaction
 
+from laoxiao.core.bulk import WriteResult
 from laoxiao.core.changelog import build_entry, log_many
 from laoxiao.core.models import ChangeLog
-from laoxiao.imports.base import WriteResult
 from laoxiao.regions.models import PopulationFigure, Region
 from laoxiao.regions.scoping import LEVEL_ORDER
 

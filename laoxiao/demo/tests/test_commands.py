@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from laoxiao.accounts.models import User
 from laoxiao.core.models import ChangeLog
 from laoxiao.demo.accounts import DEMO_PASSWORD, DEMO_USERS
-from laoxiao.demo.generator import city_totals
+from laoxiao.demo.kernel import city_totals
 from laoxiao.regions.models import PopulationFigure, Region
 
 pytestmark = pytest.mark.django_db

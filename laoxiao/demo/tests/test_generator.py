@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from laoxiao.demo import geo
-from laoxiao.demo.generator import (
+from laoxiao.demo.kernel import (
     CITY_TOTALS,
     apportion,
     city_totals,

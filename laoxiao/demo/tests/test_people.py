@@ -15,7 +15,8 @@ from stdnum.cn import ric
 from laoxiao.core.idnumbers import parse_id_number
 from laoxiao.core.models import ChangeLog
 from laoxiao.demo import people as dp
-from laoxiao.demo.generator import COUNTIES, build_demo_city, scaled
+from laoxiao.demo.generator import build_demo_city
+from laoxiao.demo.kernel import COUNTIES, scaled
 from laoxiao.people.actions.elders import ScoringCache
 from laoxiao.people.assessment import score
 from laoxiao.people.models import (

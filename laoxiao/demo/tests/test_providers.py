@@ -12,7 +12,8 @@ from stdnum.cn import uscc as stdnum_uscc
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.idnumbers import parse_id_number
 from laoxiao.demo import geo
-from laoxiao.demo.generator import CITY_CODE, COUNTIES, build_demo_city, plan_regions
+from laoxiao.demo.generator import build_demo_city
+from laoxiao.demo.kernel import CITY_CODE, COUNTIES, plan_regions
 from laoxiao.demo.providers import (
     CARE_CERT,
     CLASS_LIMITS,

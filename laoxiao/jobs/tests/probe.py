@@ -76,7 +76,7 @@ def lock(seconds: float) -> None:
         out["compute_start"] = time.monotonic()
         try:
             if os.environ.get("PROBE_VIA") == "job":  # as the worker runs it
-                from laoxiao.jobs.actions import job_run
+                from laoxiao.jobs.worker import job_run
                 from laoxiao.plan.actions.values import indicator_values_recompute_enqueue
 
                 job = indicator_values_recompute_enqueue(actor=admin, period="2021", region_code=CITY)
@@ -121,8 +121,8 @@ def enqueue() -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from laoxiao.jobs.actions import job_claim
     from laoxiao.jobs.models import Job
+    from laoxiao.jobs.worker import job_claim
     from laoxiao.plan.actions.values import indicator_values_recompute_enqueue
 
     admin = get_user_model().objects.get(username="probe_admin")

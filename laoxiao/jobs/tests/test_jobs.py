@@ -8,14 +8,17 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from laoxiao.core.models import ChangeLog
-from laoxiao.jobs import actions
+from laoxiao.jobs import actions, worker
+from laoxiao.jobs.kinds import upload_dir
 from laoxiao.jobs.models import Job
 from laoxiao.plan.actions.values import indicator_values_recompute, indicator_values_recompute_enqueue
 from laoxiao.plan.models import IndicatorValue
 from laoxiao.providers.tests.factories import provider
+from laoxiao.regions.models import PopulationFigure
 
 pytestmark = pytest.mark.django_db
 COUNTY = "340603000000"
@@ -42,7 +45,7 @@ def test_the_job_stores_what_the_synchronous_compute_stores(
     job = _queue(admin_user, django_capture_on_commit_callbacks, region="340600000000")
     assert job.status == "queued" and not IndicatorValue.objects.exists()
     assert ChangeLog.objects.filter(note="job indicators.compute queued", actor=admin_user).exists()
-    assert actions.job_run(job.pk) == "done"
+    assert worker.job_run(job.pk) == "done"
     job.refresh_from_db()
     assert _values() == expected
     assert job.status == "done" and job.done == job.total > 0 and job.finished_at and job.attempts == 1
@@ -63,8 +66,8 @@ def test_a_lost_workers_job_is_picked_up_and_finished_once(
     admin_user: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     job = _queue(admin_user, django_capture_on_commit_callbacks)
-    assert actions.job_claim(job.pk, "dead-worker") is not None  # the worker took it, then was killed
-    assert actions.job_claim(job.pk, "other") is None  # a live lease: nobody else takes it
+    assert worker.job_claim(job.pk, "dead-worker") is not None  # the worker took it, then was killed
+    assert worker.job_claim(job.pk, "other") is None  # a live lease: nobody else takes it
     assert actions.jobs_requeue_expired() == 0
     Job.objects.filter(pk=job.pk).update(lease_expires=timezone.now() - dt.timedelta(seconds=1))
     assert actions.jobs_requeue_expired() == 1  # queued again; the (immediate) engine runs it at once
@@ -73,21 +76,21 @@ def test_a_lost_workers_job_is_picked_up_and_finished_once(
     assert IndicatorValue.objects.filter(region_code=COUNTY, period="2021").exists()
     finished_at = job.finished_at
     # the lost worker comes back and finishes or fails: nothing changes; running again does nothing
-    assert not actions.job_finish(job.pk, "dead-worker", {"values": -1})
-    assert not actions.job_fail(job.pk, "dead-worker", "late")
-    assert actions.job_run(job.pk) == ""
+    assert not worker.job_finish(job.pk, "dead-worker", {"values": -1})
+    assert not worker.job_fail(job.pk, "dead-worker", "late")
+    assert worker.job_run(job.pk) == ""
     job.refresh_from_db()
     assert job.status == "done" and job.finished_at == finished_at and job.result["values"] > 0
     assert job.errors == []
-    with pytest.raises(actions.LeaseLost):
-        actions.job_progress(job.pk, "dead-worker", 1, 2)
+    with pytest.raises(worker.LeaseLost):
+        worker.job_progress(job.pk, "dead-worker", 1, 2)
 
 
 def test_a_job_that_loses_its_worker_too_often_fails(
     admin_user: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     job = _queue(admin_user, django_capture_on_commit_callbacks)
-    actions.job_claim(job.pk, "dead")
+    worker.job_claim(job.pk, "dead")
     Job.objects.filter(pk=job.pk).update(attempts=3, lease_expires=timezone.now() - dt.timedelta(seconds=1))
     assert actions.jobs_requeue_expired(max_attempts=3) == 0
     job.refresh_from_db()
@@ -108,7 +111,7 @@ def test_a_failed_job_is_retried_by_an_administrator(
 
     monkeypatch.setattr(engine, "indicators_results", broken)
     job = _queue(admin_user, django_capture_on_commit_callbacks)
-    assert actions.job_run(job.pk) == "failed"
+    assert worker.job_run(job.pk) == "failed"
     job.refresh_from_db()
     assert job.status == "failed" and "the calculators broke" in job.errors[0]
     client.force_login(admin_user)
@@ -160,10 +163,6 @@ POPULATION = "区划代码,年份,常住人口\n340603001001,2023,1000\n34062110
 def test_a_large_upload_runs_as_a_job_and_its_file_is_deleted(
     admin_user: Any, client: Any, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from laoxiao.jobs.kinds import upload_dir
-    from laoxiao.regions.models import PopulationFigure
 
     settings.VAR_DIR = tmp_path
     settings.LAOXIAO_IMPORT_JOB_BYTES = 10  # this small file counts as large

@@ -11,6 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from laoxiao.accounts.actions import system_actor, token_create, token_revoke
+from laoxiao.accounts.models import ApiToken, User
+
 
 class Command(BaseCommand):
     help = "Create, list and revoke API tokens (Authorization: Bearer <token>)."
@@ -29,16 +32,12 @@ class Command(BaseCommand):
         getattr(self, f"_{opts['verb']}")(opts)
 
     def _user(self, username: str) -> Any:
-        from laoxiao.accounts.models import User
-
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"没有此用户 / no such user: {username}")
         return user
 
     def _create(self, opts: dict[str, Any]) -> None:
-        from laoxiao.accounts.actions import system_actor, token_create
-
         user = self._user(opts["username"])
         if not user.is_active:
             raise CommandError(f"此用户已停用 / this user is inactive: {user.username}")
@@ -63,9 +62,6 @@ class Command(BaseCommand):
             )
 
     def _revoke(self, opts: dict[str, Any]) -> None:
-        from laoxiao.accounts.actions import system_actor, token_revoke
-        from laoxiao.accounts.models import ApiToken
-
         prefix = opts["prefix"].rstrip("…").strip()
         if len(prefix) < 4:
             raise CommandError("前缀太短 / give at least 4 characters of the prefix")

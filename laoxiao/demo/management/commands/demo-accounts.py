@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from laoxiao.accounts.actions import system_actor
 from laoxiao.demo.accounts import DEMO_PASSWORD, DEMO_URL, DemoCityMissing, demo_accounts_ensure
 
 
@@ -18,8 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--url", default=DEMO_URL, help=f"the address to print (default {DEMO_URL})")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from laoxiao.accounts.actions import system_actor
-
         try:
             created, rows = demo_accounts_ensure(actor=system_actor())
         except DemoCityMissing:

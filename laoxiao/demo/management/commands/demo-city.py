@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from laoxiao.demo.generator import CITY_CODE, DEFAULT_YEARS, STEPS, build_demo_city
+from laoxiao.demo.generator import STEPS, build_demo_city
+from laoxiao.demo.kernel import CITY_CODE, DEFAULT_YEARS
 from laoxiao.demo.people import STEP_NAMES as PEOPLE_STEP_NAMES
+from laoxiao.regions.models import PopulationFigure, Region
 
 
 def _years(text: str) -> tuple[int, ...]:
@@ -60,8 +62,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from laoxiao.regions.models import PopulationFigure, Region
-
         if opts["if_empty"] and Region.objects.exists():
             self.stdout.write(
                 "已有区划，未生成演示城市 / regions exist already: demo city not built (--if-empty)"

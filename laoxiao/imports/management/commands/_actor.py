@@ -4,11 +4,11 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from laoxiao.accounts.actions import system_actor
+from laoxiao.accounts.models import User
+
 
 def resolve_actor(username: str | None) -> Any:
-    from laoxiao.accounts.actions import system_actor
-    from laoxiao.accounts.models import User
-
     if not username:
         return system_actor()
     user = User.objects.filter(username=username, is_active=True).first()

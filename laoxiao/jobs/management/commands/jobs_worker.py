@@ -15,8 +15,11 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
-from laoxiao.jobs.actions import jobs_requeue_expired, worker_id
+from laoxiao.jobs.actions import jobs_requeue_expired
+from laoxiao.jobs.models import Job
+from laoxiao.jobs.worker import worker_id
 
 
 class Command(BaseCommand):
@@ -62,9 +65,5 @@ class Command(BaseCommand):
 
     @staticmethod
     def _pending(backend: str) -> bool:
-        from django_tasks_db.models import DBTaskResult
-
-        from laoxiao.jobs.models import Job
-
         ready = DBTaskResult.objects.ready().filter(backend_name=backend).exists()
         return ready or Job.objects.filter(status=Job.Status.RUNNING).exists()

@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from laoxiao.demo.geo import county_boundaries_geojson
+from laoxiao.regions.boundaries import county_boundaries_geojson
 
-STATIC = Path(__file__).resolve().parents[1] / "static" / "demo" / "geo"
+DATA = Path(__file__).resolve().parents[2] / "regions" / "data"
 
 
 def test_huaibei_counties_with_their_codes():
@@ -35,7 +35,7 @@ def test_any_city_works():
 
 
 def test_committed_static_files_match_the_source():
-    counties = json.loads((STATIC / "340600.geojson").read_text(encoding="utf-8"))
+    counties = json.loads((DATA / "340600.geojson").read_text(encoding="utf-8"))
     assert counties == county_boundaries_geojson("340600")
-    outline = json.loads((STATIC / "340600-outline.geojson").read_text(encoding="utf-8"))
+    outline = json.loads((DATA / "340600-outline.geojson").read_text(encoding="utf-8"))
     assert [f["properties"]["name"] for f in outline["features"]] == ["淮北市"]
