@@ -15,5 +15,5 @@ class AccountsConfig(AppConfig):
         self._roles_sync = roles_sync
 
 
-def _sync_roles(sender, **kwargs):  # type: ignore[no-untyped-def]
+def _sync_roles(sender, **kwargs):
     sender._roles_sync(using=kwargs.get("using", "default"))

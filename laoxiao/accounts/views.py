@@ -26,7 +26,7 @@ log = logging.getLogger("laoxiao.auth")
 def may_unlock(user: object) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(getattr(user, "is_superuser", False) or "city_admin" in user.role_codes())  # type: ignore[attr-defined]
+    return bool(getattr(user, "is_superuser", False) or "city_admin" in user.role_codes())
 
 
 @login_required

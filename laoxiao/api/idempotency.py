@@ -60,7 +60,7 @@ def _wrap_run(run: Any) -> Any:
         if not key or len(key) > 200 or not key.isprintable():
             exc = HttpError(422, _("The Idempotency-Key header must be 1 to 200 visible characters."))
             return operation.api.on_exception(request, exc)
-        user = request.auth  # type: ignore[attr-defined]
+        user = request.auth
         fingerprint = _fingerprint(request)
         try:
             with transaction.atomic():

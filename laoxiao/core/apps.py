@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
         pre_save.connect(_refuse_unstorable, dispatch_uid="laoxiao-refuse-unstorable")
 
 
-def _load_rules(sender, **kwargs):  # type: ignore[no-untyped-def]
+def _load_rules(sender, **kwargs):
     """Shipped rule versions are (re)loaded after every migrate; a city's own versions stay."""
     # Django wiring: core.rules reads core.models, not importable before the registry is ready
     from laoxiao.core.rules import load_rules
@@ -22,7 +22,7 @@ def _load_rules(sender, **kwargs):  # type: ignore[no-untyped-def]
     load_rules()
 
 
-def _refuse_unstorable(sender, instance, raw=False, **kwargs):  # type: ignore[no-untyped-def]
+def _refuse_unstorable(sender, instance, raw=False, **kwargs):
     """No save sends the database a value it cannot hold (a ValidationError naming the field)."""
     if raw:
         return

@@ -200,7 +200,7 @@ def _complete(name: str, info: FieldInfo, field: models.Field[Any, Any] | None) 
             values = [str(k) for k, _label in field.flatchoices]
             if field.blank and "" not in values:
                 values.append("")
-            new_type = Literal[tuple(values)]  # type: ignore[valid-type]
+            new_type = Literal[tuple(values)]
         if field is not None and getattr(field, "max_length", None):
             extra["max_length"] = field.max_length
         if name in REGION_FIELDS:
@@ -215,7 +215,7 @@ def _complete(name: str, info: FieldInfo, field: models.Field[Any, Any] | None) 
     if new_type is None and not extra:
         return None
     # the constraints first, then the field's own validators (which may change the value)
-    annotation: Any = Annotated[(new_type if new_type is not None else base, Field(**extra), *meta)]  # type: ignore[valid-type]
+    annotation: Any = Annotated[(new_type if new_type is not None else base, Field(**extra), *meta)]
     if optional:
         annotation = annotation | None
     return FieldInfo.merge_field_infos(info, FieldInfo.from_annotation(annotation), annotation=annotation)

@@ -379,9 +379,7 @@ def insert_rows(
 
 
 def _pk_map(model: type[models.Model], hash_field: str, prefix: str) -> dict[str, int]:
-    return dict(
-        model._default_manager.filter(region_code__startswith=prefix).values_list(hash_field, "pk")  # type: ignore[attr-defined]
-    )
+    return dict(model._default_manager.filter(region_code__startswith=prefix).values_list(hash_field, "pk"))
 
 
 def log_summaries(

@@ -359,9 +359,9 @@ def _adapt(progress: Any) -> RunProgress | None:
     try:
         params = inspect.signature(progress).parameters
     except (TypeError, ValueError):
-        return progress  # type: ignore[no-any-return]
+        return progress
     if len(params) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params.values()):
-        return progress  # type: ignore[no-any-return]
+        return progress
     last = [0]
 
     def one(done: int, total: int | None) -> None:

@@ -160,7 +160,7 @@ class _Chain(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, n: int = -1) -> bytes:
         if self.head:
             out, self.head = (
                 (self.head, b"") if n < 0 or n >= len(self.head) else (self.head[:n], self.head[n:])

@@ -35,9 +35,7 @@ def _importable(user: object) -> dict:
 
 def _exportable(user: object) -> dict:
     return {
-        k: v
-        for k, v in all_kinds().items()
-        if user.has_perm("accounts.export_records") or v.allowed(user)  # type: ignore[attr-defined]
+        k: v for k, v in all_kinds().items() if user.has_perm("accounts.export_records") or v.allowed(user)
     }
 
 

@@ -56,5 +56,5 @@ def job_out(job: Job) -> dict[str, Any]:
 
 
 @router.get("/{pk}", response=JobOut, summary="One background job: status, progress, errors")
-def get_job(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    return job_out(selectors.job_get(actor=request.auth, pk=pk))  # type: ignore[attr-defined]
+def get_job(request: HttpRequest, pk: int):
+    return job_out(selectors.job_get(actor=request.auth, pk=pk))

@@ -80,13 +80,13 @@ def _elder_detail(actor: Any, elder: Elder) -> SimpleNamespace:
 
 @router.get("/elders", response=list[ElderOut], summary="Older people the caller sees")
 @paginate(Pages)
-def list_elders(request: HttpRequest, filters: Query[ElderFilters]):  # type: ignore[no-untyped-def]
+def list_elders(request: HttpRequest, filters: Query[ElderFilters]):
     data = filters.dict()
     id_number = (data.pop("id_number") or "").strip()
     listed = data.pop("on_visit_list")
     today = clock.today()
     qs = elder_sel.elder_list(
-        actor=request.auth,  # type: ignore[arg-type]
+        actor=request.auth,
         on_visit_list=False if listed is False else None,
         on=today,
         **data,
@@ -99,34 +99,34 @@ def list_elders(request: HttpRequest, filters: Query[ElderFilters]):  # type: ig
 
 
 @router.post("/elders", response=ElderDetailOut, summary="Create or update an older person by ID number")
-def upsert_elder(request: HttpRequest, payload: ElderIn):  # type: ignore[no-untyped-def]
+def upsert_elder(request: HttpRequest, payload: ElderIn):
     data = payload.dict(exclude_unset=True)
     categories = data.pop("categories", None)
     support_mode = data.pop("support_mode", None)
     categories_from = data.pop("categories_from", None)
-    elder = actions.elder_upsert(actor=request.auth, data=data)  # type: ignore[arg-type]
+    elder = actions.elder_upsert(actor=request.auth, data=data)
     if categories is not None:
         actions.elder_set_categories(
-            actor=request.auth,  # type: ignore[arg-type]
+            actor=request.auth,
             elder=elder,
             categories=categories,
             support_mode=support_mode,
             on=categories_from or clock.today(),
         )
-    return _elder_detail(request.auth, elder_sel.elder_get(actor=request.auth, pk=elder.pk))  # type: ignore[arg-type]
+    return _elder_detail(request.auth, elder_sel.elder_get(actor=request.auth, pk=elder.pk))
 
 
 @router.get("/elders/{pk}", response=ElderDetailOut, summary="One older person with their follow-up")
-def get_elder(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    return _elder_detail(request.auth, elder_sel.elder_get(actor=request.auth, pk=pk))  # type: ignore[arg-type]
+def get_elder(request: HttpRequest, pk: int):
+    return _elder_detail(request.auth, elder_sel.elder_get(actor=request.auth, pk=pk))
 
 
 @router.post(
     "/elders/{pk}/assessments", response={201: AssessmentOut}, summary="Record an ability assessment"
 )
-def record_assessment(request: HttpRequest, pk: int, payload: AssessmentIn):  # type: ignore[no-untyped-def]
-    elder = elder_sel.elder_get(actor=request.auth, pk=pk)  # type: ignore[arg-type]
-    row = actions.assessment_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
+def record_assessment(request: HttpRequest, pk: int, payload: AssessmentIn):
+    elder = elder_sel.elder_get(actor=request.auth, pk=pk)
+    row = actions.assessment_record(actor=request.auth, elder=elder, **payload.dict())
     return Status(201, row)
 
 
@@ -136,30 +136,30 @@ def record_assessment(request: HttpRequest, pk: int, payload: AssessmentIn):  # 
     summary="Record a welfare visit (201 when created; 200 when that day's visit of that mode existed and was updated)",
 )
 @idempotent
-def record_welfare_visit(request: HttpRequest, pk: int, payload: WelfareVisitIn):  # type: ignore[no-untyped-def]
-    elder = elder_sel.elder_get(actor=request.auth, pk=pk)  # type: ignore[arg-type]
-    row = actions.welfare_visit_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
+def record_welfare_visit(request: HttpRequest, pk: int, payload: WelfareVisitIn):
+    elder = elder_sel.elder_get(actor=request.auth, pk=pk)
+    row = actions.welfare_visit_record(actor=request.auth, elder=elder, **payload.dict())
     return Status(201 if getattr(row, "was_created", False) else 200, row)
 
 
 @router.post(
     "/elders/{pk}/health-checks", response={201: HealthCheckOut}, summary="Record a yearly health check"
 )
-def record_health_check(request: HttpRequest, pk: int, payload: HealthCheckIn):  # type: ignore[no-untyped-def]
-    elder = elder_sel.elder_get(actor=request.auth, pk=pk)  # type: ignore[arg-type]
-    row = actions.health_check_record(actor=request.auth, elder=elder, **payload.dict())  # type: ignore[arg-type]
+def record_health_check(request: HttpRequest, pk: int, payload: HealthCheckIn):
+    elder = elder_sel.elder_get(actor=request.auth, pk=pk)
+    row = actions.health_check_record(actor=request.auth, elder=elder, **payload.dict())
     return Status(201, row)
 
 
 @router.get(
     "/visits/worklist", response=VisitWorklistOut, summary="A community's visit work list for a month"
 )
-def visit_worklist(request: HttpRequest, query: Query[VisitWorklistQuery]):  # type: ignore[no-untyped-def]
+def visit_worklist(request: HttpRequest, query: Query[VisitWorklistQuery]):
     actor = request.auth
     require_region(actor, query.region)
     today = clock.today()
     month = dt.date(int(query.month[:4]), int(query.month[5:7]), 1) if query.month else today.replace(day=1)
-    rows = elder_sel.visit_worklist(actor=actor, region_code=query.region, month=month, today=today)  # type: ignore[arg-type]
+    rows = elder_sel.visit_worklist(actor=actor, region_code=query.region, month=month, today=today)
     page = api_page(rows, page=query.page, page_size=query.page_size)  # bounded: one page of the list
     return {
         "region": query.region,
@@ -246,14 +246,14 @@ def _followup_child(request: HttpRequest, pk: int) -> Child:
 
 @router.get("/children", response=list[ChildOut], summary="Children under 3 the caller sees")
 @paginate(Pages)
-def list_children(request: HttpRequest, filters: Query[ChildFilters]):  # type: ignore[no-untyped-def]
+def list_children(request: HttpRequest, filters: Query[ChildFilters]):
     return child_sel.child_list(actor=request.auth, **filters.dict())
 
 
 @router.post(
     "/children", response=ChildDetailOut, summary="Create or update a child by ID or birth certificate number"
 )
-def upsert_child(request: HttpRequest, payload: ChildIn):  # type: ignore[no-untyped-def]
+def upsert_child(request: HttpRequest, payload: ChildIn):
     child = actions.child_upsert(actor=request.auth, data=payload.dict(exclude_unset=True))
     return _child_detail(request.auth, child_sel.child_get(actor=request.auth, pk=child.pk))
 
@@ -261,32 +261,32 @@ def upsert_child(request: HttpRequest, payload: ChildIn):  # type: ignore[no-unt
 @router.get(
     "/children/{pk}", response=ChildDetailOut, summary="One child with guardians and follow-up status"
 )
-def get_child(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def get_child(request: HttpRequest, pk: int):
     return _child_detail(request.auth, child_sel.child_get(actor=request.auth, pk=pk))
 
 
 @router.post(
     "/children/{pk}/newborn-visits", response={201: RecordOut}, summary="Record a newborn home visit"
 )
-def record_newborn_visit(request: HttpRequest, pk: int, payload: NewbornVisitIn):  # type: ignore[no-untyped-def]
+def record_newborn_visit(request: HttpRequest, pk: int, payload: NewbornVisitIn):
     child = _followup_child(request, pk)
     return Status(201, actions.newborn_visit_record(actor=request.auth, child=child, **payload.dict()))
 
 
 @router.post("/children/{pk}/checks", response={201: RecordOut}, summary="Record a child health check")
-def record_child_check(request: HttpRequest, pk: int, payload: ChildCheckIn):  # type: ignore[no-untyped-def]
+def record_child_check(request: HttpRequest, pk: int, payload: ChildCheckIn):
     child = _followup_child(request, pk)
     return Status(201, actions.child_check_record(actor=request.auth, child=child, **payload.dict()))
 
 
 @router.post("/children/{pk}/vaccinations", response={201: RecordOut}, summary="Record a vaccine dose")
-def record_vaccination(request: HttpRequest, pk: int, payload: VaccinationIn):  # type: ignore[no-untyped-def]
+def record_vaccination(request: HttpRequest, pk: int, payload: VaccinationIn):
     child = _followup_child(request, pk)
     return Status(201, actions.vaccination_record(actor=request.auth, child=child, **payload.dict()))
 
 
 @router.get("/health/worklist", response=HealthWorklistOut, summary="A community's child health work list")
-def health_worklist(request: HttpRequest, query: Query[HealthWorklistQuery]):  # type: ignore[no-untyped-def]
+def health_worklist(request: HttpRequest, query: Query[HealthWorklistQuery]):
     on = query.on or clock.today()
     entries = child_sel.health_worklist(actor=request.auth, region_code=query.region, on=on)
     return {
@@ -367,7 +367,7 @@ def _handover_out(req: HandoverRequest, *, incoming: bool) -> dict[str, Any]:
     response={201: HandoverRequestOut},
     summary="Ask for a person registered in a region you cannot see to be handed over to yours",
 )
-def request_handover(request: HttpRequest, payload: HandoverRequestIn):  # type: ignore[no-untyped-def]
+def request_handover(request: HttpRequest, payload: HandoverRequestIn):
     req = actions.handover_request(actor=request.auth, **payload.dict())
     return Status(201, _handover_out(req, incoming=False))
 
@@ -377,9 +377,7 @@ def request_handover(request: HttpRequest, payload: HandoverRequestIn):  # type:
     response=list[HandoverRequestOut],
     summary="Hand-over requests: those you decide (incoming) or those you made (outgoing)",
 )
-def list_handover_requests(  # type: ignore[no-untyped-def]
-    request: HttpRequest, direction: Literal["incoming", "outgoing"] = "incoming"
-):
+def list_handover_requests(request: HttpRequest, direction: Literal["incoming", "outgoing"] = "incoming"):
     incoming = direction == "incoming"
     qs = (
         HandoverRequest.objects.incoming(request.auth)
@@ -392,12 +390,12 @@ def list_handover_requests(  # type: ignore[no-untyped-def]
 @router.post(
     "/handover-requests/{pk}/accept", response=HandoverRequestOut, summary="Accept: the person moves"
 )
-def accept_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):  # type: ignore[no-untyped-def]
+def accept_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):
     req = actions.handover_decide(actor=request.auth, request_id=pk, accept=True, note=payload.note)
     return _handover_out(req, incoming=True)
 
 
 @router.post("/handover-requests/{pk}/refuse", response=HandoverRequestOut, summary="Refuse the request")
-def refuse_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):  # type: ignore[no-untyped-def]
+def refuse_handover(request: HttpRequest, pk: int, payload: HandoverDecisionIn):
     req = actions.handover_decide(actor=request.auth, request_id=pk, accept=False, note=payload.note)
     return _handover_out(req, incoming=True)

@@ -111,7 +111,7 @@ class Dose:
 Schedule = tuple[Dose, ...]
 
 
-class ParsedSchedule(tuple):  # type: ignore[type-arg]
+class ParsedSchedule(tuple):
     """A parsed schedule that computes its hash once: ``_plan`` is cached on (birth date, schedule)
     and is called for every child of a work list or an indicator, so hashing 22 doses each time
     cost more than the plan itself. Equal to the plain tuple of the same doses."""

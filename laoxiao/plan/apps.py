@@ -10,7 +10,7 @@ class PlanConfig(AppConfig):
         post_migrate.connect(_load_if_empty, sender=self, dispatch_uid="laoxiao-reference-data")
 
 
-def _load_if_empty(sender, **kwargs):  # type: ignore[no-untyped-def]
+def _load_if_empty(sender, **kwargs):
     """The reference data (units, indicators, tasks) is loaded by a migration; a database emptied
     by ``flush`` (which emits post_migrate) gets it back here. A filled database is left alone:
     a city's edits stay, and `laoxiao load-reference` reloads the shipped files on purpose."""

@@ -54,7 +54,7 @@ def _inspection(supervision: dict[str, Any]) -> dict[str, Any] | None:
 
 @router.get("/providers", response=list[PublicProviderOut], summary="Filed providers (public)")
 @paginate(Pages)
-def list_public_providers(request: HttpRequest, filters: Query[PublicFilters]):  # type: ignore[no-untyped-def]
+def list_public_providers(request: HttpRequest, filters: Query[PublicFilters]):
     return selectors.public_list(**filters.dict())
 
 
@@ -64,11 +64,11 @@ def list_public_providers(request: HttpRequest, filters: Query[PublicFilters]): 
     summary="Filed providers on the map (public)",
     url_name="public-provider-map-points",
 )
-def public_provider_map(request: HttpRequest, filters: Query[PublicFilters]):  # type: ignore[no-untyped-def]
+def public_provider_map(request: HttpRequest, filters: Query[PublicFilters]):
     items = selectors.public_map_points(**filters.dict())
     return {"count": len(items), "items": items}
 
 
 @router.get("/providers/{uscc}", response=PublicProviderDetail, summary="One filed provider (public)")
-def get_public_provider(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-def]
+def get_public_provider(request: HttpRequest, uscc: str):
     return public_detail(uscc)

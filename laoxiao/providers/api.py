@@ -43,12 +43,12 @@ def _get(request: HttpRequest, uscc: str) -> Any:
 
 @router.get("/", response=list[ProviderOut], summary="Providers the caller sees")
 @paginate(Pages)
-def list_providers(request: HttpRequest, filters: Query[ProviderFilters]):  # type: ignore[no-untyped-def]
+def list_providers(request: HttpRequest, filters: Query[ProviderFilters]):
     return selectors.provider_list(actor=request.auth, **filters.dict())
 
 
 @router.post("/", response={201: ProviderOut}, summary="Register a provider")
-def create_provider(request: HttpRequest, payload: ProviderIn):  # type: ignore[no-untyped-def]
+def create_provider(request: HttpRequest, payload: ProviderIn):
     provider = actions.provider_create(actor=request.auth, data=payload.dict())
     return Status(201, _get(request, provider.uscc))
 
@@ -56,30 +56,30 @@ def create_provider(request: HttpRequest, payload: ProviderIn):  # type: ignore[
 @router.get(
     "/map", response=MapOut, summary="Compact points for the provider map", url_name="provider-map-points"
 )
-def provider_map(request: HttpRequest, filters: Query[MapFilters]):  # type: ignore[no-untyped-def]
+def provider_map(request: HttpRequest, filters: Query[MapFilters]):
     items = selectors.map_points(actor=request.auth, **filters.dict())
     return {"count": len(items), "items": items}
 
 
 @router.get("/{uscc}", response=ProviderOut, summary="One provider")
-def get_provider(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-def]
+def get_provider(request: HttpRequest, uscc: str):
     return _get(request, uscc)
 
 
 @router.patch("/{uscc}", response=ProviderOut, summary="Change a provider's data")
-def update_provider(request: HttpRequest, uscc: str, payload: ProviderPatch):  # type: ignore[no-untyped-def]
+def update_provider(request: HttpRequest, uscc: str, payload: ProviderPatch):
     provider = _get(request, uscc)
     actions.provider_update(actor=request.auth, provider=provider, data=payload.dict(exclude_unset=True))
     return _get(request, uscc)
 
 
 @router.get("/{uscc}/filing", response=list[FilingEventOut], summary="A provider's filing history")
-def list_filing_events(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-def]
+def list_filing_events(request: HttpRequest, uscc: str):
     return selectors.filing_events(actor=request.auth, provider=_get(request, uscc))
 
 
 @router.post("/{uscc}/filing", response={201: FilingEventOut}, summary="Move a provider's filing")
-def transition_filing(request: HttpRequest, uscc: str, payload: FilingIn):  # type: ignore[no-untyped-def]
+def transition_filing(request: HttpRequest, uscc: str, payload: FilingIn):
     provider = _get(request, uscc)
     event = actions.filing_transition(
         actor=request.auth,
@@ -93,31 +93,31 @@ def transition_filing(request: HttpRequest, uscc: str, payload: FilingIn):  # ty
 
 
 @router.get("/{uscc}/documents", response=list[DocumentOut], summary="A provider's filing documents")
-def list_documents(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-def]
+def list_documents(request: HttpRequest, uscc: str):
     return selectors.documents(actor=request.auth, provider=_get(request, uscc))
 
 
 @router.post("/{uscc}/documents", response={201: DocumentOut}, summary="Record a filing document")
-def upsert_document(request: HttpRequest, uscc: str, payload: DocumentIn):  # type: ignore[no-untyped-def]
+def upsert_document(request: HttpRequest, uscc: str, payload: DocumentIn):
     provider = _get(request, uscc)
     document = actions.document_upsert(actor=request.auth, provider=provider, **payload.dict())
     return Status(201, document)
 
 
 @router.get("/{uscc}/classes", response=list[ClassOut], summary="A childcare provider's classes")
-def list_classes(request: HttpRequest, uscc: str):  # type: ignore[no-untyped-def]
+def list_classes(request: HttpRequest, uscc: str):
     return selectors.classes(actor=request.auth, provider=_get(request, uscc))
 
 
 @router.post("/{uscc}/classes", response={201: ClassOut}, summary="Add or change a class")
-def upsert_class(request: HttpRequest, uscc: str, payload: ClassIn):  # type: ignore[no-untyped-def]
+def upsert_class(request: HttpRequest, uscc: str, payload: ClassIn):
     provider = _get(request, uscc)
     cls = actions.class_upsert(actor=request.auth, provider=provider, **payload.dict())
     return Status(201, cls)
 
 
 @router.delete("/{uscc}/classes/{class_id}", response={204: None}, summary="Remove a class")
-def delete_class(request: HttpRequest, uscc: str, class_id: int):  # type: ignore[no-untyped-def]
+def delete_class(request: HttpRequest, uscc: str, class_id: int):
     provider = _get(request, uscc)
     cls = selectors.class_get(actor=request.auth, provider=provider, pk=class_id)
     actions.class_delete(actor=request.auth, cls=cls)
@@ -125,12 +125,12 @@ def delete_class(request: HttpRequest, uscc: str, class_id: int):  # type: ignor
 
 
 @router.get("/{uscc}/staff", response=list[StaffOut], summary="A provider's staff (ID numbers masked)")
-def list_staff(request: HttpRequest, uscc: str, current: bool | None = None):  # type: ignore[no-untyped-def]
+def list_staff(request: HttpRequest, uscc: str, current: bool | None = None):
     return selectors.staff(actor=request.auth, provider=_get(request, uscc), current=current)
 
 
 @router.post("/{uscc}/staff", response={201: StaffOut}, summary="Add or change a staff member")
-def upsert_staff(request: HttpRequest, uscc: str, payload: StaffIn):  # type: ignore[no-untyped-def]
+def upsert_staff(request: HttpRequest, uscc: str, payload: StaffIn):
     provider = _get(request, uscc)
     data = payload.dict()
     certificates = data.pop("certificates")
@@ -144,7 +144,7 @@ def upsert_staff(request: HttpRequest, uscc: str, payload: StaffIn):  # type: ig
 @router.post(
     "/{uscc}/staff/{staff_id}/certificates", response={201: StaffOut}, summary="Add a staff certificate"
 )
-def add_certificate(request: HttpRequest, uscc: str, staff_id: int, payload: CertificateIn):  # type: ignore[no-untyped-def]
+def add_certificate(request: HttpRequest, uscc: str, staff_id: int, payload: CertificateIn):
     provider = _get(request, uscc)
     member = selectors.staff_get(actor=request.auth, provider=provider, pk=staff_id)
     actions.certificate_upsert(actor=request.auth, staff=member, **payload.dict())
@@ -152,7 +152,7 @@ def add_certificate(request: HttpRequest, uscc: str, staff_id: int, payload: Cer
 
 
 @router.get("/{uscc}/prices", response=list[PriceOut], summary="A provider's price list")
-def list_prices(request: HttpRequest, uscc: str, current: bool = False):  # type: ignore[no-untyped-def]
+def list_prices(request: HttpRequest, uscc: str, current: bool = False):
     rows = selectors.prices(actor=request.auth, provider=_get(request, uscc))
     if current:
         return selectors.current_prices(rows, on=clock.today())
@@ -160,7 +160,7 @@ def list_prices(request: HttpRequest, uscc: str, current: bool = False):  # type
 
 
 @router.post("/{uscc}/prices", response={201: PriceOut}, summary="Set a price")
-def set_price(request: HttpRequest, uscc: str, payload: PriceIn):  # type: ignore[no-untyped-def]
+def set_price(request: HttpRequest, uscc: str, payload: PriceIn):
     provider = _get(request, uscc)
     price = actions.price_set(actor=request.auth, provider=provider, **payload.dict())
     return Status(201, price)

@@ -27,7 +27,7 @@ class PopulationFilters(Schema):
 
 @router.get("/", response=list[RegionOut], summary="Regions the caller sees")
 @paginate(Pages)
-def list_regions(request: HttpRequest, filters: Query[RegionFilters]):  # type: ignore[no-untyped-def]
+def list_regions(request: HttpRequest, filters: Query[RegionFilters]):
     return selectors.region_list(actor=request.auth, **filters.dict())
 
 
@@ -35,15 +35,15 @@ def list_regions(request: HttpRequest, filters: Query[RegionFilters]):  # type: 
     "/population", response=list[PopulationOut], summary="Population figures of the regions the caller sees"
 )
 @paginate(Pages)
-def list_population(request: HttpRequest, filters: Query[PopulationFilters]):  # type: ignore[no-untyped-def]
+def list_population(request: HttpRequest, filters: Query[PopulationFilters]):
     return selectors.population_list(actor=request.auth, **filters.dict())
 
 
 @router.get("/{code}", response=RegionOut, summary="One region")
-def get_region(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def get_region(request: HttpRequest, code: str):
     return selectors.region_get(actor=request.auth, code=code)
 
 
 @router.get("/{code}/population", response=list[PopulationOut], summary="A region's figures by year")
-def get_region_population(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def get_region_population(request: HttpRequest, code: str):
     return selectors.population_of(actor=request.auth, code=code)

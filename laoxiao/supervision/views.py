@@ -35,7 +35,7 @@ from laoxiao.supervision.models import (
 class AuthedRequest(HttpRequest):
     """A request behind ``login_required``: ``user`` is a signed-in User."""
 
-    user: User  # type: ignore[assignment]
+    user: User
 
 
 PART_LABELS = {

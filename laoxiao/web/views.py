@@ -13,7 +13,7 @@ from laoxiao.web.navigation import navigation_for
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roles = [ROLE_BY_CODE[c] for c in user.role_codes()]  # type: ignore[union-attr]
+    roles = [ROLE_BY_CODE[c] for c in user.role_codes()]
     regions = region_selectors.region_roots(actor=user)
     tiles = navigation_for(user)[1:]
     overview = region_selectors.county_overview(actor=user)

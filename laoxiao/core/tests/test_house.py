@@ -41,7 +41,10 @@ def test_no_actions_module_is_over_700_lines() -> None:
 
 
 CLOCK = re.compile(r"timezone\.localdate\(\)|\bdate\.today\(\)|\bdatetime\.now\(\)\.date\(\)|def _today\b")
-OWN_CHECKS = re.compile(r"^def (require_region|require_sector|community_region|is_city_admin|is_plan_admin)\b|^SECTOR_PERMISSION\s*=", re.M)
+OWN_CHECKS = re.compile(
+    r"^def (require_region|require_sector|community_region|is_city_admin|is_plan_admin)\b|^SECTOR_PERMISSION\s*=",
+    re.M,
+)
 
 
 def test_one_clock() -> None:

@@ -298,7 +298,7 @@ def elder_handover(*, actor: User, elder: Elder, to_region_code: str, on: dt.dat
 
 def move_follow_up(*, elder_ids: list[int], to_code: str) -> None:
     for model in FOLLOW_UP_MODELS:
-        model._default_manager.filter(elder_id__in=elder_ids).update(region_code=to_code)  # type: ignore[misc]
+        model._default_manager.filter(elder_id__in=elder_ids).update(region_code=to_code)
 
 
 @transaction.atomic

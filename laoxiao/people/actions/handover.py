@@ -38,7 +38,7 @@ def _require_kind_sector(actor: Any, kind: str) -> None:
 
 def _record(kind: str, id_hash: str) -> Elder | Child | None:
     model = Elder if kind == HandoverRequest.Kind.ELDER else Child
-    return model.objects.filter(id_number_hash=id_hash).first()  # type: ignore[attr-defined,no-any-return]
+    return model.objects.filter(id_number_hash=id_hash).first()
 
 
 @transaction.atomic

@@ -89,7 +89,7 @@ def welfare_visit_record(
             )
             row.was_created = True  # type: ignore[attr-defined]  # the API answers 201 only then
             return row
-    row.was_created = False  # type: ignore[attr-defined]
+    row.was_created = False
     changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
     if changes:
         for k, (_old, v) in changes.items():

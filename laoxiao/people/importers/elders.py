@@ -384,7 +384,7 @@ class EldersImport(ElderKindBase):
             ):
                 for elder_id, day in model._default_manager.filter(elder_id__in=list(dead)).values_list(
                     "elder_id", field
-                ):  # type: ignore[attr-defined]
+                ):
                     last[elder_id] = max(day, last.get(elder_id, day))
             for pk, (row, died) in dead.items():
                 if pk in last and last[pk] > died:

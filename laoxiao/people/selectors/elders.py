@@ -263,7 +263,7 @@ def visit_worklist(
         reasons = visitlist.reasons(facts_of(e, cats.get(e.pk, []), e.latest_level), on=ref, rules=rules)  # type: ignore[attr-defined]
         if not reasons:  # the SQL filter and the pure rule agree; this guards a rule the SQL cannot say
             continue
-        last: dt.date | None = e.last_visit_on  # type: ignore[attr-defined]
+        last: dt.date | None = e.last_visit_on
         visited = last is not None and last >= start
         rows.append(
             WorklistRow(

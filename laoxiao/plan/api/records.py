@@ -62,7 +62,7 @@ def _number(value: Decimal | int | None) -> float | int | None:
     response=RecordsOut,
     summary="The records behind a computed indicator's numerator or denominator, for a region and period",
 )
-def list_records(request: HttpRequest, code: str, query: Query[RecordsQuery]):  # type: ignore[no-untyped-def]
+def list_records(request: HttpRequest, code: str, query: Query[RecordsQuery]):
     region = query.region
     if not region:
         city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()

@@ -367,7 +367,7 @@ def _task(request: HttpRequest, code: str) -> Any:
     response=list[TaskStateOut],
     summary="Every task the caller may read, with its status on a date",
 )
-def task_progress_list(request: HttpRequest, query: Query[ProgressQuery]):  # type: ignore[no-untyped-def]
+def task_progress_list(request: HttpRequest, query: Query[ProgressQuery]):
     on = query.on or clock.today()
     states = sel.task_overview(
         actor=_actor(request), on=on, unit=query.unit, status=query.status, overdue_first=query.overdue_first
@@ -378,7 +378,7 @@ def task_progress_list(request: HttpRequest, query: Query[ProgressQuery]):  # ty
 @router.get(
     "/tasks/{code}/progress", response=TaskProgressOut, summary="A task's milestones, reports and indicators"
 )
-def task_progress(request: HttpRequest, code: str, query: Query[OnQuery]):  # type: ignore[no-untyped-def]
+def task_progress(request: HttpRequest, code: str, query: Query[OnQuery]):
     on = query.on or clock.today()
     detail = sel.task_detail(actor=_actor(request), code=code, on=on)
     out = _state(detail.state)
@@ -392,13 +392,13 @@ def task_progress(request: HttpRequest, code: str, query: Query[OnQuery]):  # ty
 
 
 @router.post("/tasks/{code}/milestones", response={201: MilestoneOut}, summary="Add a milestone to a task")
-def add_milestone(request: HttpRequest, code: str, payload: MilestoneIn):  # type: ignore[no-untyped-def]
+def add_milestone(request: HttpRequest, code: str, payload: MilestoneIn):
     m = actions.milestone_create(actor=_actor(request), task=_task(request, code), **payload.dict())
     return Status(201, _milestone(m))
 
 
 @router.patch("/milestones/{pk}", response=MilestoneOut, summary="Change or complete a milestone (done_on)")
-def change_milestone(request: HttpRequest, pk: int, payload: MilestonePatch):  # type: ignore[no-untyped-def]
+def change_milestone(request: HttpRequest, pk: int, payload: MilestonePatch):
     m = sel.milestone_get_for(actor=_actor(request), pk=pk)
     m = actions.milestone_update(actor=_actor(request), milestone=m, data=payload.dict(exclude_unset=True))
     return _milestone(m)
@@ -409,7 +409,7 @@ def change_milestone(request: HttpRequest, pk: int, payload: MilestonePatch):  #
     response={201: ReportOut},
     summary="Submit a progress report (multipart: fields and evidence files)",
 )
-def submit_report(  # type: ignore[no-untyped-def]
+def submit_report(
     request: HttpRequest,
     code: str,
     payload: Form[ReportIn],
@@ -439,7 +439,7 @@ def submit_report(  # type: ignore[no-untyped-def]
 
 
 @router.get("/evidence/{pk}", summary="Download an evidence file", response={200: None})
-def download_evidence(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def download_evidence(request: HttpRequest, pk: int):
     ev = sel.evidence_get_for(actor=_actor(request), pk=pk)
     return FileResponse(
         ev.file.open("rb"), as_attachment=True, filename=ev.name, content_type=ev.content_type or None
@@ -451,22 +451,22 @@ def download_evidence(request: HttpRequest, pk: int):  # type: ignore[no-untyped
 
 @router.get("/meetings", response=list[MeetingOut], summary="Joint meetings, the latest first")
 @paginate(Pages)
-def list_meetings(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_meetings(request: HttpRequest):
     return sel.meeting_list(actor=_actor(request))
 
 
 @router.post("/meetings", response={201: MeetingOut}, summary="Call a joint meeting (city administrators)")
-def create_meeting(request: HttpRequest, payload: MeetingIn):  # type: ignore[no-untyped-def]
+def create_meeting(request: HttpRequest, payload: MeetingIn):
     return Status(201, actions.meeting_create(actor=_actor(request), **payload.dict()))
 
 
 @router.get("/meetings/{pk}", response=MeetingOut, summary="One joint meeting")
-def get_meeting(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def get_meeting(request: HttpRequest, pk: int):
     return sel.meeting_get(actor=_actor(request), pk=pk)
 
 
 @router.patch("/meetings/{pk}", response=MeetingOut, summary="Change a joint meeting (city administrators)")
-def change_meeting(request: HttpRequest, pk: int, payload: MeetingPatch):  # type: ignore[no-untyped-def]
+def change_meeting(request: HttpRequest, pk: int, payload: MeetingPatch):
     meeting = sel.meeting_get(actor=_actor(request), pk=pk)
     data = payload.dict(exclude_unset=True)
     if "note" in data:
@@ -524,7 +524,7 @@ def _agenda_json(agenda: sel.Agenda) -> dict[str, Any]:
 
 
 @router.get("/meetings/{pk}/agenda", response=AgendaOut, summary="The agenda as of the meeting date")
-def meeting_agenda(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def meeting_agenda(request: HttpRequest, pk: int):
     return _agenda_json(sel.meeting_agenda(meeting=sel.meeting_get(actor=_actor(request), pk=pk)))
 
 
@@ -533,7 +533,7 @@ def meeting_agenda(request: HttpRequest, pk: int):  # type: ignore[no-untyped-de
     summary="The agenda as a spreadsheet (Chinese headers)",
     response={200: None},
 )
-def meeting_agenda_xlsx(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def meeting_agenda_xlsx(request: HttpRequest, pk: int):
     agenda = sel.meeting_agenda(meeting=sel.meeting_get(actor=_actor(request), pk=pk))
     response = HttpResponse(agenda_xlsx(agenda), content_type=XLSX)
     response["Content-Disposition"] = (
@@ -549,18 +549,18 @@ def meeting_agenda_xlsx(request: HttpRequest, pk: int):  # type: ignore[no-untyp
     "/major-projects", response=list[ProjectOut], summary="The major project list (filter by year, region)"
 )
 @paginate(Pages)
-def list_projects(request: HttpRequest, query: Query[ProjectQuery]):  # type: ignore[no-untyped-def]
+def list_projects(request: HttpRequest, query: Query[ProjectQuery]):
     return sel.major_project_list(actor=_actor(request), year=query.year, region=query.region)
 
 
 @router.get("/major-projects/totals", response=ProjectTotalsOut, summary="Sums of the list (by year, region)")
-def project_totals(request: HttpRequest, query: Query[ProjectQuery]):  # type: ignore[no-untyped-def]
+def project_totals(request: HttpRequest, query: Query[ProjectQuery]):
     qs = sel.major_project_list(actor=_actor(request), year=query.year, region=query.region)
     return {"year": query.year, **sel.major_project_totals(qs)}
 
 
 @router.get("/major-projects/{pk}", response=ProjectOut, summary="One project of the list")
-def get_project(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def get_project(request: HttpRequest, pk: int):
     return sel.major_project_get(actor=_actor(request), pk=pk)
 
 
@@ -579,14 +579,14 @@ def _project_data(payload: Schema, *, partial: bool) -> dict[str, Any]:
     response={201: ProjectOut},
     summary="Add a project (city admins, development and reform)",
 )
-def create_project(request: HttpRequest, payload: ProjectIn):  # type: ignore[no-untyped-def]
+def create_project(request: HttpRequest, payload: ProjectIn):
     return Status(
         201, actions.major_project_create(actor=_actor(request), data=_project_data(payload, partial=False))
     )
 
 
 @router.patch("/major-projects/{pk}", response=ProjectOut, summary="Change a project")
-def update_project(request: HttpRequest, pk: int, payload: ProjectPatch):  # type: ignore[no-untyped-def]
+def update_project(request: HttpRequest, pk: int, payload: ProjectPatch):
     project = sel.major_project_get(actor=_actor(request), pk=pk)
     data = _project_data(payload, partial=True)
     return actions.major_project_update(actor=_actor(request), project=project, data=data)

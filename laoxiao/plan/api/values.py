@@ -155,7 +155,7 @@ def _reader(request: HttpRequest) -> Any:
     response=list[ValueOut],
     summary="Every indicator's value for a region and period, with its status against the plan",
 )
-def list_values(request: HttpRequest, query: Query[ValuesQuery]):  # type: ignore[no-untyped-def]
+def list_values(request: HttpRequest, query: Query[ValuesQuery]):
     actor = _reader(request)
     try:
         period = Period.parse(query.period)
@@ -178,12 +178,12 @@ def list_values(request: HttpRequest, query: Query[ValuesQuery]):  # type: ignor
     summary="Reported figures (a reporter: their unit's; a city administrator: all), newest first",
 )
 @paginate(Pages)
-def list_reported(request: HttpRequest, filters: Query[ReportedFilters]):  # type: ignore[no-untyped-def]
+def list_reported(request: HttpRequest, filters: Query[ReportedFilters]):
     return selectors.reported_list(actor=request.auth, **filters.dict())  # type: ignore[attr-defined]
 
 
 @router.get("/reported/{pk}", response=ReportedOut, summary="One reported figure")
-def get_reported(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def get_reported(request: HttpRequest, pk: int):
     return _reported_out(selectors.reported_get(actor=request.auth, pk=pk))  # type: ignore[attr-defined]
 
 
@@ -192,7 +192,7 @@ def get_reported(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     response={201: ReportedOut},
     summary="Submit a figure of a reported indicator for a region and period (waits for review)",
 )
-def submit_reported(request: HttpRequest, payload: ReportedIn):  # type: ignore[no-untyped-def]
+def submit_reported(request: HttpRequest, payload: ReportedIn):
     indicator = (
         Indicator.objects.select_related("responsible_unit")
         .filter(code=payload.indicator.strip().upper())
@@ -217,7 +217,7 @@ def submit_reported(request: HttpRequest, payload: ReportedIn):  # type: ignore[
     response=ReportedOut,
     summary="Approve a submitted figure (city administrators): it becomes the indicator's value",
 )
-def approve_reported(request: HttpRequest, pk: int, payload: ReviewIn):  # type: ignore[no-untyped-def]
+def approve_reported(request: HttpRequest, pk: int, payload: ReviewIn):
     actor = request.auth  # type: ignore[attr-defined]
     row = selectors.reported_get(actor=actor, pk=pk)
     return _reported_out(actions.reported_value_approve(actor=actor, reported=row, note=payload.note))
@@ -228,7 +228,7 @@ def approve_reported(request: HttpRequest, pk: int, payload: ReviewIn):  # type:
     response=ReportedOut,
     summary="Reject a submitted figure, saying why (city administrators)",
 )
-def reject_reported(request: HttpRequest, pk: int, payload: ReviewIn):  # type: ignore[no-untyped-def]
+def reject_reported(request: HttpRequest, pk: int, payload: ReviewIn):
     actor = request.auth  # type: ignore[attr-defined]
     row = selectors.reported_get(actor=actor, pk=pk)
     return _reported_out(actions.reported_value_reject(actor=actor, reported=row, note=payload.note))
@@ -239,7 +239,7 @@ def reject_reported(request: HttpRequest, pk: int, payload: ReviewIn):  # type: 
     response=ReportedOut,
     summary="Withdraw a submitted figure before it is reviewed",
 )
-def withdraw_reported(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def withdraw_reported(request: HttpRequest, pk: int):
     actor = request.auth  # type: ignore[attr-defined]
     row = selectors.reported_get(actor=actor, pk=pk)
     return _reported_out(actions.reported_value_withdraw(actor=actor, reported=row))
@@ -257,7 +257,7 @@ class ComputeIn(Schema):
     summary="Queue the recomputation of a region and everything below it (city administrators)",
     description="Answers 202 at once with the job; follow it at GET /api/v1/jobs/{id}.",
 )
-def compute_values(request: HttpRequest, payload: ComputeIn):  # type: ignore[no-untyped-def]
+def compute_values(request: HttpRequest, payload: ComputeIn):
     job = actions.indicator_values_recompute_enqueue(
         actor=request.auth,  # type: ignore[attr-defined]
         period=payload.period,

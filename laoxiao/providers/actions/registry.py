@@ -132,5 +132,5 @@ def move_rows(provider: Provider) -> None:
     """A provider that moves takes its rows' region code along (scoping reads it from each row)."""
     code = provider.region_code
     for model in (FilingEvent, FilingDocument, ChildcareClass, MedicalAgreement, StaffMember, Price):
-        model.objects.filter(provider=provider).update(region_code=code)  # type: ignore[attr-defined]
+        model.objects.filter(provider=provider).update(region_code=code)
     Certificate.objects.filter(staff__provider=provider).update(region_code=code)
