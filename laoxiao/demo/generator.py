@@ -66,9 +66,10 @@ from laoxiao.demo.kernel import (
 )
 from laoxiao.demo.people import people_steps
 from laoxiao.demo.plan_tracking import tasks_step
-from laoxiao.demo.providers import providers_step, supervision_step
+from laoxiao.demo.providers import providers_step
 from laoxiao.demo.reported import reported_step
 from laoxiao.demo.residential import residential_step
+from laoxiao.demo.supervision import supervision_step
 from laoxiao.regions.actions import population_upsert, regions_upsert
 from laoxiao.regions.models import Region
 

@@ -21,8 +21,8 @@ from laoxiao.demo.providers import (
     REFERENCE_DATE,
     class_plan,
     plan_providers,
-    plan_supervision,
 )
+from laoxiao.demo.supervision import plan_supervision
 
 CHILDCARE = ("childcare_centre", "home_childcare", "kindergarten_class", "workplace_childcare")
 ELDER = ("eldercare_home", "community_centre", "meal_point")
