@@ -21,15 +21,14 @@ from laoxiao.accounts.models import User
 from laoxiao.core import clock
 from laoxiao.core.access import require_sector
 from laoxiao.core.bulk import Progress, WriteResult
-from laoxiao.core.changelog import log_change
-from laoxiao.core.models import ChangeLog, RuleVersion
+from laoxiao.core.models import RuleVersion
 from laoxiao.core.rules import RuleMissing, rule, rule_version
 from laoxiao.people.actions.elder_checks import add_months, check_follow_up_date, elder_in_scope
 from laoxiao.people.actions.elder_followup import (
     check_dates,
-    follow_up_snapshot,
     no_progress,
     refs_checked,
+    save_follow_up,
     upsert_follow_up,
 )
 from laoxiao.people.assessment import ItemError, Result, ScoringRules, score
@@ -165,25 +164,14 @@ def assessment_record(
         )
     except RuleMissing:
         raise ValidationError({"assessed_on": _("No scoring table is in force on this date.")}) from None
-    row = AbilityAssessment.objects.filter(elder=elder, assessed_on=assessed_on).first()
-    if row is None:
-        row = AbilityAssessment.objects.create(
-            elder=elder, region_code=elder.region_code, assessed_on=assessed_on, **values
-        )
-        log_change(
-            actor=actor,
-            action=ChangeLog.Action.CREATE,
-            target=row,
-            changes=follow_up_snapshot(values, assessed_on=assessed_on),
-        )
-        return row
-    changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
-    if changes:
-        for k, (_old, v) in changes.items():
-            setattr(row, k, v)
-        row.save(update_fields=list(changes))
-        log_change(actor=actor, action=ChangeLog.Action.UPDATE, target=row, changes=changes)
-    return row
+    return save_follow_up(
+        actor=actor,
+        model=AbilityAssessment,
+        elder=elder,
+        day_field="assessed_on",
+        day=assessed_on,
+        values=values,
+    )
 
 
 @transaction.atomic

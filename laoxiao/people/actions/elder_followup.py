@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from laoxiao.accounts.models import User
 from laoxiao.core.access import require_sector
 from laoxiao.core.bulk import BATCH, Progress, WriteResult, chunks, summary_entry
-from laoxiao.core.changelog import build_entry, log_many
+from laoxiao.core.changelog import build_entry, log_change, log_many
 from laoxiao.core.errors import NotFound
 from laoxiao.core.i18n import fmt
 from laoxiao.core.models import ChangeLog
@@ -156,3 +156,27 @@ def upsert_follow_up(
 
 def follow_up_snapshot(values: Mapping[str, Any], **extra: Any) -> dict[str, list[Any]]:
     return {k: [None, v] for k, v in {**extra, **values}.items() if k != "items"}
+
+
+def save_follow_up(
+    *, actor: User, model: type[Any], elder: Elder, day_field: str, day: dt.date, values: dict[str, Any]
+) -> Any:
+    """The single-record follow-up write (one per elder and ``day_field``): create it with a snapshot
+    row in the change log, or change only the fields that differ and log the diff; nothing else."""
+    row = model.objects.filter(elder=elder, **{day_field: day}).first()
+    if row is None:
+        row = model.objects.create(elder=elder, region_code=elder.region_code, **{day_field: day}, **values)
+        log_change(
+            actor=actor,
+            action=ChangeLog.Action.CREATE,
+            target=row,
+            changes=follow_up_snapshot(values, **{day_field: day}),
+        )
+        return row
+    changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
+    if changes:
+        for k, (_old, v) in changes.items():
+            setattr(row, k, v)
+        row.save(update_fields=list(changes))
+        log_change(actor=actor, action=ChangeLog.Action.UPDATE, target=row, changes=changes)
+    return row

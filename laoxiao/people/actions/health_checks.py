@@ -17,8 +17,6 @@ from laoxiao.accounts.models import User
 from laoxiao.core import clock
 from laoxiao.core.access import require_sector
 from laoxiao.core.bulk import Progress, WriteResult
-from laoxiao.core.changelog import log_change
-from laoxiao.core.models import ChangeLog
 from laoxiao.people.actions.elder_checks import (
     check_follow_up_date,
     check_health_check_age,
@@ -27,9 +25,9 @@ from laoxiao.people.actions.elder_checks import (
 )
 from laoxiao.people.actions.elder_followup import (
     check_dates,
-    follow_up_snapshot,
     no_progress,
     refs_checked,
+    save_follow_up,
     upsert_follow_up,
 )
 from laoxiao.people.models import Elder, HealthCheck
@@ -48,25 +46,9 @@ def health_check_record(
     except ValidationError as exc:
         raise field_error("checked_on", exc) from None
     values = {"provider": provider.strip(), "complete": bool(complete)}
-    row = HealthCheck.objects.filter(elder=elder, checked_on=checked_on).first()
-    if row is None:
-        row = HealthCheck.objects.create(
-            elder=elder, region_code=elder.region_code, checked_on=checked_on, **values
-        )
-        log_change(
-            actor=actor,
-            action=ChangeLog.Action.CREATE,
-            target=row,
-            changes=follow_up_snapshot(values, checked_on=checked_on),
-        )
-        return row
-    changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
-    if changes:
-        for k, (_old, v) in changes.items():
-            setattr(row, k, v)
-        row.save(update_fields=list(changes))
-        log_change(actor=actor, action=ChangeLog.Action.UPDATE, target=row, changes=changes)
-    return row
+    return save_follow_up(
+        actor=actor, model=HealthCheck, elder=elder, day_field="checked_on", day=checked_on, values=values
+    )
 
 
 @transaction.atomic
