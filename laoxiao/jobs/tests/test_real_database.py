@@ -46,7 +46,10 @@ def real_db(tmp_path_factory: Any) -> dict[str, str]:
         import psycopg
 
         u = urlparse(pg)
-        name = f"{(u.path.lstrip('/') or 'laoxiao')}_probe"
+        # one database per xdist worker: the module's tests may run on two workers at once, and each
+        # worker's fixture would otherwise drop the database the other is migrating
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        name = f"{(u.path.lstrip('/') or 'laoxiao')}_probe_{worker}"
         admin = u._replace(path="/postgres").geturl()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
