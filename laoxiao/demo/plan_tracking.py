@@ -46,6 +46,7 @@ from laoxiao.regions.models import Region
 
 STREAM_TASKS = 31
 REFERENCE_DATE = dt.date(2021, 12, 31)
+SEED_PLAN = "huaibei-2021-2025"
 MEETING_DATE = dt.date(2022, 1, 15)
 MEETING_TITLE = "2022年第一次养老托育工作联席会议"
 COUNTIES = {"340602": "杜集区", "340603": "相山区", "340604": "烈山区", "340621": "濉溪县"}
@@ -113,7 +114,7 @@ def plan_categories(rng: np.random.Generator, codes: list[str]) -> dict[str, str
 
 
 def tasks_step(ctx: Any, advance: Any) -> None:
-    if not PlanTask.objects.exists():  # reference data not loaded: nothing to track
+    if not PlanTask.objects.filter(plan_id=SEED_PLAN).exists():  # reference data not loaded: nothing to track
         return
     rng = np.random.default_rng([ctx.seed, STREAM_TASKS])
     summary = {
@@ -127,10 +128,14 @@ def tasks_step(ctx: Any, advance: Any) -> None:
 
 def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, int]:
 
-    tasks = list(PlanTask.objects.order_by("number"))
+    tasks = list(PlanTask.objects.filter(plan_id=SEED_PLAN).order_by("number"))
     units: dict[str, list[str]] = {}
-    for tu in PlanTaskUnit.objects.order_by("task_id", "order"):
-        units.setdefault(tu.task_id, []).append(tu.unit_id)
+    for tu in (
+        PlanTaskUnit.objects.filter(task__plan_id=SEED_PLAN)
+        .select_related("task")
+        .order_by("task_id", "order")
+    ):
+        units.setdefault(tu.task.code, []).append(tu.unit_id)
     cats = plan_categories(rng, [t.code for t in tasks])
     region = city_code()
     entries: list[ChangeLog] = []

@@ -50,10 +50,16 @@ SOURCES = {
 PENDING = ("E10", "2021", "335", "修订：补入两家养老服务企业的增加值")
 
 
+SEED_PLAN = "huaibei-2021-2025"
+
+
 def _report(actor: Any, indicator: Indicator, region: str, period: str, value: str) -> bool:
     """Submit and approve one figure unless the key has an approved one already."""
     if ReportedValue.objects.filter(
-        indicator=indicator, region_code=region, period=period, status=ReportedValue.Status.APPROVED
+        measure_id=indicator.measure_id,
+        region_code=region,
+        period=period,
+        status=ReportedValue.Status.APPROVED,
     ).exists():
         return False
     row = reported_value_submit(
@@ -72,7 +78,10 @@ def _report(actor: Any, indicator: Indicator, region: str, period: str, value: s
 def reported_step(ctx: Any, advance: Any) -> None:
     actor = ctx.actor
     indicators = {
-        i.code: i for i in Indicator.objects.filter(code__in=CODES).select_related("responsible_unit")
+        i.code: i
+        for i in Indicator.objects.filter(plan_id=SEED_PLAN, code__in=CODES).select_related(
+            "responsible_unit"
+        )
     }
     city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
     if city is None or len(indicators) < len(CODES):
@@ -95,7 +104,7 @@ def reported_step(ctx: Any, advance: Any) -> None:
     if (
         period in years
         and not ReportedValue.objects.filter(
-            indicator_id=code, region_code=city.code, period=period, status=ReportedValue.Status.SUBMITTED
+            measure__alias=code, region_code=city.code, period=period, status=ReportedValue.Status.SUBMITTED
         ).exists()
     ):
         reported_value_submit(

@@ -1,9 +1,11 @@
 """The indicator engine: compute and store indicator values, and list them for a region and period.
 
 ``indicators_compute`` runs the registered calculators (``laoxiao.plan.calculators``) for
-regions and a period and upserts one ``IndicatorValue`` per (indicator, region, period), with the
-numerator, the denominator and the inputs. ``laoxiao.plan.selectors.values`` reads them back.
-Monthly indicators (E08) have values for months and years; the others for years.
+regions and a period and upserts one ``IndicatorValue`` per (measure, region, period), with the
+numerator, the denominator and the inputs: a value is computed once per measure, whatever number of
+plans use it. ``laoxiao.plan.selectors.values`` reads them back under each plan's indicators.
+Monthly measures (E08's) have values for months and years; the others for years. ``codes`` name
+measures by key or by alias (``nursing_bed_share`` or ``E06``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from laoxiao.plan.calculators import (
     Result,
     common_prefix,
     definition,
+    resolve_measure,
 )
-from laoxiao.plan.models import Indicator, IndicatorValue
+from laoxiao.plan.models import IndicatorValue, Measure, ReportedValue
 from laoxiao.regions.models import Region
 
 FOUR_PLACES = Decimal("0.0001")
@@ -35,9 +38,17 @@ REPORTED_REASON = "reported by the responsible unit"
 
 
 def applies_to(code: str, period: Period) -> bool:
-    """Whether an indicator has values for the period (months: monthly indicators only)."""
-    spec = REGISTRY.get(code)
+    """Whether a measure (key or alias) has values for the period (months: monthly ones only)."""
+    spec = REGISTRY.get(resolve_measure(code) or code)
     return not period.is_month or (spec is not None and spec.monthly)
+
+
+def measure_keys(codes: Iterable[str] | None) -> list[str]:
+    """The registered measure keys that ``codes`` (keys or aliases) name; every one when None."""
+    if codes is None:
+        return list(REGISTRY)
+    keys = (resolve_measure(c) for c in codes)
+    return [k for k in dict.fromkeys(keys) if k is not None and k in REGISTRY]
 
 
 def _round(value: Decimal) -> Decimal:
@@ -63,10 +74,10 @@ def _dec(number: Decimal | int | None) -> Decimal | None:
     return None if number is None else _round(Decimal(number))
 
 
-def _row(indicator: Indicator, region_code: str, period: Period, result: Result) -> IndicatorValue:
+def _row(measure_key: str, region_code: str, period: Period, result: Result) -> IndicatorValue:
     value, reason = value_of(result)
     return IndicatorValue(
-        indicator=indicator,
+        measure_id=measure_key,
         region_code=region_code,
         period=period.text,
         value=value,
@@ -84,17 +95,17 @@ def indicators_results(
     codes: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Result]]:
-    """The results (code → region code → Result) of the computed indicators, without storing.
+    """The results (measure key → region code → Result) of the computed measures, without storing.
 
-    Each indicator reads its records ONCE for the widest region asked and rolls the tallies up to
-    every region by code prefix; ``progress(code)`` is called after each indicator."""
+    Each measure reads its records ONCE for the widest region asked and rolls the tallies up to
+    every region by code prefix; ``progress(key)`` is called after each measure."""
     p = Period.parse(period)
     regions = (
         list(dict.fromkeys(region_codes))
         if region_codes is not None
         else list(Region.objects.values_list("code", flat=True))
     )
-    wanted = [c for c in (codes or REGISTRY) if c in REGISTRY and applies_to(c, p)]
+    wanted = [k for k in measure_keys(codes) if applies_to(k, p)]
     if not regions or not wanted:
         return {}
     ctx = Ctx(period=p, prefix=common_prefix(regions), rules=child_rules())
@@ -116,7 +127,7 @@ def indicators_compute(
     written: Callable[[int, int], None] | None = None,
     chunk_size: int | None = None,
 ) -> list[IndicatorValue]:
-    """Compute every computed indicator with a calculator for the regions (default: every region)
+    """Compute every computed measure with a calculator for the regions (default: every region)
     and the period, and store the values (replacing earlier ones). Returns the stored values.
 
     The reads run outside any transaction; the values are written in chunks of ``chunk_size``
@@ -125,18 +136,25 @@ def indicators_compute(
     docs/security.md, "Long work and locks"). Each chunk is an upsert on the unique key, so writing a
     chunk twice (a job run again) gives the same rows. ``written(done, total)`` follows the chunks."""
     p = Period.parse(period)
-    indicators = {
-        i.code: i
-        for i in Indicator.objects.filter(kind=Indicator.Kind.COMPUTED, code__in=list(codes or REGISTRY))
-    }
-    results = indicators_results(
-        period=period, region_codes=region_codes, codes=list(indicators), progress=progress
+    keys = list(
+        Measure.objects.filter(kind=Measure.Kind.COMPUTED, key__in=measure_keys(codes)).values_list(
+            "key", flat=True
+        )
+    )
+    results = indicators_results(period=period, region_codes=region_codes, codes=keys, progress=progress)
+    # an approved figure (a historical year filed from the statistical reports) stands
+    approved = set(
+        ReportedValue.objects.filter(
+            period=p.text, status=ReportedValue.Status.APPROVED, measure_id__in=keys
+        ).values_list("measure_id", "region_code")
     )
     now = timezone.now()
     rows: list[IndicatorValue] = []
     for code, by_region in results.items():
         for region_code, result in by_region.items():
-            row = _row(indicators[code], region_code, p, result)
+            if (code, region_code) in approved:
+                continue
+            row = _row(code, region_code, p, result)
             row.computed_at = now
             rows.append(row)
     size = max(1, chunk_size or int(getattr(settings, "LAOXIAO_WRITE_CHUNK_ROWS", 500)))
@@ -146,7 +164,7 @@ def indicators_compute(
                 rows[start : start + size],
                 batch_size=size,
                 update_conflicts=True,
-                unique_fields=["indicator", "region_code", "period"],
+                unique_fields=["measure", "region_code", "period"],
                 update_fields=["value", "numerator", "denominator", "reason", "inputs", "computed_at"],
             )
         if written is not None:
@@ -159,7 +177,7 @@ def indicators_compute_with_progress(
 ) -> list[IndicatorValue]:
     """``indicators_compute`` with a progress bar on the terminal (``laoxiao indicators compute``)."""
     p = Period.parse(period)
-    total = sum(1 for c in (codes or REGISTRY) if c in REGISTRY and applies_to(c, p))
+    total = sum(1 for k in measure_keys(codes) if applies_to(k, p))
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -170,7 +188,7 @@ def indicators_compute_with_progress(
     ) as bar:
         task = bar.add_task(f"计算指标 {p.text}", total=total)
 
-        def advance(code: str) -> None:
-            bar.update(task, advance=1, description=f"计算指标 {p.text} · {code}")
+        def advance(key: str) -> None:
+            bar.update(task, advance=1, description=f"计算指标 {p.text} · {REGISTRY[key].alias or key}")
 
         return indicators_compute(period=period, region_codes=region_codes, codes=codes, progress=advance)

@@ -1,19 +1,26 @@
 """Load the plan's reference data from ``laoxiao/plan/data/`` into the database.
 
-The three files are written by hand from the plan (``seed/000_e2a4ffb9ede70059.txt``):
+The four files are written by hand from the plan (``seed/000_e2a4ffb9ede70059.txt``):
+
+- ``plan.json``: the plan itself (code ``huaibei-2021-2025``, the issuing region, the period
+  2021–2025, the baseline year 2020, the status it is loaded with: in force).
 
 - ``units.json``: every responsible unit of Annex 1, one row per unit. Spellings the plan uses
   for the same unit (市人社局 / 市人力社保局, ...) are listed in ``aliases`` and explained in ``note``.
 - ``indicators.json``: the 25 indicators of Table 1 (E01–E16 elder care, C01–C09 childcare, in
   the table's order) and C10 from the overall goals. ``baseline`` is ``null`` where the table has
-  "—"; ``comparator`` is ``gte`` for ≧ or a bare number, ``gt`` for ＞.
+  "—"; ``comparator`` is ``gte`` for ≧ or a bare number, ``gt`` for ＞. ``measure`` is the stable
+  key of what it measures (``laoxiao.plan.calculators.MEASURE_KEYS``); each becomes a ``Measure``
+  with the code as its alias.
 - ``tasks.json``: the 37 tasks of Annex 1 (T01–T37), the exact Chinese text, an English
   translation, the unit codes in the plan's order (the first is the lead unit), and the Table 1
   indicators the task moves (``indicators``) with the reason for the link (``indicators_basis``;
   see docs/tasks.md).
 
-``load_reference_data()`` upserts by code: it creates what is missing, updates what differs and
-leaves equal rows untouched, so running it twice changes nothing. A task's units are made to
+``load_reference_data()`` upserts by code (indicators and tasks by plan and code): it creates what
+is missing, updates what differs and leaves equal rows untouched, so running it twice changes
+nothing. A plan's status is set only when the plan is created: a city that closed the plan keeps it
+closed. A task's units are made to
 match the file exactly. Nothing is deleted otherwise. It runs in the data migration
 ``0002_reference_data`` (with the historical models: pass ``apps``) and in
 ``laoxiao load-reference``.
@@ -76,14 +83,16 @@ def _upsert(model: Any, key: dict[str, Any], values: dict[str, Any], counts: Cou
     return obj
 
 
-def _link_indicators(task: Any, codes: list[str], counts: Counts, *, before: tuple[int, int]) -> None:
+def _link_indicators(
+    task: Any, codes: list[str], by_code: dict[str, Any], counts: Counts, *, before: tuple[int, int]
+) -> None:
     """Make the task's indicator links match ``codes``; a task whose links change counts as
     updated, unless this load already counted it (created or updated)."""
     current = set(task.indicators.values_list("code", flat=True))
     wanted = set(codes)
     if current == wanted:
         return
-    task.indicators.set(sorted(wanted))
+    task.indicators.set([by_code[c] for c in sorted(wanted)])
     if (counts.created, counts.updated) == before:
         counts.updated += 1
 
@@ -104,7 +113,9 @@ def _check(
             raise ValueError(
                 f"indicators.json: {ind['code']} names an unknown unit {ind['responsible_unit']!r}"
             )
-        if ind["comparator"] not in ("gte", "gt", "eq"):
+        if not ind.get("measure"):
+            raise ValueError(f"indicators.json: {ind['code']} names no measure")
+        if ind["comparator"] not in ("gte", "gt", "eq", "lte", "lt"):
             raise ValueError(
                 f"indicators.json: {ind['code']} has an unknown comparator {ind['comparator']!r}"
             )
@@ -127,13 +138,24 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
     if apps is None:
         apps = live_apps
     Unit = apps.get_model("accounts", "ResponsibleUnit")
+    Plan = apps.get_model("plan", "Plan")
+    Measure = apps.get_model("plan", "Measure")
     Indicator = apps.get_model("plan", "Indicator")
     Task = apps.get_model("plan", "PlanTask")
     TaskUnit = apps.get_model("plan", "PlanTaskUnit")
 
     units, indicators, tasks = read_data("units.json"), read_data("indicators.json"), read_data("tasks.json")
+    with (DATA_DIR / "plan.json").open(encoding="utf-8") as fh:
+        plan_row: dict[str, Any] = json.load(fh)
     _check(units, indicators, tasks)
-    counts = {"units": Counts(), "indicators": Counts(), "tasks": Counts(), "task_units": Counts()}
+    counts = {
+        "plans": Counts(),
+        "measures": Counts(),
+        "units": Counts(),
+        "indicators": Counts(),
+        "tasks": Counts(),
+        "task_units": Counts(),
+    }
 
     with transaction.atomic():
         for u in units:
@@ -149,11 +171,38 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
                 },
                 counts["units"],
             )
+        plan = Plan.objects.filter(code=plan_row["code"]).first()
+        plan_values = {k: plan_row[k] for k in ("name", "name_en", "region_code", "source", "note")}
+        plan_values.update(
+            first_year=plan_row["first_year"],
+            last_year=plan_row["last_year"],
+            baseline_year=plan_row["baseline_year"],
+        )
+        if plan is None:  # the status only on creation: a city closes the plan, a reload keeps that
+            plan_values["status"] = plan_row["status"]
+        plan = _upsert(Plan, {"code": plan_row["code"]}, plan_values, counts["plans"])
+        by_code: dict[str, Any] = {}
         for ind in indicators:
-            _upsert(
-                Indicator,
-                {"code": ind["code"]},
+            measure = _upsert(
+                Measure,
+                {"key": ind["measure"]},
                 {
+                    "alias": ind["code"],
+                    "sector": ind["sector"],
+                    "name": ind["name"],
+                    "name_en": ind["name_en"],
+                    "unit": ind["unit"],
+                    "unit_en": ind.get("unit_en", ""),
+                    "kind": ind["kind"],
+                    "responsible_unit_id": ind.get("responsible_unit") or None,
+                },
+                counts["measures"],
+            )
+            by_code[ind["code"]] = _upsert(
+                Indicator,
+                {"plan_id": plan.pk, "code": ind["code"]},
+                {
+                    "measure_id": measure.pk,
                     "order": ind["order"],
                     "sector": ind["sector"],
                     "name": ind["name"],
@@ -176,7 +225,7 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
             before = (counts["tasks"].created, counts["tasks"].updated)
             task = _upsert(
                 Task,
-                {"code": t["code"]},
+                {"plan_id": plan.pk, "code": t["code"]},
                 {
                     "number": t["number"],
                     "text": t["text"],
@@ -185,7 +234,7 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
                 },
                 counts["tasks"],
             )
-            _link_indicators(task, t.get("indicators", []), counts["tasks"], before=before)
+            _link_indicators(task, t.get("indicators", []), by_code, counts["tasks"], before=before)
             stale = TaskUnit.objects.filter(task=task).exclude(unit_id__in=t["units"])
             counts["task_units"].deleted += stale.count()
             stale.delete()

@@ -1,7 +1,8 @@
-"""The plan: the indicators of Table 1 and the tasks of Annex 1 (reference data, loaded from
-``laoxiao/plan/data/`` by migrations), the indicator values (computed by ``engine`` or reported by
-the responsible units), the tasks' milestones and progress reports, the joint meetings and the
-major project list.
+"""The plans: each city plan (``Plan``) with its indicators (Table 1) and tasks (Annex 1) — the
+seed's plan is reference data loaded from ``laoxiao/plan/data/`` by a migration, a city loads its
+own with ``laoxiao import plan`` —, the measures the indicators name (``Measure``) and their values
+per region and period (computed by ``engine`` or reported by the responsible units), the tasks'
+milestones and progress reports, the joint meetings and the major project list.
 """
 
 from __future__ import annotations
@@ -21,8 +22,112 @@ def plain_number(value: Decimal | float | int) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
+class Plan(models.Model):
+    """A city's "一老一小" plan (整体解决方案): its period, baseline year and status, with its
+    indicators (Table 1) and its tasks (Annex 1). The seed's plan (淮北市 2021–2025) is loaded from
+    ``laoxiao/plan/data/``; a city loads its own with ``laoxiao import plan``. A draft can be edited;
+    a plan in force is frozen: a change is a new version (``replaces``, with a ``reason``) which
+    supersedes it once put in force."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        IN_FORCE = "in_force", _("in force")
+        CLOSED = "closed", _("closed")
+        SUPERSEDED = "superseded", _("superseded by a new version")
+
+    code = models.SlugField(_("code"), max_length=40, primary_key=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=300, blank=True)
+    region_code = models.CharField(_("issuing region"), max_length=12, db_index=True)
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("version it replaces"),
+    )
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_plans",
+        verbose_name=_("plan it follows"),
+    )
+    reason = models.TextField(_("reason for this version"), blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    targets_are_examples = models.BooleanField(_("targets are examples"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_year", "-version"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_year__lte=models.F("last_year")), name="plan_period_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.first_year}–{self.last_year})"
+
+    @property
+    def period_text(self) -> str:
+        return f"{self.first_year}–{self.last_year}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def covers(self, year: int) -> bool:
+        return self.first_year <= year <= self.last_year
+
+
+class Measure(models.Model):
+    """What an indicator measures, with a stable name of its own (``nursing_bed_share``) that no
+    plan's code decides: a computed measure has a calculator (``laoxiao.plan.calculators``), a
+    reported one is filed by the responsible unit. Values are stored per measure, region and period,
+    so every plan that uses a measure shows the same values. ``alias`` is the seed plan's indicator
+    code (E06), which a plan file may name instead of the key."""
+
+    class Kind(models.TextChoices):
+        COMPUTED = "computed", _("computed from records")
+        REPORTED = "reported", _("reported by the responsible unit")
+
+    key = models.CharField(_("measure"), max_length=64, primary_key=True)
+    alias = models.CharField(_("alias"), max_length=16, blank=True, db_index=True)
+    sector = models.CharField(_("sector"), max_length=16)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    unit = models.CharField(_("unit"), max_length=16)
+    unit_en = models.CharField(_("unit (English)"), max_length=32, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    responsible_unit = models.ForeignKey(
+        ResponsibleUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("responsible unit")
+    )
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}"
+
+
 class Indicator(models.Model):
-    """One indicator of the plan's Table 1 (E01–E16, C01–C09) or of its overall goals (C10)."""
+    """One indicator of a plan's table (the seed's Table 1: E01–E16, C01–C09, and C10 of its overall
+    goals): its own baseline, target and comparator, and the measure that gives its values."""
 
     class Sector(models.TextChoices):
         ELDERCARE = "eldercare", _("elder care")
@@ -32,54 +137,70 @@ class Indicator(models.Model):
         GTE = "gte", "≥"
         GT = "gt", ">"
         EQ = "eq", "="
+        LTE = "lte", "≤"
+        LT = "lt", "<"
 
-    class Kind(models.TextChoices):
-        COMPUTED = "computed", _("computed from records")
-        REPORTED = "reported", _("reported by the responsible unit")
+    Kind = Measure.Kind
 
-    code = models.CharField(_("code"), max_length=8, primary_key=True)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(_("code"), max_length=16)
     order = models.PositiveSmallIntegerField(_("order"))
     sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices)
     name = models.CharField(_("name"), max_length=100)
-    name_en = models.CharField(_("English name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
     unit = models.CharField(_("unit"), max_length=16)
     unit_en = models.CharField(_("unit (English)"), max_length=32, blank=True)
-    baseline = models.DecimalField(_("2020 baseline"), max_digits=14, decimal_places=4, null=True, blank=True)
-    baseline_year = models.PositiveSmallIntegerField(default=2020)
-    target = models.DecimalField(_("2025 target"), max_digits=14, decimal_places=4)
-    target_year = models.PositiveSmallIntegerField(default=2025)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=4, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"))
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=4)
+    target_year = models.PositiveSmallIntegerField(_("target year"))
     comparator = models.CharField(_("comparator"), max_length=4, choices=Comparator.choices)
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Measure.Kind.choices)
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("measure")
+    )
     responsible_unit = models.ForeignKey(
         ResponsibleUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("responsible unit")
+    )
+    continues = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continued_by",
+        verbose_name=_("continues the indicator"),
     )
     source = models.CharField(_("source in the plan"), max_length=100, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
-        ordering = ["order"]
+        ordering = ["plan", "order"]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="indicator_plan_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
     @property
     def baseline_text(self) -> str:
-        """The 2020 baseline as the plan writes it: ``50.83``, ``—`` when there is none."""
+        """The baseline as the plan writes it: ``50.83``, ``—`` when there is none."""
         return plain_number(self.baseline) if self.baseline is not None else "—"
 
     @property
     def target_text(self) -> str:
-        """The 2025 target with its comparator: ``≥ 60``, ``> 90``."""
+        """The target with its comparator: ``≥ 60``, ``> 90``."""
         return f"{self.get_comparator_display()} {plain_number(self.target)}"
 
 
 class PlanTask(models.Model):
-    """One of the 37 key tasks of the plan's Annex 1 (T01–T37)."""
+    """One key task of a plan (the seed's Annex 1: T01–T37)."""
 
-    code = models.CharField(_("code"), max_length=8, primary_key=True)
-    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
+    code = models.CharField(_("code"), max_length=16)
+    number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("task"))
     text_en = models.TextField(_("task (English)"), blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -92,11 +213,23 @@ class PlanTask(models.Model):
         related_name="tasks",
         verbose_name=_("indicators it moves"),
     )
+    continues = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continued_by",
+        verbose_name=_("continues the task"),
+    )
 
     class Meta:
-        ordering = ["number"]
+        ordering = ["plan", "number"]
         verbose_name = _("plan task")
         verbose_name_plural = _("plan tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="plantask_plan_code"),
+            models.UniqueConstraint(fields=["plan", "number"], name="plantask_plan_number"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.text[:30]}"
@@ -133,7 +266,7 @@ class IndicatorValue(models.Model):
     ``2022-03``), with the numerator, the denominator and the inputs behind it. ``value`` is null
     with a ``reason`` where it cannot be computed (or is reported by the responsible unit)."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values")
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
     period = models.CharField(_("period"), max_length=7, db_index=True)
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
@@ -146,17 +279,15 @@ class IndicatorValue(models.Model):
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
-        ordering = ["indicator__order", "region_code", "period"]
+        ordering = ["measure", "region_code", "period"]
         verbose_name = _("indicator value")
         verbose_name_plural = _("indicator values")
         constraints = [
-            models.UniqueConstraint(
-                fields=["indicator", "region_code", "period"], name="indicatorvalue_unique"
-            )
+            models.UniqueConstraint(fields=["measure", "region_code", "period"], name="indicatorvalue_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator_id} {self.region_code} {self.period}: {self.value}"
+        return f"{self.measure_id} {self.region_code} {self.period}: {self.value}"
 
 
 class ReportedValue(models.Model):
@@ -173,7 +304,7 @@ class ReportedValue(models.Model):
         SUPERSEDED = "superseded", _("superseded")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="reported_values")
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="reported_values")
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
     period = models.CharField(_("period"), max_length=7)
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
@@ -204,25 +335,25 @@ class ReportedValue(models.Model):
     objects = RegionScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["indicator__order", "region_code", "period", "-submitted_at"]
+        ordering = ["measure", "region_code", "period", "-submitted_at"]
         verbose_name = _("reported value")
         verbose_name_plural = _("reported values")
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "region_code", "period"],
+                fields=["measure", "region_code", "period"],
                 condition=models.Q(status="submitted"),
                 name="reportedvalue_one_pending",
             ),
             models.UniqueConstraint(
-                fields=["indicator", "region_code", "period"],
+                fields=["measure", "region_code", "period"],
                 condition=models.Q(status="approved"),
                 name="reportedvalue_one_approved",
             ),
         ]
-        indexes = [models.Index(fields=["indicator", "region_code", "period"])]
+        indexes = [models.Index(fields=["measure", "region_code", "period"])]
 
     def __str__(self) -> str:
-        return f"{self.indicator_id} {self.region_code} {self.period}: {self.value} ({self.status})"
+        return f"{self.measure_id} {self.region_code} {self.period}: {self.value} ({self.status})"
 
 
 class TaskMilestone(models.Model):
@@ -302,8 +433,12 @@ class TaskEvidence(models.Model):
 
 class JointMeeting(models.Model):
     """A joint meeting of the bureaus (联席会议). Its agenda gathers the overdue tasks and the
-    indicators behind target as of the meeting date (computed when it is read or exported)."""
+    indicators behind target of its plan as of the meeting date (computed when it is read or
+    exported)."""
 
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("plan")
+    )
     held_on = models.DateField(_("meeting date"))
     title = models.CharField(_("title"), max_length=200)
     note = models.TextField(_("note"), blank=True)

@@ -55,6 +55,7 @@ from laoxiao.plan.calculators import (
     QuerySetListing,
     definition,
     region_prefix,
+    resolve_measure,
 )
 from laoxiao.plan.models import IndicatorValue
 from laoxiao.regions.models import Region
@@ -112,16 +113,18 @@ def parse_period(code: str, period: str) -> Period:
         p = Period.parse(period)
     except ValueError as exc:
         raise ValidationError({"period": [_("A period is a year (2021) or a month (2021-06).")]}) from exc
-    if p.is_month and not REGISTRY[code].monthly:
+    if p.is_month and not REGISTRY[resolve_measure(code) or code].monthly:
         raise ValidationError({"period": [_("This indicator has values for years only.")]})
     return p
 
 
 def indicator_records(*, actor: User, code: str, region_code: str, period: str, part: str) -> Records:
-    """The records behind ``part`` (numerator or denominator) of ``code`` for a region and period."""
-    code = (code or "").upper()
-    if code not in REGISTRY:
+    """The records behind ``part`` (numerator or denominator) of the measure ``code`` (its key or
+    its alias, ``nursing_bed_share`` or ``E06``) for a region and period."""
+    key = resolve_measure(code or "")
+    if key is None or key not in REGISTRY:
         raise NotFound(code)
+    code = key
     if part not in PARTS:
         raise ValidationError({"part": [_("Part is numerator or denominator.")]})
     p = parse_period(code, period)
@@ -171,7 +174,7 @@ def fresh_monthly_counts(code: str, region_code: str, period: Period, part: str)
     them has changed since: no change logged about older people, visits, assessments or categories,
     no elder saved and no rule version added after the values were computed."""
     stored = (
-        IndicatorValue.objects.filter(indicator_id=code, region_code=region_code, period=period.text)
+        IndicatorValue.objects.filter(measure_id=code, region_code=region_code, period=period.text)
         .values_list("inputs", "computed_at")
         .first()
     )

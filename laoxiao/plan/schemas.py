@@ -7,21 +7,51 @@ from typing import Literal
 from ninja import Schema
 
 from laoxiao.core.schemas import contract
-from laoxiao.plan.models import Indicator, PlanTask
+from laoxiao.plan.models import Indicator, Plan, PlanTask
 
 
 @contract()
 class IndicatorFilters(Schema):
     sector: Literal["eldercare", "childcare"] | None = None
+    plan: str | None = None
 
 
 @contract()
 class TaskFilters(Schema):
     unit: str | None = None
+    plan: str | None = None
+
+
+class PlanOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    region_code: str
+    first_year: int
+    last_year: int
+    baseline_year: int
+    status: str
+    version: int
+    replaces: str | None
+    follows: str | None
+    reason: str
+    source: str
+    targets_are_examples: bool
+
+    @staticmethod
+    def resolve_replaces(obj: Plan) -> str | None:
+        return obj.replaces_id
+
+    @staticmethod
+    def resolve_follows(obj: Plan) -> str | None:
+        return obj.follows_id
 
 
 class IndicatorOut(Schema):
+    plan: str
     code: str
+    measure: str
+    continues: int | None
     order: int
     sector: str
     name: str
@@ -39,6 +69,18 @@ class IndicatorOut(Schema):
     responsible_unit_name: str | None
     source: str
     note: str
+
+    @staticmethod
+    def resolve_plan(obj: Indicator) -> str:
+        return obj.plan_id
+
+    @staticmethod
+    def resolve_measure(obj: Indicator) -> str:
+        return obj.measure_id
+
+    @staticmethod
+    def resolve_continues(obj: Indicator) -> int | None:
+        return obj.continues_id
 
     @staticmethod
     def resolve_baseline(obj: Indicator) -> float | None:
@@ -65,6 +107,7 @@ class TaskUnitOut(Schema):
 
 
 class TaskOut(Schema):
+    plan: str
     code: str
     number: int
     text: str
@@ -72,6 +115,10 @@ class TaskOut(Schema):
     note: str
     lead_unit: str | None
     units: list[TaskUnitOut]
+
+    @staticmethod
+    def resolve_plan(obj: PlanTask) -> str:
+        return obj.plan_id
 
     @staticmethod
     def resolve_lead_unit(obj: PlanTask) -> str | None:

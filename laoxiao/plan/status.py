@@ -1,8 +1,8 @@
 """The status of an indicator value against the plan (rule ``indicators.status``).
 
-- achieved: the value meets the target with its comparator (≥, >, =);
-- on track: it meets the straight line from the 2020 baseline to the 2025 target for its year
-  (a ``>`` target is read as ``≥`` on the line);
+- achieved: the value meets the target with its comparator (≥, >, =, ≤, <);
+- on track: it meets the straight line from the plan's baseline to its target for its year
+  (a ``>`` target is read as ``≥`` on the line, a ``<`` one as ``≤``);
 - behind: otherwise. Without a baseline a value is achieved or behind.
 
 Counts and amounts (a unit the rule lists under ``count_units`` and no denominator: providers,
@@ -57,9 +57,20 @@ def is_count_value(indicator: Any, denominator: Any, *, year: int = 2021, rule_d
 def _meets(value: Decimal, bar: Decimal, comparator: str, *, strict: bool = True) -> bool:
     if comparator == "gt" and strict:
         return value > bar
+    if comparator == "lt" and strict:
+        return value < bar
+    if comparator in ("lt", "lte"):
+        return value <= bar
     if comparator == "eq":
         return value == bar
     return value >= bar
+
+
+def meets_target(indicator: Any, value: Decimal | float | int | None) -> bool | None:
+    """Whether ``value`` meets the indicator's target with its comparator (None without a value)."""
+    if value is None:
+        return None
+    return _meets(Decimal(str(value)), Decimal(indicator.target), indicator.comparator)
 
 
 def expected_value(indicator: Any, year: int) -> Decimal | None:

@@ -1,7 +1,8 @@
-"""The plan's Table 1 as an xlsx workbook (XlsxWriter), one sheet per region.
+"""A plan's Table 1 as an xlsx workbook (XlsxWriter), one sheet per region.
 
-Laid out as the plan prints 表1 养老托育服务高质量发展主要指标: a title row, the header
-领域 | 序号 | 具体指标 | 单位 | 2020年完成 | 2025年目标, then the current value for the period, its
+Laid out as the seed plan prints 表1 养老托育服务高质量发展主要指标: a title row, the header
+领域 | 序号 | 具体指标 | 单位 | 2020年完成 | 2025年目标 (the plan's own baseline and target years),
+then the current value for the period, its
 status and the responsible unit; 养老 E01–E16 and 托育 C01–C09 with the 领域 cell merged over
 their rows, then C10 (from the plan's overall goals, not Table 1) in a row of its own. Targets carry
 their comparator as the plan writes them (≥95, >90). Values are stored ones (nothing is computed
@@ -22,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from laoxiao.plan.calculators import Period
 from laoxiao.plan.engine import REPORTED_REASON
-from laoxiao.plan.models import Indicator, plain_number
+from laoxiao.plan.models import Indicator, Plan, plain_number
+from laoxiao.plan.selectors.plans import plan_or_default
 from laoxiao.plan.selectors.values import ValueRow, indicator_values_many
 from laoxiao.regions.models import Region
 
@@ -30,8 +32,18 @@ TITLE = "表1 养老托育服务高质量发展主要指标"
 SECTOR_ZH = {"eldercare": "养老", "childcare": "托育"}
 OVERALL_GOALS = "整体目标"
 STATUS_ZH = {"achieved": "已达标", "on_track": "进度正常", "behind": "滞后"}
-COMPARATOR_ZH = {"gte": "≥", "gt": ">", "eq": ""}
-COLUMNS = ("领域", "序号", "具体指标", "单位", "2020年完成", "2025年目标", "{period}", "状态", "责任单位")
+COMPARATOR_ZH = {"gte": "≥", "gt": ">", "eq": "", "lte": "≤", "lt": "<"}
+COLUMNS = (
+    "领域",
+    "序号",
+    "具体指标",
+    "单位",
+    "{baseline_year}年完成",
+    "{target_year}年目标",
+    "{period}",
+    "状态",
+    "责任单位",
+)
 WIDTHS = (10, 6, 46, 7, 11, 11, 12, 10, 16)
 STATUS_COLOURS = {"achieved": "#d9ead3", "on_track": "#fff2cc", "behind": "#f4cccc"}
 LAST_COL = len(COLUMNS) - 1
@@ -87,8 +99,8 @@ def sheet_name(name: str, used: set[str]) -> str:
 def _groups(rows: list[ValueRow]) -> list[tuple[str, list[ValueRow]]]:
     """养老 (Table 1 rows), 托育 (Table 1 rows), then the rows from the plan's overall goals, as
     (group code, rows): ``eldercare``, ``childcare``, ``overall``."""
-    table = [r for r in rows if r.indicator.source == "表1"]
-    other = [r for r in rows if r.indicator.source != "表1"]
+    table = [r for r in rows if r.indicator.source in ("表1", "")]
+    other = [r for r in rows if r.indicator.source not in ("表1", "")]
     out = [(s, [r for r in table if r.indicator.sector == s]) for s in ("eldercare", "childcare")]
     if other:
         out.append(("overall", other))
@@ -121,12 +133,15 @@ def write_table1(
     *,
     period: str,
     regions: Sequence[Region],
+    plan: Plan | None = None,
 ) -> None:
-    """Write the workbook to a path or a binary file object."""
+    """Write the workbook of the plan (default: the plan for the period's year) to a path or a
+    binary file object."""
     p = Period.parse(period)
-    values = indicator_values_many(region_codes=[r.code for r in regions], period=p.text)
+    plan = plan or plan_or_default(year=p.year)
+    values = indicator_values_many(region_codes=[r.code for r in regions], period=p.text, plan=plan)
     wb = xlsxwriter.Workbook(target, {"in_memory": True})
-    wb.set_properties({"title": TITLE, "subject": f"{p.text}", "author": "laoxiao"})
+    wb.set_properties({"title": TITLE, "subject": f"{plan.name} {p.text}", "author": "laoxiao"})
     base = {"border": 1, "valign": "vcenter", "font_name": "宋体", "font_size": 10}
     f = {
         "title": wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}),
@@ -143,7 +158,10 @@ def write_table1(
     status_f = {
         code: wb.add_format({**base, "align": "center", "bg_color": c}) for code, c in STATUS_COLOURS.items()
     }
-    headers = [c.format(period=period_header(p)) for c in COLUMNS]
+    headers = [
+        c.format(period=period_header(p), baseline_year=plan.baseline_year, target_year=plan.last_year)
+        for c in COLUMNS
+    ]
     used: set[str] = set()
     for region in regions:
         ws = wb.add_worksheet(sheet_name(region.name, used))
@@ -151,7 +169,14 @@ def write_table1(
             ws.set_column(col, col, width)
         ws.merge_range(0, 0, 0, LAST_COL, TITLE, f["title"])
         ws.set_row(0, 26)
-        ws.merge_range(1, 0, 1, LAST_COL, f"{region.name}（{region.code}）· {period_header(p)}", f["sub"])
+        ws.merge_range(
+            1,
+            0,
+            1,
+            LAST_COL,
+            f"{plan.name}（{plan.period_text}）· {region.name}（{region.code}）· {period_header(p)}",
+            f["sub"],
+        )
         ws.write_row(2, 0, headers, f["head"])
         ws.set_row(2, 30)
         ws.freeze_panes(3, 0)
@@ -183,9 +208,10 @@ def write_table1(
                 ws.merge_range(first, 0, row - 1, 0, label, f["sector"])
             else:
                 ws.write_string(first, 0, label, f["sector"])
+        b0, b1 = plan.baseline_year, plan.last_year
         notes = (
-            "注：2020年完成、2025年目标取自规划表1；“整体目标”行取自规划的整体目标，不在表1中。"
-            "状态：已达标＝按目标的比较方式达到2025年目标；进度正常＝达到自2020年基期值至2025年目标的直线进度；"
+            f"注：{b0}年完成、{b1}年目标取自规划的指标表；“整体目标”行取自规划的整体目标，不在表1中。"
+            f"状态：已达标＝按目标的比较方式达到{b1}年目标；进度正常＝达到自{b0}年基期值至{b1}年目标的直线进度；"
             "滞后＝其他；无基期值的指标只分已达标与滞后；数量类指标只在全市层面评定状态。"
             f"数值为平台存储的计算值或经审核的填报值。导出时间：{timezone.localtime():%Y-%m-%d %H:%M}。"
         )
@@ -198,9 +224,9 @@ def write_table1(
     wb.close()
 
 
-def table1_bytes(*, period: str, regions: Sequence[Region]) -> bytes:
+def table1_bytes(*, period: str, regions: Sequence[Region], plan: Plan | None = None) -> bytes:
     buffer = io.BytesIO()
-    write_table1(buffer, period=period, regions=regions)
+    write_table1(buffer, period=period, regions=regions, plan=plan)
     return buffer.getvalue()
 
 
@@ -209,10 +235,10 @@ def table1_filename(*, period: str, regions: Sequence[Region]) -> str:
     return f"表1_主要指标_{where}_{period}.xlsx"
 
 
-def preview(*, period: str, regions: Sequence[Region]) -> list[dict[str, Any]]:
+def preview(*, period: str, regions: Sequence[Region], plan: Plan | None = None) -> list[dict[str, Any]]:
     """The table of each region as rows for a page (the same cells as the workbook)."""
     p = Period.parse(period)
-    values = indicator_values_many(region_codes=[r.code for r in regions], period=p.text)
+    values = indicator_values_many(region_codes=[r.code for r in regions], period=p.text, plan=plan)
     out = []
     for region in regions:
         groups = []

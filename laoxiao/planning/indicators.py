@@ -61,7 +61,7 @@ DEFINITION = E05()
 
 
 def register() -> None:
-    c.REGISTRY["E05"] = c.Spec("E05", DEFINITION)
+    c.register(DEFINITION)
 
 
 register()

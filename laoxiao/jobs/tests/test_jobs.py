@@ -22,7 +22,7 @@ from laoxiao.regions.models import PopulationFigure
 
 pytestmark = pytest.mark.django_db
 COUNTY = "340603000000"
-FIELDS = ("indicator_id", "region_code", "period", "value", "numerator", "denominator", "reason")
+FIELDS = ("measure_id", "region_code", "period", "value", "numerator", "denominator", "reason")
 
 
 def _values() -> list[tuple[Any, ...]]:

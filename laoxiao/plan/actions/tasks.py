@@ -44,6 +44,7 @@ from laoxiao.plan.models import (
     TaskProgressReport,
 )
 from laoxiao.plan.selectors import tasks as sel
+from laoxiao.plan.selectors.plans import plan_for_year
 from laoxiao.regions.models import Region
 
 MILESTONE_FIELDS = ("title", "due_on", "done_on", "note", "order")
@@ -80,7 +81,7 @@ YEARS = (2000, 2100)  # a sanity range for a list year, not a rule of the plan
 
 def _require_visible(actor: Any, task: PlanTask) -> PlanTask:
     """The task as the actor sees it (units prefetched), else ``NotFound``."""
-    return sel.task_get_for(actor=actor, code=task.code)
+    return sel.task_get_for(actor=actor, code=task.code, plan=task.plan)
 
 
 # --- milestones -------------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ def progress_report_submit(
         problems["percent"] = _("Progress is a whole number from 0 to 100.")
     if not (text or "").strip():
         problems["text"] = _("Say what was done.")
-    if milestone is not None and milestone.task_id != task.code:
+    if milestone is not None and milestone.task_id != task.pk:
         problems["milestone"] = _("This milestone belongs to another task.")
     file_problems = evidence_problems(files, on=as_of if isinstance(as_of, dt.date) else clock.today())
     if file_problems:
@@ -358,7 +359,11 @@ def meeting_create(*, actor: Any, held_on: dt.date, title: str, note: str = "") 
     if problems:
         raise ValidationError(problems)
     m = JointMeeting.objects.create(
-        held_on=held_on, title=title.strip(), note=note or "", created_by=actor if actor.pk else None
+        plan=plan_for_year(held_on.year),
+        held_on=held_on,
+        title=title.strip(),
+        note=note or "",
+        created_by=actor if actor.pk else None,
     )
     log_change(
         actor=actor,

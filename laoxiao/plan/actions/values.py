@@ -1,12 +1,16 @@
 """Writes of reported indicator values: submit, approve, reject, withdraw.
 
-A figure of a reported indicator (E01, E02, E05 until computed, E09, E10, E14, E15) is submitted by a
+A figure of a reported indicator (E01, E02, E09, E10, E14, E15 of the seed plan) is submitted by a
 reporter of the indicator's responsible unit (role ``bureau_reporter``, ``accounts.report_plan``,
 ``User.unit``) or by a city administrator, for any region of the city and a period (a year). A city
-administrator (``accounts.approve_plan`` or a superuser) approves or rejects it. Approving locks the
-row, supersedes the figure approved before for the same (indicator, region, period) and writes the
-figure to ``IndicatorValue`` so that every reader sees one table. No action edits an approved row:
-a change is a new submission (``replaces`` = the approved row), approved in its turn.
+administrator may also file a *historical* figure of a computed indicator, for a year that has
+ended (the years before the platform held the records: the figures of the statistical reports).
+A figure is stored for the indicator's measure, so every plan that uses the measure shows it.
+A city administrator (``accounts.approve_plan`` or a superuser) approves or rejects it. Approving
+locks the row, supersedes the figure approved before for the same (measure, region, period) and
+writes the figure to ``IndicatorValue`` so that every reader sees one table (a recomputation leaves
+an approved figure alone). No action edits an approved row: a change is a new submission
+(``replaces`` = the approved row), approved in its turn.
 
 Each action checks, in this order: that the actor sees the row (else ``NotFound``), permission
 (``PermissionDenied``), content (``ValidationError`` with the field at fault); then writes and logs
@@ -43,7 +47,7 @@ from laoxiao.regions.scoping import PREFIX_LENGTH, level_of_code, prefix_q
 
 RV = ReportedValue.Status
 SUBMIT_FIELDS = (
-    "indicator",
+    "measure",
     "region_code",
     "period",
     "value",
@@ -71,7 +75,7 @@ def clean_period(indicator: Indicator, period: Any, *, today: dt.date | None = N
                 )
             }
         ) from None
-    if not applies_to(indicator.code, p):
+    if not applies_to(indicator.measure_id, p):
         raise ValidationError({"period": _("This indicator is reported for a year (2021), not for a month.")})
     if p.start > (today or clock.today()):
         raise ValidationError({"period": fmt(_("The period %(period)s has not begun yet."), period=p.text)})
@@ -118,10 +122,10 @@ def clean_value(indicator: Indicator, value: Any, *, on: dt.date | None = None) 
     return number
 
 
-def _current(indicator: Indicator, region_code: str, period: str, status: str) -> ReportedValue | None:
+def _current(measure_id: str, region_code: str, period: str, status: str) -> ReportedValue | None:
     return (
         ReportedValue.objects.select_for_update()
-        .filter(indicator=indicator, region_code=region_code, period=period, status=status)
+        .filter(measure_id=measure_id, region_code=region_code, period=period, status=status)
         .first()
     )
 
@@ -144,18 +148,22 @@ def reported_value_submit(
         raise PermissionDenied(
             fmt(_("Only reporters of %(unit)s or a city administrator may report this indicator."), unit=unit)
         )
-    if indicator.kind != Indicator.Kind.REPORTED:
-        raise ValidationError(
-            {
-                "indicator": fmt(
-                    _("%(code)s is computed from the records; it cannot be reported."), code=indicator.code
-                )
-            }
-        )
     region_code = (region_code or "").strip()
     if not Region.objects.filter(code=region_code).exists():
         raise ValidationError({"region_code": fmt(_("There is no region %(code)s."), code=region_code)})
     p = clean_period(indicator, period)
+    if indicator.kind != Indicator.Kind.REPORTED and not (is_city_admin(actor) and p.end < clock.today()):
+        raise ValidationError(
+            {
+                "indicator": fmt(
+                    _(
+                        "%(code)s is computed from the records; only a city administrator may file a "
+                        "historical figure of it, for a year that has ended."
+                    ),
+                    code=indicator.code,
+                )
+            }
+        )
     number = clean_value(indicator, value, on=p.end)
     source = (source or "").strip()
     if not source:
@@ -164,7 +172,7 @@ def reported_value_submit(
         )
     if len(source) > 200:
         raise ValidationError({"source": _("The source is at most 200 characters long.")})
-    if _current(indicator, region_code, p.text, RV.SUBMITTED) is not None:
+    if _current(indicator.measure_id, region_code, p.text, RV.SUBMITTED) is not None:
         raise ValidationError(
             {
                 "__all__": _(
@@ -173,9 +181,9 @@ def reported_value_submit(
                 )
             }
         )
-    approved = _current(indicator, region_code, p.text, RV.APPROVED)
+    approved = _current(indicator.measure_id, region_code, p.text, RV.APPROVED)
     row = ReportedValue(
-        indicator=indicator,
+        measure_id=indicator.measure_id,
         region_code=region_code,
         period=p.text,
         value=number,
@@ -214,7 +222,7 @@ def reported_value_approve(*, actor: Any, reported: ReportedValue, note: str = "
     to ``IndicatorValue``), and the figure approved before is superseded."""
     row = _reviewable(actor, reported, _("Only a submitted figure can be approved; this one is %(status)s."))
     now = _now()
-    previous = _current(row.indicator, row.region_code, row.period, RV.APPROVED)
+    previous = _current(row.measure_id, row.region_code, row.period, RV.APPROVED)
     if previous is not None:
         previous.status = RV.SUPERSEDED
         previous.save(update_fields=["status"])
@@ -231,7 +239,7 @@ def reported_value_approve(*, actor: Any, reported: ReportedValue, note: str = "
     row.review_note = (note or "").strip()
     row.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     IndicatorValue.objects.update_or_create(
-        indicator=row.indicator,
+        measure_id=row.measure_id,
         region_code=row.region_code,
         period=row.period,
         defaults={
@@ -282,7 +290,7 @@ def reported_value_reject(*, actor: Any, reported: ReportedValue, note: str) -> 
 def reported_value_withdraw(*, actor: Any, reported: ReportedValue) -> ReportedValue:
     """Withdraw a submitted figure before it is reviewed (whoever may report the indicator)."""
     row = reported_get(actor=actor, pk=reported.pk)
-    if not can_report(actor, row.indicator):
+    if not can_report(actor, row.measure):
         raise PermissionDenied(_("You may not withdraw this figure."))
     locked = ReportedValue.objects.select_for_update().get(pk=row.pk)
     if locked.status != RV.SUBMITTED:
@@ -350,7 +358,7 @@ def indicator_values_recompute(
 
     p, region, codes = _recompute_target(actor=actor, period=period, region_code=region_code)
     started = time.perf_counter()
-    steps = sum(1 for c in REGISTRY if applies_to(c, p))
+    steps = sum(1 for key in REGISTRY if applies_to(key, p))
     seen = [0]
 
     def computed(code: str) -> None:

@@ -22,8 +22,9 @@ from laoxiao.core import clock
 from laoxiao.core.schemas import contract
 from laoxiao.plan.actions import tasks as actions
 from laoxiao.plan.exports.tasks import agenda_xlsx
-from laoxiao.plan.models import JointMeeting, MajorProject, TaskMilestone, TaskProgressReport
+from laoxiao.plan.models import JointMeeting, MajorProject, Plan, TaskMilestone, TaskProgressReport
 from laoxiao.plan.selectors import tasks as sel
+from laoxiao.plan.selectors.plans import plan_or_default
 
 router = Router(tags=["plan"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,6 +124,7 @@ class TaskProgressOut(TaskStateOut):
 @contract()
 class ProgressQuery(Schema):
     on: dt.date | None = None
+    plan: str | None = Field(None, description="a plan's code (default: this year's plan)")
     unit: str | None = None
     status: str | None = Field(None, pattern="^(not_started|in_progress|done|overdue)$")
     overdue_first: bool = False
@@ -131,6 +133,7 @@ class ProgressQuery(Schema):
 @contract()
 class OnQuery(Schema):
     on: dt.date | None = None
+    plan: str | None = Field(None, description="a plan's code (default: this year's plan)")
 
 
 class MeetingOut(Schema):
@@ -267,12 +270,12 @@ def _num(d: Any) -> float | None:
     return float(d) if d is not None else None
 
 
-def _milestone(m: TaskMilestone | None) -> dict[str, Any] | None:
+def _milestone(m: TaskMilestone | None, code: str | None = None) -> dict[str, Any] | None:
     if m is None:
         return None
     return {
         "id": m.pk,
-        "task_id": m.task_id,
+        "task_id": code or m.task.code,
         "order": m.order,
         "title": m.title,
         "due_on": m.due_on,
@@ -292,8 +295,8 @@ def _state(s: sel.TaskState) -> dict[str, Any]:
         "status": s.status,
         "percent": s.percent,
         "latest_as_of": s.latest.as_of if s.latest else None,
-        "next_milestone": _milestone(s.next_milestone),
-        "overdue_milestone": _milestone(s.overdue_milestone),
+        "next_milestone": _milestone(s.next_milestone, s.task.code),
+        "overdue_milestone": _milestone(s.overdue_milestone, s.task.code),
         "days_overdue": s.days_overdue,
     }
 
@@ -301,7 +304,7 @@ def _state(s: sel.TaskState) -> dict[str, Any]:
 def _report(r: TaskProgressReport) -> dict[str, Any]:
     return {
         "id": r.pk,
-        "task": r.task_id,
+        "task": r.task.code,
         "unit": r.unit_id,
         "reported_by": r.reported_by.username,
         "reported_at": r.reported_at,
@@ -355,8 +358,12 @@ def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
+def _plan(request: HttpRequest, code: str | None = None) -> Plan:
+    return plan_or_default(code or request.GET.get("plan"))
+
+
 def _task(request: HttpRequest, code: str) -> Any:
-    return sel.task_get_for(actor=_actor(request), code=code)
+    return sel.task_get_for(actor=_actor(request), code=code, plan=_plan(request))
 
 
 # --- tasks ------------------------------------------------------------------------------------------
@@ -370,7 +377,12 @@ def _task(request: HttpRequest, code: str) -> Any:
 def task_progress_list(request: HttpRequest, query: Query[ProgressQuery]):
     on = query.on or clock.today()
     states = sel.task_overview(
-        actor=_actor(request), on=on, unit=query.unit, status=query.status, overdue_first=query.overdue_first
+        actor=_actor(request),
+        on=on,
+        unit=query.unit,
+        status=query.status,
+        overdue_first=query.overdue_first,
+        plan=_plan(request, query.plan),
     )
     return [_state(s) for s in states]
 
@@ -380,11 +392,11 @@ def task_progress_list(request: HttpRequest, query: Query[ProgressQuery]):
 )
 def task_progress(request: HttpRequest, code: str, query: Query[OnQuery]):
     on = query.on or clock.today()
-    detail = sel.task_detail(actor=_actor(request), code=code, on=on)
+    detail = sel.task_detail(actor=_actor(request), code=code, on=on, plan=_plan(request, query.plan))
     out = _state(detail.state)
     out.update(
         on=on,
-        milestones=[_milestone(m) for m in detail.state.milestones],
+        milestones=[_milestone(m, detail.state.task.code) for m in detail.state.milestones],
         reports=[_report(r) for r in detail.reports],
         indicators=[_link(r, detail.period) for r in detail.indicators],
     )
@@ -431,7 +443,7 @@ def submit_report(
         files=files or [],
     )
     report = (
-        TaskProgressReport.objects.select_related("reported_by")
+        TaskProgressReport.objects.select_related("reported_by", "task")
         .prefetch_related("evidence")
         .get(pk=report.pk)
     )

@@ -24,8 +24,9 @@ from laoxiao.core.schemas import contract
 from laoxiao.jobs.api import JobOut, job_out
 from laoxiao.plan.actions import values as actions
 from laoxiao.plan.calculators import Period
-from laoxiao.plan.models import Indicator, ReportedValue
+from laoxiao.plan.models import ReportedValue
 from laoxiao.plan.selectors import values as selectors
+from laoxiao.plan.selectors.plans import plan_indicators, plan_or_default
 from laoxiao.regions.models import Region
 
 router = Router(tags=["indicator values"])
@@ -33,6 +34,8 @@ router = Router(tags=["indicator values"])
 
 class ValueOut(Schema):
     code: str
+    plan: str
+    measure: str
     name: str
     unit: str
     period: str
@@ -58,11 +61,13 @@ class ValueOut(Schema):
 class ValuesQuery(Schema):
     region: str | None = Field(None, description="a 12-digit division code (default: the city)")
     period: str = Field(..., description="a year (2021) or a month (2021-06)")
+    plan: str | None = Field(None, description="a plan's code (default: the plan for the period's year)")
 
 
 class ReportedOut(Schema):
     id: int
     indicator: str
+    measure: str
     indicator_name: str
     unit: str
     region_code: str
@@ -85,15 +90,19 @@ class ReportedOut(Schema):
 
     @staticmethod
     def resolve_indicator(obj: ReportedValue) -> str:
-        return obj.indicator_id
+        return obj.measure.alias or obj.measure_id
+
+    @staticmethod
+    def resolve_measure(obj: ReportedValue) -> str:
+        return obj.measure_id
 
     @staticmethod
     def resolve_indicator_name(obj: ReportedValue) -> str:
-        return obj.indicator.name
+        return obj.measure.name
 
     @staticmethod
     def resolve_unit(obj: ReportedValue) -> str:
-        return obj.indicator.unit
+        return obj.measure.unit
 
     @staticmethod
     def resolve_value(obj: ReportedValue) -> float:
@@ -118,7 +127,7 @@ class ReportedOut(Schema):
 
 @contract(ReportedValue)
 class ReportedFilters(Schema):
-    indicator: str | None = Field(None, description="an indicator code (E01)")
+    indicator: str | None = Field(None, description="a measure's key or alias (E01)")
     region: str | None = Field(None, description="a 12-digit division code (exactly)")
     period: str | None = None
     status: ReportedValue.Status | None = None
@@ -126,7 +135,10 @@ class ReportedFilters(Schema):
 
 @contract(ReportedValue)
 class ReportedIn(Schema):
-    indicator: str = Field(..., description="the code of a reported indicator (E01, E02, E09, ...)")
+    indicator: str = Field(
+        ..., description="the code of a reported indicator of the plan (E01, E02, E09, ...)"
+    )
+    plan: str | None = Field(None, description="a plan's code (default: this year's plan)")
     region_code: str = Field(..., description="a 12-digit division code of the city")
     period: str = Field(..., description="a year (2021)")
     value: Decimal
@@ -169,7 +181,8 @@ def list_values(request: HttpRequest, query: Query[ValuesQuery]):
         if city is None:
             raise NotFound("city")
         code = city.code
-    return [v.as_json() for v in selectors.indicator_values(region_code=code, period=period.text)]
+    plan = plan_or_default(query.plan, year=period.year)
+    return [v.as_json() for v in selectors.indicator_values(region_code=code, period=period.text, plan=plan)]
 
 
 @router.get(
@@ -193,11 +206,11 @@ def get_reported(request: HttpRequest, pk: int):
     summary="Submit a figure of a reported indicator for a region and period (waits for review)",
 )
 def submit_reported(request: HttpRequest, payload: ReportedIn):
-    indicator = (
-        Indicator.objects.select_related("responsible_unit")
-        .filter(code=payload.indicator.strip().upper())
-        .first()
-    )
+    try:
+        plan = plan_or_default(payload.plan)
+    except NotFound:
+        raise ValidationError({"plan": _("There is no such plan.")}) from None
+    indicator = plan_indicators(plan).filter(code=payload.indicator.strip().upper()).first()
     if indicator is None:
         raise ValidationError({"indicator": _("There is no such indicator.")})
     row = actions.reported_value_submit(

@@ -22,7 +22,8 @@ from django.db.models import Q
 from laoxiao.core.errors import NotFound
 from laoxiao.plan.calculators import REGISTRY, Period
 from laoxiao.plan.engine import applies_to
-from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
+from laoxiao.plan.models import Indicator, IndicatorValue, Plan, ReportedValue
+from laoxiao.plan.selectors.plans import plan_indicators, plan_or_default
 from laoxiao.plan.selectors.tasks import OVERDUE, STATUSES, TaskState, task_states
 from laoxiao.plan.selectors.values import not_computed_reason
 from laoxiao.plan.status import (
@@ -63,11 +64,11 @@ class Card:
 
     @property
     def is_computed(self) -> bool:
-        return self.indicator.kind == Indicator.Kind.COMPUTED and self.indicator.code in REGISTRY
+        return self.indicator.kind == Indicator.Kind.COMPUTED and self.indicator.measure_id in REGISTRY
 
     @property
     def is_monthly(self) -> bool:
-        spec = REGISTRY.get(self.indicator.code)
+        spec = REGISTRY.get(self.indicator.measure_id)
         return bool(spec and spec.monthly)
 
 
@@ -81,6 +82,7 @@ class Cockpit:
     child_values: dict[str, dict[str, Decimal | None]]  # indicator → sub-region code → value
     series: dict[str, dict[str, Decimal | None]]  # indicator → period → value (the region)
     ancestors: list[Region] = field(default_factory=list)
+    plan: Plan | None = None
 
     def cards_of(self, sector: str) -> list[Card]:
         return [c for c in self.cards if c.indicator.sector == sector]
@@ -94,6 +96,7 @@ class Cockpit:
         return {
             "region": {"code": self.region.code, "name": self.region.name, "level": self.region.level},
             "period": self.period.text if self.period else None,
+            "plan": self.plan.code if self.plan else None,
             "years": years,
             "months": months,
             "indicators": [
@@ -166,20 +169,33 @@ def default_period(periods: list[str]) -> str | None:
     return periods[0] if periods else None
 
 
-def cockpit(*, region: Region, period: str | None = None) -> Cockpit:
-    """The cockpit of ``region`` for ``period`` (default: the latest year with values).
+def in_plan_period(plan: Plan, period: str) -> bool:
+    """Whether a period (a year or a month) lies in the plan's period or its baseline year."""
+    return plan.baseline_year <= int(period[:4]) <= plan.last_year
+
+
+def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = None) -> Cockpit:
+    """The cockpit of ``region`` for ``period`` under ``plan`` (default: the plan for the period's
+    year, or for this year): its indicators with their measures' values, the status against the
+    plan's own targets; the periods offered are those of the plan's period with values (default:
+    the latest year).
 
     Raises ``ValueError`` for a period that is neither a year nor a month."""
+    chosen_first = Period.parse(period) if period else None
+    if plan is None:
+        plan = plan_or_default(year=chosen_first.year if chosen_first else None)
     children = list(Region.objects.filter(parent=region).order_by("code"))
     child_codes = [c.code for c in children]
-    indicators = list(Indicator.objects.select_related("responsible_unit").order_by("order"))
+    indicators = list(plan_indicators(plan))
+    measures = {i.measure_id for i in indicators}
 
     # every stored value of the region, and the sub-regions' values for the period (one query;
     # the sub-regions' rows are filtered by period once it is known)
     rows = list(
         IndicatorValue.objects.filter(Q(region_code=region.code) | Q(region_code__in=child_codes))
+        .filter(measure_id__in=measures)
         .values_list(
-            "indicator_id",
+            "measure_id",
             "region_code",
             "period",
             "value",
@@ -190,15 +206,16 @@ def cockpit(*, region: Region, period: str | None = None) -> Cockpit:
         )
         .order_by()
     )
+    rows = [r for r in rows if in_plan_period(plan, r[2])]
     own = [r for r in rows if r[1] == region.code]
     periods = _sort_periods({r[2] for r in own})
-    chosen = Period.parse(period) if period else None
+    chosen = chosen_first
     if chosen is None:
         text = default_period(periods) or default_period(_sort_periods({r[2] for r in rows}))
         chosen = Period.parse(text) if text else None
     ancestors = _ancestors(region)
     if chosen is None:
-        return Cockpit(region, None, [], [], children, {}, {}, ancestors)
+        return Cockpit(region, None, [], [], children, {}, {}, ancestors, plan)
 
     series: dict[str, dict[str, Decimal | None]] = {}
     stored: dict[str, tuple[Any, ...]] = {}
@@ -214,9 +231,9 @@ def cockpit(*, region: Region, period: str | None = None) -> Cockpit:
     sources = _reported_sources(region.code, chosen.text)
     rule_data = status_rule(chosen.year)  # read once for every card
     cards = [
-        _card(indicator, stored.get(indicator.code), chosen, region, series, sources, rule_data)
+        _card(indicator, stored.get(indicator.measure_id), chosen, region, series, sources, rule_data)
         for indicator in indicators
-        if applies_to(indicator.code, chosen)
+        if applies_to(indicator.measure_id, chosen)
     ]
     return Cockpit(
         region,
@@ -224,9 +241,10 @@ def cockpit(*, region: Region, period: str | None = None) -> Cockpit:
         periods,
         cards,
         children,
-        {c.indicator.code: child_values.get(c.indicator.code, {}) for c in cards},
-        {c.indicator.code: series.get(c.indicator.code, {}) for c in cards},
+        {c.indicator.code: child_values.get(c.indicator.measure_id, {}) for c in cards},
+        {c.indicator.code: series.get(c.indicator.measure_id, {}) for c in cards},
         ancestors,
+        plan,
     )
 
 
@@ -240,18 +258,18 @@ def _ancestors(region: Region) -> list[Region]:
 
 
 def _reported_sources(region_code: str, period: str) -> dict[str, str]:
-    """The source of each approved reported figure of the region and period."""
+    """The source of each approved reported figure of the region and period, by measure."""
     return dict(
         ReportedValue.objects.filter(
             region_code=region_code, period=period, status=ReportedValue.Status.APPROVED
-        ).values_list("indicator_id", "source")
+        ).values_list("measure_id", "source")
     )
 
 
-def _trend(indicator_code: str, series: dict[str, dict[str, Decimal | None]]) -> list[Point]:
-    """The values over the periods: the years, or for a monthly indicator its months when it has any."""
-    values = series.get(indicator_code, {})
-    spec = REGISTRY.get(indicator_code)
+def _trend(measure_key: str, series: dict[str, dict[str, Decimal | None]]) -> list[Point]:
+    """The values over the periods: the years, or for a monthly measure its months when it has any."""
+    values = series.get(measure_key, {})
+    spec = REGISTRY.get(measure_key)
     months = sorted(p for p in values if len(p) == 7)
     chosen = months if spec and spec.monthly and months else sorted(p for p in values if len(p) == 4)
     return [Point(p, values[p]) for p in chosen]
@@ -267,7 +285,7 @@ def _card(
     rule_data: Any,
 ) -> Card:
     expected = expected_value(indicator, period.year)
-    trend = _trend(indicator.code, series)
+    trend = _trend(indicator.measure_id, series)
     if row is None:
         reason = not_computed_reason(indicator, period)
         return Card(indicator, None, None, None, reason, None, Status(None, None), expected, trend)
@@ -291,7 +309,7 @@ def _card(
         status,
         status.expected if status.expected is not None else expected,
         trend,
-        sources.get(indicator.code, ""),
+        sources.get(indicator.measure_id, ""),
         is_count,
     )
 
@@ -310,10 +328,10 @@ class TaskProgress:
         return sum(self.counts.values())
 
 
-def task_progress(*, on: dt.date) -> TaskProgress:
-    """The plan tasks by status on ``on`` (the tasks' own rule: ``task_states``) and the overdue
+def task_progress(*, on: dt.date, plan: Plan | None = None) -> TaskProgress:
+    """The plan's tasks by status on ``on`` (the tasks' own rule: ``task_states``) and the overdue
     ones with the milestone each missed first."""
-    states = task_states(on=on)
+    states = task_states(on=on, plan=plan)
     counter = Counter(s.status for s in states)
     overdue = sorted(
         (s for s in states if s.status == OVERDUE), key=lambda s: (-s.days_overdue, s.task.number)

@@ -35,12 +35,14 @@ from laoxiao.plan.models import (
     IndicatorValue,
     JointMeeting,
     MajorProject,
+    Plan,
     PlanTask,
     PlanTaskUnit,
     TaskEvidence,
     TaskMilestone,
     TaskProgressReport,
 )
+from laoxiao.plan.selectors.plans import plan_or_default
 from laoxiao.plan.selectors.values import indicator_values
 from laoxiao.regions.models import Region
 from laoxiao.regions.scoping import level_of_code, prefix_for, prefix_q, scope_q
@@ -106,11 +108,16 @@ def can_read_projects(actor: Any) -> bool:
 # --- tasks ------------------------------------------------------------------------------------------
 
 
-def visible_tasks(actor: Any) -> QuerySet[PlanTask]:
-    """The tasks the actor may read, in the plan's order, units prefetched (lead first)."""
-    qs = PlanTask.objects.prefetch_related(
-        Prefetch("task_units", queryset=PlanTaskUnit.objects.select_related("unit").order_by("order"))
-    ).order_by("number")
+def visible_tasks(actor: Any, plan: Plan | None = None) -> QuerySet[PlanTask]:
+    """The tasks of the plan (default: this year's) the actor may read, in the plan's order, units
+    prefetched (lead first)."""
+    qs = (
+        PlanTask.objects.filter(plan=plan or plan_or_default())
+        .prefetch_related(
+            Prefetch("task_units", queryset=PlanTaskUnit.objects.select_related("unit").order_by("order"))
+        )
+        .order_by("number")
+    )
     if is_staff_reader(actor):
         return qs
     unit = reporter_unit_id(actor)
@@ -119,9 +126,9 @@ def visible_tasks(actor: Any) -> QuerySet[PlanTask]:
     return qs.filter(pk__in=PlanTaskUnit.objects.filter(unit_id=unit).values("task_id"))
 
 
-def task_get_for(*, actor: Any, code: str) -> PlanTask:
-    """One task the actor may read, else ``NotFound``."""
-    task = visible_tasks(actor).filter(code=code.upper()).first()
+def task_get_for(*, actor: Any, code: str, plan: Plan | None = None) -> PlanTask:
+    """One task of the plan the actor may read, else ``NotFound``."""
+    task = visible_tasks(actor, plan).filter(code=code.strip().upper()).first()
     if task is None:
         raise NotFound(code)
     return task
@@ -181,43 +188,52 @@ def _status(
     return NOT_STARTED, None, 0
 
 
-def task_states(*, on: dt.date, tasks: QuerySet[PlanTask] | list[PlanTask] | None = None) -> list[TaskState]:
-    """The state of each task (all tasks by default) on ``on``, in the plan's order. Four queries."""
+def task_states(
+    *,
+    on: dt.date,
+    tasks: QuerySet[PlanTask] | list[PlanTask] | None = None,
+    plan: Plan | None = None,
+) -> list[TaskState]:
+    """The state of each task (default: every task of the plan, default this year's) on ``on``, in
+    the plan's order. Four queries."""
     task_list = list(
         tasks
         if tasks is not None
-        else PlanTask.objects.prefetch_related(
+        else PlanTask.objects.filter(plan=plan or plan_or_default())
+        .prefetch_related(
             Prefetch("task_units", queryset=PlanTaskUnit.objects.select_related("unit").order_by("order"))
-        ).order_by("number")
+        )
+        .order_by("number")
     )
-    codes = [t.code for t in task_list]
+    ids = [t.pk for t in task_list]
     conf = _status_rule(on)
-    latest: dict[str, TaskProgressReport] = {}
+    latest: dict[int, TaskProgressReport] = {}
     for r in (
-        TaskProgressReport.objects.filter(task_id__in=codes, as_of__lte=on)
+        TaskProgressReport.objects.filter(task_id__in=ids, as_of__lte=on)
         .select_related("unit")
         .order_by("task_id", "-as_of", "-reported_at", "-pk")
     ):
         latest.setdefault(r.task_id, r)
-    milestones: dict[str, list[TaskMilestone]] = {}
-    for m in TaskMilestone.objects.filter(task_id__in=codes).order_by("due_on", "order", "pk"):
+    milestones: dict[int, list[TaskMilestone]] = {}
+    for m in TaskMilestone.objects.filter(task_id__in=ids).order_by("due_on", "order", "pk"):
         milestones.setdefault(m.task_id, []).append(m)
     out = []
     for t in task_list:
-        steps = milestones.get(t.code, [])
-        status, late, days = _status(steps, latest.get(t.code), on, conf)
+        steps = milestones.get(t.pk, [])
+        status, late, days = _status(steps, latest.get(t.pk), on, conf)
         upcoming = next((m for m in steps if not (m.done_on is not None and m.done_on <= on)), None)
-        out.append(TaskState(t, status, latest.get(t.code), upcoming, late, days, steps))
+        out.append(TaskState(t, status, latest.get(t.pk), upcoming, late, days, steps))
     return out
 
 
-def task_statuses(*, on: dt.date) -> dict[str, str]:
-    """The status of every task on ``on``: ``{"T01": "in_progress", ...}`` (see the module doc)."""
-    return {s.task.code: s.status for s in task_states(on=on)}
+def task_statuses(*, on: dt.date, plan: Plan | None = None) -> dict[str, str]:
+    """The status of every task of the plan on ``on``: ``{"T01": "in_progress", ...}`` (see the
+    module doc)."""
+    return {s.task.code: s.status for s in task_states(on=on, plan=plan)}
 
 
-def task_status_counts(*, on: dt.date) -> dict[str, int]:
-    counts = Counter(task_statuses(on=on).values())
+def task_status_counts(*, on: dt.date, plan: Plan | None = None) -> dict[str, int]:
+    counts = Counter(task_statuses(on=on, plan=plan).values())
     return {s: counts.get(s, 0) for s in STATUSES}
 
 
@@ -228,11 +244,12 @@ def task_overview(
     unit: str | None = None,
     status: str | None = None,
     overdue_first: bool = False,
+    plan: Plan | None = None,
 ) -> list[TaskState]:
     """The tasks the actor may read with their state on ``on``; ``unit`` keeps the tasks naming the
     unit (lead or co-responsible), ``status`` one status; ``overdue_first`` puts the overdue tasks
     first (the longest overdue first), then the plan's order."""
-    qs = visible_tasks(actor)
+    qs = visible_tasks(actor, plan)
     if unit:
         qs = qs.filter(pk__in=PlanTaskUnit.objects.filter(unit_id=unit).values("task_id"))
     states = task_states(on=on, tasks=qs)
@@ -268,11 +285,12 @@ def latest_year_with_values(*, region_code: str, until: int | None = None) -> st
     return found
 
 
-def task_detail(*, actor: Any, code: str, on: dt.date) -> TaskDetail:
-    """A task the actor may read, with its milestones, reports (evidence prefetched) and the latest
-    city value and status of each indicator it moves."""
+def task_detail(*, actor: Any, code: str, on: dt.date, plan: Plan | None = None) -> TaskDetail:
+    """A task of the plan the actor may read, with its milestones, reports (evidence prefetched) and
+    the latest city value and status of each indicator it moves."""
 
-    task = task_get_for(actor=actor, code=code)
+    plan = plan or plan_or_default()
+    task = task_get_for(actor=actor, code=code, plan=plan)
     state = task_states(on=on, tasks=[task])[0]
     reports = list(
         TaskProgressReport.objects.filter(task=task)
@@ -285,22 +303,24 @@ def task_detail(*, actor: Any, code: str, on: dt.date) -> TaskDetail:
     region = city_code()
     period = latest_year_with_values(region_code=region, until=on.year)
     if period is not None and linked:
-        by_code = {r.indicator.code: r for r in indicator_values(region_code=region, period=period)}
+        by_code = {
+            r.indicator.code: r for r in indicator_values(region_code=region, period=period, plan=plan)
+        }
         rows = [by_code.get(i.code, i) for i in linked]
     return TaskDetail(state, reports, rows, period)
 
 
 def evidence_get_for(*, actor: Any, pk: int) -> TaskEvidence:
     """An evidence file of a task the actor may read, else ``NotFound``."""
-    ev = TaskEvidence.objects.select_related("report").filter(pk=pk).first()
-    if ev is None or not visible_tasks(actor).filter(pk=ev.report.task_id).exists():
+    ev = TaskEvidence.objects.select_related("report__task__plan").filter(pk=pk).first()
+    if ev is None or not visible_tasks(actor, ev.report.task.plan).filter(pk=ev.report.task_id).exists():
         raise NotFound(pk)
     return ev
 
 
 def milestone_get_for(*, actor: Any, pk: int) -> TaskMilestone:
-    m = TaskMilestone.objects.filter(pk=pk).first()
-    if m is None or not visible_tasks(actor).filter(pk=m.task_id).exists():
+    m = TaskMilestone.objects.select_related("task__plan").filter(pk=pk).first()
+    if m is None or not visible_tasks(actor, m.task.plan).filter(pk=m.task_id).exists():
         raise NotFound(pk)
     return m
 
@@ -341,13 +361,14 @@ def meeting_agenda(*, meeting: JointMeeting) -> Agenda:
     (a meeting on 2022-01-15 looks at 2021; one on 2021-12-05 at 2020 at the latest)."""
 
     on = meeting.held_on
-    overdue = [s for s in task_states(on=on) if s.status == OVERDUE]
+    plan = meeting.plan or plan_or_default(year=on.year)
+    overdue = [s for s in task_states(on=on, plan=plan) if s.status == OVERDUE]
     overdue.sort(key=lambda s: (-s.days_overdue, s.task.number))
     region = city_code()
     period = latest_year_with_values(region_code=region, until=on.year - 1)
     behind: list[Any] = []
     if period is not None:
-        rows = indicator_values(region_code=region, period=period)
+        rows = indicator_values(region_code=region, period=period, plan=plan)
         behind = [r for r in rows if r.status.code == "behind"]
     units = {u.pk: u for u in ResponsibleUnit.objects.all()}
     return Agenda(meeting, overdue, behind, period, region, units)

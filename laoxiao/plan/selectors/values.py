@@ -1,10 +1,11 @@
 """Reading indicator values and reported values.
 
-Indicator values are stored (``IndicatorValue``), written by the engine for computed indicators and
-by the approval of a reported value for reported ones; nothing is computed here. They are
-aggregates: any signed-in staff user reads them for any region of the city.
+Indicator values are stored per measure (``IndicatorValue``), written by the engine for computed
+measures and by the approval of a reported value; nothing is computed here. A plan's indicator
+reads the value of its measure, with the status against that plan's own baseline, target and
+straight line. They are aggregates: any signed-in staff user reads them for any region of the city.
 
-Reported values (``ReportedValue``) are read by the reporters of the indicator's responsible unit
+Reported values (``ReportedValue``) are read by the reporters of the measure's responsible unit
 (every region: the units are city bureaus) and by city administrators (all of them); anyone else
 sees none, and a single one outside what the actor sees answers ``NotFound``.
 """
@@ -16,14 +17,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from laoxiao.accounts import roles
 from laoxiao.core.access import is_city_admin
 from laoxiao.core.errors import NotFound
 from laoxiao.plan.calculators import REGISTRY, Period
 from laoxiao.plan.engine import REPORTED_REASON, applies_to
-from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
+from laoxiao.plan.models import Indicator, IndicatorValue, Measure, Plan, ReportedValue
+from laoxiao.plan.selectors.plans import plan_indicators, plan_or_default
 from laoxiao.plan.status import (
     Status,
     expected_value,
@@ -57,6 +59,8 @@ class ValueRow:
         count = self.denominator is None
         return {
             "code": i.code,
+            "plan": i.plan_id,
+            "measure": i.measure_id,
             "name": i.name,
             "unit": i.unit,
             "period": self.period,
@@ -86,7 +90,7 @@ def _number(d: Decimal | None, *, as_int: bool | None = None) -> int | float | N
 
 
 def not_computed_reason(indicator: Indicator, period: Period) -> str:
-    if indicator.kind == Indicator.Kind.REPORTED or indicator.code not in REGISTRY:
+    if indicator.kind == Indicator.Kind.REPORTED or indicator.measure_id not in REGISTRY:
         return REPORTED_REASON
     return f"not computed yet: run `laoxiao indicators compute --period {period.text}`"
 
@@ -134,29 +138,32 @@ def value_row(
     )
 
 
-def indicator_values(*, region_code: str, period: str) -> list[ValueRow]:
-    """Every indicator that has values for the period, in the plan's order, with the stored value
-    for the region, or no value and the reason."""
-    return indicator_values_many(region_codes=[region_code], period=period)[region_code]
+def indicator_values(*, region_code: str, period: str, plan: Plan | None = None) -> list[ValueRow]:
+    """Every indicator of the plan (default: the plan for the period's year) that has values for the
+    period, in the plan's order, with its measure's stored value for the region, or no value and
+    the reason."""
+    return indicator_values_many(region_codes=[region_code], period=period, plan=plan)[region_code]
 
 
-def indicator_values_many(*, region_codes: Iterable[str], period: str) -> dict[str, list[ValueRow]]:
+def indicator_values_many(
+    *, region_codes: Iterable[str], period: str, plan: Plan | None = None
+) -> dict[str, list[ValueRow]]:
     """``indicator_values`` for several regions at once (one query for the values)."""
     p = Period.parse(period)
+    if plan is None:
+        plan = plan_or_default(year=p.year)
     codes = list(dict.fromkeys(region_codes))
+    indicators = [i for i in plan_indicators(plan) if applies_to(i.measure_id, p)]
     stored = {
-        (v.region_code, v.indicator_id): v
-        for v in IndicatorValue.objects.filter(region_code__in=codes, period=p.text)
+        (v.region_code, v.measure_id): v
+        for v in IndicatorValue.objects.filter(
+            region_code__in=codes, period=p.text, measure_id__in={i.measure_id for i in indicators}
+        )
     }
-    indicators = [
-        i
-        for i in Indicator.objects.select_related("responsible_unit").order_by("order")
-        if applies_to(i.code, p)
-    ]
     data = status_rule(p.year)
     return {
         code: [
-            value_row(i, stored.get((code, i.code)), region_code=code, period=p, rule_data=data)
+            value_row(i, stored.get((code, i.measure_id)), region_code=code, period=p, rule_data=data)
             for i in indicators
         ]
         for code in codes
@@ -219,16 +226,23 @@ def is_reporter(actor: Any) -> bool:
     return bool(getattr(actor, "is_active", False) and actor.unit_id and actor.has_perm(roles.REPORT_PLAN))
 
 
-def can_report(actor: Any, indicator: Indicator) -> bool:
-    """A reporter of the indicator's responsible unit, or a city administrator."""
+def can_report(actor: Any, target: Indicator | Measure) -> bool:
+    """A reporter of the indicator's responsible unit (for a measure: of a unit answering for it),
+    or a city administrator."""
     if is_city_admin(actor):
         return True
-    return is_reporter(actor) and indicator.responsible_unit_id == actor.unit_id
+    if not is_reporter(actor):
+        return False
+    if isinstance(target, Measure):
+        return unit_measures(actor.unit_id).filter(key=target.key).exists()
+    return bool(target.responsible_unit_id == actor.unit_id)
 
 
-def reportable_indicators(*, actor: Any) -> QuerySet[Indicator]:
-    """The reported indicators the actor may report: their unit's, or all for an administrator."""
-    qs = Indicator.objects.filter(kind=Indicator.Kind.REPORTED).select_related("responsible_unit")
+def reportable_indicators(*, actor: Any, plan: Plan | None = None) -> QuerySet[Indicator]:
+    """The reported indicators of the plan (default: this year's) the actor may report: their
+    unit's, or all for an administrator."""
+    plan = plan or plan_or_default()
+    qs = plan_indicators(plan).filter(kind=Indicator.Kind.REPORTED)
     if is_city_admin(actor):
         return qs.order_by("order")
     if is_reporter(actor):
@@ -236,12 +250,25 @@ def reportable_indicators(*, actor: Any) -> QuerySet[Indicator]:
     return qs.none()
 
 
+def unit_measures(unit_id: str) -> QuerySet[Measure]:
+    """The measures a unit answers for: its own, and those of any plan's indicator it is responsible for."""
+    return Measure.objects.filter(
+        Q(responsible_unit_id=unit_id) | Q(indicators__responsible_unit_id=unit_id)
+    ).distinct()
+
+
+def measure_q(name: str) -> Q:
+    """Rows of the measure named by its key or its alias (``nursing_bed_share`` / ``E06``)."""
+    text = (name or "").strip()
+    return Q(measure_id=text) | Q(measure__alias=text.upper())
+
+
 def reported_visible(*, actor: Any) -> QuerySet[ReportedValue]:
-    qs = ReportedValue.objects.select_related("indicator", "submitted_by", "reviewed_by", "unit")
+    qs = ReportedValue.objects.select_related("measure", "submitted_by", "reviewed_by", "unit")
     if is_city_admin(actor):
         return qs
     if is_reporter(actor):
-        return qs.filter(indicator__responsible_unit_id=actor.unit_id)
+        return qs.filter(measure__in=unit_measures(actor.unit_id).values("key"))
     return qs.none()
 
 
@@ -253,11 +280,11 @@ def reported_list(
     period: str | None = None,
     status: str | None = None,
 ) -> QuerySet[ReportedValue]:
-    """The reported values the actor sees, newest first, filtered by indicator code, region (the
-    exact code), period and status."""
+    """The reported values the actor sees, newest first, filtered by measure (key or alias), region
+    (the exact code), period and status."""
     qs = reported_visible(actor=actor)
     if indicator:
-        qs = qs.filter(indicator_id=indicator.strip().upper())
+        qs = qs.filter(measure_q(indicator))
     if region:
         qs = qs.filter(region_code=region.strip())
     if period:
@@ -275,10 +302,10 @@ def reported_get(*, actor: Any, pk: int) -> ReportedValue:
 
 
 def reported_history(*, actor: Any, indicator: str, region_code: str, period: str) -> list[ReportedValue]:
-    """Every submission for one (indicator, region, period), oldest first."""
+    """Every submission for one (measure, region, period), oldest first."""
     return list(
         reported_visible(actor=actor)
-        .filter(indicator_id=indicator.upper(), region_code=region_code, period=period)
+        .filter(measure_q(indicator), region_code=region_code, period=period)
         .order_by("submitted_at", "pk")
     )
 
@@ -304,14 +331,16 @@ class ReportingCell:
     status: Status
 
 
-def reporting_overview(*, actor: Any, period: str, regions: list[Region]) -> list[ReportingCell]:
-    """For each indicator the actor reports and each region: the approved figure (with its status)
-    and the pending submission, for the period."""
+def reporting_overview(
+    *, actor: Any, period: str, regions: list[Region], plan: Plan | None = None
+) -> list[ReportingCell]:
+    """For each indicator of the plan the actor reports and each region: the approved figure (with
+    its status against the plan's target) and the pending submission, for the period."""
     p = Period.parse(period)
-    indicators = list(reportable_indicators(actor=actor))
+    indicators = list(reportable_indicators(actor=actor, plan=plan or plan_or_default(year=p.year)))
     codes = [r.code for r in regions]
     rows = ReportedValue.objects.filter(
-        indicator__in=indicators,
+        measure_id__in=[i.measure_id for i in indicators],
         region_code__in=codes,
         period=p.text,
         status__in=[ReportedValue.Status.APPROVED, ReportedValue.Status.SUBMITTED],
@@ -320,13 +349,13 @@ def reporting_overview(*, actor: Any, period: str, regions: list[Region]) -> lis
     pending: dict[tuple[str, str], ReportedValue] = {}
     for r in rows:
         (approved if r.status == ReportedValue.Status.APPROVED else pending)[
-            (r.indicator_id, r.region_code)
+            (r.measure_id, r.region_code)
         ] = r
     data = status_rule(p.year)
     out = []
     for i in indicators:
         for region in regions:
-            a = approved.get((i.code, region.code))
+            a = approved.get((i.measure_id, region.code))
             status = (
                 indicator_status(
                     i,
@@ -339,5 +368,5 @@ def reporting_overview(*, actor: Any, period: str, regions: list[Region]) -> lis
                 if a
                 else Status(None, expected_value(i, p.year))
             )
-            out.append(ReportingCell(i, region, p.text, a, pending.get((i.code, region.code)), status))
+            out.append(ReportingCell(i, region, p.text, a, pending.get((i.measure_id, region.code)), status))
     return out

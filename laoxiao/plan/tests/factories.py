@@ -22,12 +22,13 @@ from laoxiao.people.models import (
     WelfareVisit,
 )
 from laoxiao.people.tests.factories import make_elder_id as id_number
-from laoxiao.plan.calculators import region_prefix
-from laoxiao.plan.models import IndicatorValue
+from laoxiao.plan.calculators import MEASURE_KEYS, region_prefix
+from laoxiao.plan.models import Indicator, IndicatorValue, PlanTask
 from laoxiao.providers.models import Certificate, ChildcareClass, Provider, StaffMember
 from laoxiao.providers.tests.factories import make_id_number, make_uscc
 from laoxiao.regions.models import PopulationFigure, Region
 
+SEED_PLAN = "huaibei-2021-2025"
 D = dt.date
 CITY, XS, SX = "340600000000", "340603000000", "340621000000"
 XST, SXT = "340603001000", "340621100000"
@@ -193,7 +194,7 @@ def make_stored_value(
 ) -> None:
     """A computed value as the engine stores it."""
     IndicatorValue.objects.create(
-        indicator_id=code,
+        measure_id=MEASURE_KEYS[code],
         region_code=region,
         period=period,
         value=None if value is None else Decimal(str(value)),
@@ -202,3 +203,13 @@ def make_stored_value(
         reason=reason,
         computed_at=timezone.now(),
     )
+
+
+def task_of(code: str) -> PlanTask:
+    """The seed plan's task ``code`` (T01–T37)."""
+    return PlanTask.objects.get(plan_id=SEED_PLAN, code=code)
+
+
+def indicator_of(code: str) -> Indicator:
+    """The seed plan's indicator ``code`` (E01–E16, C01–C10)."""
+    return Indicator.objects.select_related("measure", "responsible_unit").get(plan_id=SEED_PLAN, code=code)

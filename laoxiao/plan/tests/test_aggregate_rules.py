@@ -13,6 +13,7 @@ from laoxiao.accounts import roles
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.people.selectors.elders import visible_elders
 from laoxiao.people.tests.factories import make_elder
+from laoxiao.plan.calculators import MEASURE_KEYS
 from laoxiao.plan.models import IndicatorValue, MajorProject
 from laoxiao.plan.selectors.tasks import major_project_list
 from laoxiao.providers.tests.factories import make_provider
@@ -25,7 +26,7 @@ SX = "340621000000"
 def values(city: dict[str, Any]) -> None:
     for code in (XS, SX):
         IndicatorValue.objects.create(
-            indicator_id="E11",
+            measure_id=MEASURE_KEYS["E11"],
             region_code=code,
             period="2021",
             value=Decimal(3),

@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from laoxiao.accounts.tests.factories import make_user
+from laoxiao.core import clock
+from laoxiao.plan.calculators import MEASURE_KEYS
 from laoxiao.plan.models import IndicatorValue, ReportedValue
 
 pytestmark = pytest.mark.django_db
@@ -33,17 +35,27 @@ def hr_reporter(city: dict[str, Any]) -> Any:
 def stored(city: dict[str, Any]) -> None:
     now = timezone.now()
     IndicatorValue.objects.create(
-        indicator_id="E03", region_code=XS, period="2021", value=Decimal("53.5"), numerator=107,
+        measure_id=MEASURE_KEYS["E03"], region_code=XS, period="2021", value=Decimal("53.5"), numerator=107,
         denominator=200, computed_at=now,
     )  # fmt: skip
     IndicatorValue.objects.create(
-        indicator_id="E11", region_code=XS, period="2021", value=Decimal(3), numerator=3, computed_at=now
+        measure_id=MEASURE_KEYS["E11"],
+        region_code=XS,
+        period="2021",
+        value=Decimal(3),
+        numerator=3,
+        computed_at=now,
     )
     IndicatorValue.objects.create(
-        indicator_id="E11", region_code=CITY, period="2021", value=Decimal(9), numerator=9, computed_at=now
+        measure_id=MEASURE_KEYS["E11"],
+        region_code=CITY,
+        period="2021",
+        value=Decimal(9),
+        numerator=9,
+        computed_at=now,
     )
     IndicatorValue.objects.create(
-        indicator_id="E08", region_code=XS, period="2021-06", value=Decimal(100), numerator=4,
+        measure_id=MEASURE_KEYS["E08"], region_code=XS, period="2021-06", value=Decimal(100), numerator=4,
         denominator=4, computed_at=now,
     )  # fmt: skip
 
@@ -146,7 +158,7 @@ def test_reject_and_withdraw(client: Client, hr_reporter: Any, admin_user: Any) 
         ({"period": "twenty"}, "period"),
         ({"region_code": "340699000000"}, "region_code"),
         ({"indicator": "E99"}, "indicator"),
-        ({"indicator": "E03"}, "indicator"),
+        ({"indicator": "E03", "period": str(clock.today().year)}, "indicator"),
         ({"source": ""}, "source"),
     ],
 )

@@ -21,7 +21,7 @@ from laoxiao.demo.indicator_values import indicators_step
 from laoxiao.people.models import (
     NewbornVisit,
 )
-from laoxiao.plan.calculators import REGISTRY, Period, Scope, common_prefix, rollup
+from laoxiao.plan.calculators import MEASURE_KEYS, REGISTRY, Period, Scope, common_prefix, rollup
 from laoxiao.plan.engine import indicators_results, value_of
 from laoxiao.plan.models import IndicatorValue
 from laoxiao.plan.tests.factories import (
@@ -58,7 +58,7 @@ def town(city: dict[str, Any]) -> dict[str, Any]:
 
 
 def results(code: str, period: str = "2021") -> dict[str, tuple[Any, Any, Decimal | None]]:
-    out = indicators_results(period=period, codes=[code])[code]
+    out = indicators_results(period=period, codes=[code])[MEASURE_KEYS[code]]
     return {region: (r.numerator, r.denominator, value_of(r)[0]) for region, r in out.items()}
 
 
@@ -105,7 +105,7 @@ def test_e07_health_checks_of_people_aged_65_over_the_population_figure(town: An
 
 def test_e07_without_a_population_figure_has_no_value(city: Any) -> None:
     make_health_check(make_elder(XS1, D(1950, 1, 1)), D(2021, 5, 1))
-    r = indicators_results(period="2021", codes=["E07"])["E07"][CITY]
+    r = indicators_results(period="2021", codes=["E07"])[MEASURE_KEYS["E07"]][CITY]
     assert r.numerator == 1 and value_of(r)[0] is None and "no population figure" in r.reason
 
 
@@ -138,7 +138,7 @@ def test_e08_a_month(town: Any) -> None:
 
 def test_e08_a_year_is_the_mean_of_the_monthly_rates(town: Any) -> None:
     _visit_list_march()
-    r = indicators_results(period="2021", codes=["E08"])["E08"][SX2]
+    r = indicators_results(period="2021", codes=["E08"])[MEASURE_KEYS["E08"]][SX2]
     monthly = r.inputs["monthly"]
     assert monthly["2021-03"] == [3, 4] and monthly["2021-04"] == [1, 4] and monthly["2021-05"] == [0, 4]
     assert monthly["2021-01"] == [0, 4]  # p, q, s and t (alone, alive in January)
@@ -261,7 +261,7 @@ def test_c02_doses_due_in_the_period_given_by_its_end(town: Any) -> None:
     make_child(XS2, D(2022, 1, 1))  # born after
     assert results("C02")[XS2] == (2, 5, Decimal(40))
     december = Period.parse("2021-12")
-    assert not REGISTRY["C02"].monthly and december.end == D(2021, 12, 31)
+    assert not REGISTRY[MEASURE_KEYS["C02"]].monthly and december.end == D(2021, 12, 31)
 
 
 def test_c10_checks_within_the_tolerance(town: Any) -> None:
@@ -303,7 +303,7 @@ def test_all_regions_at_once_equal_each_region_alone(town: Any, period: str) -> 
     _everything(town)
     regions = list(Region.objects.values_list("code", flat=True))
     together = indicators_results(period=period, region_codes=regions)
-    assert set(together) == ({"E08"} if period == "2021-03" else set(REGISTRY))
+    assert set(together) == ({MEASURE_KEYS["E08"]} if period == "2021-03" else set(REGISTRY))
     p = Period.parse(period)
     for code, by_region in together.items():
         for region in regions:
@@ -316,7 +316,8 @@ def test_all_regions_at_once_equal_each_region_alone(town: Any, period: str) -> 
                 value_of(alone),
             ), (code, region)
     # not empty: the comparison means something
-    assert together["E08"][CITY].denominator and (period != "2021" or together["C01"][CITY].denominator == 4)
+    e08, c01 = MEASURE_KEYS["E08"], MEASURE_KEYS["C01"]
+    assert together[e08][CITY].denominator and (period != "2021" or together[c01][CITY].denominator == 4)
 
 
 def test_rollup_and_common_prefix() -> None:
@@ -340,7 +341,7 @@ def test_demo_step_stores_every_region_for_the_years_and_the_months(town: Any) -
     for period in ("2020", "2021"):
         assert IndicatorValue.objects.filter(period=period).count() == len(REGISTRY) * regions
     months = IndicatorValue.objects.filter(period__startswith="2021-")
-    assert set(months.values_list("indicator_id", flat=True)) == {"E08"} and months.count() == 12 * regions
-    march = IndicatorValue.objects.get(indicator_id="E08", region_code=SX2, period="2021-03")
+    assert set(months.values_list("measure__alias", flat=True)) == {"E08"} and months.count() == 12 * regions
+    march = IndicatorValue.objects.get(measure__alias="E08", region_code=SX2, period="2021-03")
     # the four of _visit_list_march, and E03's severely disabled elder of SX2 (moves out in July)
     assert (march.numerator, march.denominator) == (3, 5)

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
+from laoxiao.plan.calculators import MEASURE_KEYS
 from laoxiao.plan.models import IndicatorValue
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +28,11 @@ XS = "340603000000"
 def values(city: dict[str, Any]) -> None:
     now = timezone.now()
     IndicatorValue.objects.create(
-        indicator_id="E03", region_code=XS, period="2021", value=Decimal("51.5"), numerator=103,
+        measure_id=MEASURE_KEYS["E03"], region_code=XS, period="2021", value=Decimal("51.5"), numerator=103,
         denominator=200, computed_at=now,
     )  # fmt: skip
     IndicatorValue.objects.create(
-        indicator_id="E09", region_code=XS, period="2021", value=Decimal("78.2"), computed_at=now,
+        measure_id=MEASURE_KEYS["E09"], region_code=XS, period="2021", value=Decimal("78.2"), computed_at=now,
         inputs={"reported_value": 1, "source": "年报", "note": ""},
     )  # fmt: skip
 
@@ -123,4 +124,4 @@ def test_errors(city: dict[str, Any], options: dict[str, Any], message: str) -> 
 def test_compute_is_unchanged(city: dict[str, Any]) -> None:
     text = run("compute", period="2021", region=XS)
     assert "已计算" in text
-    assert IndicatorValue.objects.filter(region_code=XS, period="2021", indicator_id="E03").exists()
+    assert IndicatorValue.objects.filter(region_code=XS, period="2021", measure__alias="E03").exists()

@@ -228,7 +228,7 @@ def test_json_rows_carry_the_definition_and_reported_ones_a_reason(sample_city: 
 def test_recompute_replaces_values(sample_city: None) -> None:
     indicators_compute(period="2022", region_codes=[CITY])
     indicators_compute(period="2022", region_codes=[CITY])
-    assert IndicatorValue.objects.filter(indicator_id="C08", region_code=CITY, period="2022").count() == 1
+    assert IndicatorValue.objects.filter(measure__alias="C08", region_code=CITY, period="2022").count() == 1
 
 
 def test_a_death_before_the_period_end_removes_a_person(sample_city: None) -> None:
@@ -264,7 +264,7 @@ def test_a_child_born_on_the_last_day_of_the_period(sample_city: None, tmp_path:
 
 def test_year_of_a_monthly_indicator_is_the_mean_of_the_monthly_rates(sample_city: None) -> None:
     indicators_compute(period="2022", region_codes=[YI])
-    row = IndicatorValue.objects.get(indicator_id="E08", region_code=YI, period="2022")
+    row = IndicatorValue.objects.get(measure__alias="E08", region_code=YI, period="2022")
     monthly = row.inputs["monthly"]
     rates = [Decimal(n) * 100 / Decimal(d) for n, d in monthly.values() if d]
     assert len(monthly) == 12

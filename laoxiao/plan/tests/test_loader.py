@@ -119,6 +119,8 @@ def test_loading_again_changes_nothing():
     before = list(Indicator.objects.values()) + list(PlanTaskUnit.objects.values("task", "unit", "order"))
     counts = load_reference_data()
     assert {k: (c.created, c.updated, c.deleted) for k, c in counts.items()} == {
+        "plans": (0, 0, 0),
+        "measures": (0, 0, 0),
         "units": (0, 0, 0),
         "indicators": (0, 0, 0),
         "tasks": (0, 0, 0),
@@ -131,8 +133,8 @@ def test_loading_again_changes_nothing():
 
 def test_loading_repairs_what_was_changed():
     Indicator.objects.filter(code="E03").update(target=Decimal("61"), comparator="eq")
-    PlanTaskUnit.objects.filter(task_id="T37", unit_id="public_security").delete()
-    PlanTaskUnit.objects.create(task_id="T22", unit_id="civil_affairs", order=2)
+    PlanTaskUnit.objects.filter(task__code="T37", unit_id="public_security").delete()
+    PlanTaskUnit.objects.create(task=PlanTask.objects.get(code="T22"), unit_id="civil_affairs", order=2)
     PlanTask.objects.filter(code="T01").delete()
 
     counts = load_reference_data()

@@ -17,8 +17,10 @@ from python_calamine import CalamineWorkbook
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.models import ChangeLog
 from laoxiao.plan.actions import tasks as actions
+from laoxiao.plan.calculators import MEASURE_KEYS
 from laoxiao.plan.models import IndicatorValue, JointMeeting, TaskMilestone, TaskProgressReport
 from laoxiao.plan.selectors import tasks as sel
+from laoxiao.plan.tests.factories import task_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +36,7 @@ def _client(user: Any) -> Client:
 
 def _value(code: str, value: str, period: str = "2021", region: str = CITY) -> None:
     IndicatorValue.objects.create(
-        indicator_id=code,
+        measure_id=MEASURE_KEYS[code],
         region_code=region,
         period=period,
         value=Decimal(value),
@@ -50,13 +52,15 @@ def agenda_city(city: dict[str, Any], admin_user: Any) -> JointMeeting:
     2022-01-10 (5 days, no report), T03's milestone done in time; E06 behind (40 against 49.6 expected
     for 2021), E04 achieved (90 ≥ 85); a county's values are not the city's."""
     reporter = make_user("mzj", ["bureau_reporter"], [], unit_id="civil_affairs")
-    TaskMilestone.objects.create(task_id="T01", title="出台高龄津贴办法", due_on=D(2021, 12, 1))
-    TaskMilestone.objects.create(task_id="T01", title="later", due_on=D(2022, 12, 1))
-    TaskMilestone.objects.create(task_id="T02", title="建成机构", due_on=D(2022, 1, 10))
-    TaskMilestone.objects.create(task_id="T03", title="done", due_on=D(2021, 12, 1), done_on=D(2021, 11, 1))
-    TaskMilestone.objects.create(task_id="T03", title="ahead", due_on=D(2023, 12, 1))
+    TaskMilestone.objects.create(task=task_of("T01"), title="出台高龄津贴办法", due_on=D(2021, 12, 1))
+    TaskMilestone.objects.create(task=task_of("T01"), title="later", due_on=D(2022, 12, 1))
+    TaskMilestone.objects.create(task=task_of("T02"), title="建成机构", due_on=D(2022, 1, 10))
+    TaskMilestone.objects.create(
+        task=task_of("T03"), title="done", due_on=D(2021, 12, 1), done_on=D(2021, 11, 1)
+    )
+    TaskMilestone.objects.create(task=task_of("T03"), title="ahead", due_on=D(2023, 12, 1))
     TaskProgressReport.objects.create(
-        task_id="T01",
+        task=task_of("T01"),
         unit_id="civil_affairs",
         reported_by=reporter,
         reported_at=dt.datetime(2022, 1, 3, tzinfo=dt.UTC),

@@ -24,7 +24,7 @@ def _home(code: str, name: str, beds: int, nursing: int) -> Provider:
 def test_recompute_stores_the_subtree_and_logs_once(admin_user: Any) -> None:
     _home("340603001001", "甲院", 100, 60)
     done = indicator_values_recompute(actor=admin_user, period="2021", region_code=COUNTY)
-    e06 = IndicatorValue.objects.get(indicator_id="E06", region_code=COUNTY, period="2021")
+    e06 = IndicatorValue.objects.get(measure__alias="E06", region_code=COUNTY, period="2021")
     assert e06.value == 60 and done.values == IndicatorValue.objects.filter(period="2021").count()
     assert not IndicatorValue.objects.filter(region_code__startswith="340621").exists()  # not below
     assert done.regions == 4  # the county, its township and two communities (the conftest city)
@@ -32,7 +32,7 @@ def test_recompute_stores_the_subtree_and_logs_once(admin_user: Any) -> None:
     assert row.actor == admin_user and row.region_code == COUNTY
     _home("340603001002", "乙院", 100, 0)  # the records change; recomputing follows them
     indicator_values_recompute(actor=admin_user, period="2021", region_code=COUNTY)
-    assert IndicatorValue.objects.get(indicator_id="E06", region_code=COUNTY, period="2021").value == 30
+    assert IndicatorValue.objects.get(measure__alias="E06", region_code=COUNTY, period="2021").value == 30
 
 
 def test_recompute_is_for_city_administrators_and_checks_input(
@@ -69,7 +69,7 @@ def test_api_and_cockpit_button(
     queued[0]()  # the engine runs the job (the immediate backend in tests)
     job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["status"] == "done" and job["result"]["regions"] == 4 and job["result"]["values"] > 0
-    assert IndicatorValue.objects.get(indicator_id="E06", region_code=COUNTY, period="2021").value == 60
+    assert IndicatorValue.objects.get(measure__alias="E06", region_code=COUNTY, period="2021").value == 60
     bad = client.post(
         "/api/v1/indicators/compute", {"period": "20x1", "region": COUNTY}, content_type="application/json"
     )

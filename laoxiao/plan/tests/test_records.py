@@ -16,7 +16,16 @@ from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.changelog import log_change
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
-from laoxiao.plan.calculators import REGISTRY, Ctx, DoseListing, Period, definition, eldercare, region_prefix
+from laoxiao.plan.calculators import (
+    MEASURE_KEYS,
+    REGISTRY,
+    Ctx,
+    DoseListing,
+    Period,
+    definition,
+    eldercare,
+    region_prefix,
+)
 from laoxiao.plan.calculators.eldercare import e08_year_counts
 from laoxiao.plan.engine import indicators_compute
 from laoxiao.plan.models import IndicatorValue
@@ -58,7 +67,9 @@ def sample_city(db: Any, tmp_path: Path) -> None:
 
 
 def _stored(code: str, region: str, period: str) -> IndicatorValue:
-    return IndicatorValue.objects.get(indicator_id=code, region_code=region, period=period)
+    return IndicatorValue.objects.get(
+        measure_id=MEASURE_KEYS.get(code, code), region_code=region, period=period
+    )
 
 
 def _check_listing_matches_stored(actor: Any, code: str, region: str, period: str) -> None:

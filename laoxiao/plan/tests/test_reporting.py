@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from laoxiao.accounts.actions import system_actor
 from laoxiao.accounts.tests.factories import PASSWORD, make_user
+from laoxiao.core.clock import frozen
 from laoxiao.core.errors import NotFound
+from laoxiao.plan.engine import indicators_compute
 from laoxiao.core.models import ChangeLog
 from laoxiao.demo.reported import reported_step
 from laoxiao.plan.actions.values import (
@@ -70,11 +72,11 @@ def submit(
 def test_submit_approve_and_read_the_value_with_its_status(hr_reporter: Any, admin_user: Any) -> None:
     row = submit(hr_reporter, value="96.5", note="全市口径")
     assert (row.status, row.unit_id, row.replaces_id) == (RV.SUBMITTED, "human_resources", None)
-    assert not IndicatorValue.objects.filter(indicator_id="E01").exists()  # not before approval
+    assert not IndicatorValue.objects.filter(measure__alias="E01").exists()  # not before approval
     reported_value_approve(actor=admin_user, reported=row, note="核对无误")
     row.refresh_from_db()
     assert (row.status, row.reviewed_by_id, row.review_note) == (RV.APPROVED, admin_user.pk, "核对无误")
-    stored = IndicatorValue.objects.get(indicator_id="E01", region_code=CITY, period="2021")
+    stored = IndicatorValue.objects.get(measure__alias="E01", region_code=CITY, period="2021")
     assert stored.value == Decimal("96.5") and stored.numerator is None and stored.denominator is None
     assert stored.inputs == {"reported_value": row.pk, "source": "2021年统计年报", "note": "全市口径"}
     assert stored.reason == "" and stored.computed_at == row.reviewed_at
@@ -118,13 +120,13 @@ def test_a_change_after_approval_is_a_new_submission_and_keeps_the_history(
     second = submit(hr_reporter, value="97.1", source="修订后的年报")
     assert second.replaces_id == first.pk
     # the approved figure stands until the new one is approved
-    assert IndicatorValue.objects.get(indicator_id="E01", region_code=CITY, period="2021").value == Decimal(
+    assert IndicatorValue.objects.get(measure__alias="E01", region_code=CITY, period="2021").value == Decimal(
         "96.5"
     )
     reported_value_approve(actor=admin_user, reported=second)
     first.refresh_from_db()
     assert first.status == RV.SUPERSEDED and first.value == Decimal("96.5")  # never edited
-    assert IndicatorValue.objects.get(indicator_id="E01", region_code=CITY, period="2021").value == Decimal(
+    assert IndicatorValue.objects.get(measure__alias="E01", region_code=CITY, period="2021").value == Decimal(
         "97.1"
     )
     history = reported_history(actor=hr_reporter, indicator="E01", region_code=CITY, period="2021")
@@ -167,7 +169,7 @@ def test_reject_needs_a_note_and_leaves_no_value(hr_reporter: Any, admin_user: A
     reported_value_reject(actor=admin_user, reported=row, note="口径不对")
     row.refresh_from_db()
     assert (row.status, row.review_note) == (RV.REJECTED, "口径不对")
-    assert not IndicatorValue.objects.filter(indicator_id="E01").exists()
+    assert not IndicatorValue.objects.filter(measure__alias="E01").exists()
     submit(hr_reporter, value="95.2")  # a new submission is possible after a rejection
 
 
@@ -207,10 +209,20 @@ def test_only_city_administrators_review(hr_reporter: Any, xiangshan_officer: An
     assert row.status == RV.SUBMITTED
 
 
-def test_computed_indicators_cannot_be_reported(admin_user: Any) -> None:
-    with pytest.raises(ValidationError) as exc:
+def test_computed_indicators_cannot_be_reported_but_for_a_historical_year(
+    admin_user: Any, hr_reporter: Any
+) -> None:
+    with frozen("2021-06-30"), pytest.raises(ValidationError) as exc:  # the year has not ended
         submit(admin_user, "E03", value="55")
     assert "indicator" in exc.value.message_dict
+    with frozen("2022-03-01"):
+        # an administrator files the figure of an ended year (a statistical report's)...
+        row = submit(admin_user, "E03", value="55")
+        reported_value_approve(actor=admin_user, reported=row)
+    assert IndicatorValue.objects.get(measure__alias="E03", region_code=CITY, period="2021").value == 55
+    # ...which a recomputation leaves alone
+    indicators_compute(period="2021", codes=["E03"])
+    assert IndicatorValue.objects.get(measure__alias="E03", region_code=CITY, period="2021").value == 55
 
 
 @pytest.mark.parametrize(
@@ -301,7 +313,7 @@ def test_the_demo_step_reports_and_approves_through_the_actions(city: dict[str, 
     assert rows["E02"].value == Decimal("99.1") and rows["E09"].value == Decimal(77)  # Table 1's figures
     rows = {r.indicator.code: r for r in indicator_values(region_code=CITY, period="2021")}
     assert rows["E01"].status.code == "achieved" and rows["E09"].status.code == "behind"
-    assert "E05" not in {r.indicator_id for r in ReportedValue.objects.all()}
+    assert "E05" not in {r.measure.alias for r in ReportedValue.objects.all()}
     reported_step(ctx, steps.append)  # again: nothing new
     assert ctx.summary["reported_values"] == 0
     assert ReportedValue.objects.count() == 23
@@ -351,7 +363,7 @@ def test_submitting_through_the_page_with_errors_inline(client: Any, hr_reporter
     r = _post(client, "/plan/reporting/submit/", {**FORM, "indicator": "E09"})  # not their unit's
     assert 'id="error-indicator"' in r.content.decode()
     r = _post(client, "/plan/reporting/submit/", FORM)
-    assert r.status_code == 204 and r["HX-Redirect"] == "/plan/reporting/?period=2021"
+    assert r.status_code == 204 and r["HX-Redirect"] == "/plan/reporting/?period=2021&plan=huaibei-2021-2025"
     assert ReportedValue.objects.get().value == Decimal("96.5")
     r = _post(client, "/plan/reporting/submit/", FORM)  # a second one while pending: the form says why
     assert r.status_code == 200 and 'class="error" role="alert"' in r.content.decode()
@@ -408,7 +420,7 @@ def test_the_submission_form_in_a_browser(live_server: Any, hr_reporter: Any) ->
         page.click("#report-form button.primary")
         page.wait_for_selector("#error-value")  # swapped in by htmx, no page load
         assert "100" in page.inner_text("#error-value")
-        assert page.url.endswith("/plan/reporting/?period=2021")
+        assert page.url.endswith("/plan/reporting/?period=2021&plan=huaibei-2021-2025")
         assert page.input_value("#report-form input[name=source]") == "2021年社保统计年报"  # kept
         page.fill("#report-form input[name=value]", "96.5")
         page.click("#report-form button.primary")

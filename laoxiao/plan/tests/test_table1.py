@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
+from laoxiao.plan.calculators import MEASURE_KEYS
 from laoxiao.plan.models import IndicatorValue
 from laoxiao.plan.selectors.values import table_regions
 from laoxiao.plan.table1 import sheet_name, write_table1
@@ -37,7 +38,7 @@ def values(city: dict[str, Any]) -> None:
         ("E03", XS, "61", 61, 100),  # achieved
     ]:
         IndicatorValue.objects.create(
-            indicator_id=code,
+            measure_id=MEASURE_KEYS[code],
             region_code=region,
             period="2021",
             value=Decimal(value),
@@ -64,7 +65,7 @@ def test_the_workbook_is_laid_out_as_the_plan_prints_table_1(values: None, tmp_p
     assert wb.sheet_names == ["淮北市", "相山区", "濉溪县"]  # the city and each county
     rows = rows_of(wb, "淮北市")
     assert rows[0][0] == "表1 养老托育服务高质量发展主要指标" and rows[0][1:] == [""] * 8  # merged title
-    assert rows[1][0].startswith("淮北市（340600000000）")
+    assert rows[1][0].startswith("淮北市“一老一小”整体解决方案（2021–2025）· 淮北市（340600000000）")
     assert rows[2] == HEADER
     body = rows[3:29]
     # 养老 E01–E16: the sector cell merged over 16 rows (the value shows in the first cell only)
@@ -99,7 +100,7 @@ def test_counties_show_their_own_values_and_counts_get_no_status(values: None) -
 
 def test_a_month_shows_the_monthly_indicators(city: dict[str, Any]) -> None:
     IndicatorValue.objects.create(
-        indicator_id="E08",
+        measure_id=MEASURE_KEYS["E08"],
         region_code=CITY,
         period="2021-06",
         value=Decimal("97.5"),
@@ -125,7 +126,7 @@ def test_the_page_and_its_download(client: Client, values: None, xiangshan_offic
     page = client.get("/plan/table1/?period=2021")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "55.12" in html and "/plan/table1/download/?period=2021&amp;region=340600000000" in html
+    assert "55.12" in html and "/plan/table1/download/?plan=huaibei-2021-2025&amp;period=2021&amp;region=340600000000" in html
     r = client.get(f"/plan/table1/download/?period=2021&region={SX}&region={CITY}")
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -15,6 +15,7 @@ from laoxiao.core.models import ChangeLog
 from laoxiao.plan.actions import tasks as actions
 from laoxiao.plan.actions.tasks import meeting_create
 from laoxiao.plan.models import PlanTask, TaskMilestone, TaskProgressReport
+from laoxiao.plan.tests.factories import task_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +40,10 @@ def wjw(city: dict[str, Any]) -> Any:
 
 
 def test_task_list_shows_status_next_milestone_and_progress(admin_user: Any, mzj: Any) -> None:
-    TaskMilestone.objects.create(task_id="T01", title="出台办法", due_on=D(2021, 11, 30))
-    TaskMilestone.objects.create(task_id="T02", title="建成机构", due_on=D(2022, 6, 30))
+    TaskMilestone.objects.create(task=task_of("T01"), title="出台办法", due_on=D(2021, 11, 30))
+    TaskMilestone.objects.create(task=task_of("T02"), title="建成机构", due_on=D(2022, 6, 30))
     TaskProgressReport.objects.create(
-        task_id="T02",
+        task=task_of("T02"),
         unit_id="civil_affairs",
         reported_by=mzj,
         reported_at=dt.datetime(2022, 1, 3, tzinfo=dt.UTC),
@@ -104,7 +105,7 @@ def test_milestone_add_and_complete_through_htmx(mzj: Any) -> None:
     assert (
         r.status_code == 200 and 'id="milestones"' in r.content.decode() and "<html" not in r.content.decode()
     )
-    m = TaskMilestone.objects.get(task_id="T02")
+    m = TaskMilestone.objects.get(task__code="T02")
     r = c.post(f"/plan/milestones/{m.pk}/", {"done_on": "2021-12-20"}, HTTP_HX_REQUEST="true")
     m.refresh_from_db()
     assert m.done_on == D(2021, 12, 20)

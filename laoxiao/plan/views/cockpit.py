@@ -34,6 +34,7 @@ from laoxiao.plan.selectors.tasks import OVERDUE, STATUSES
 from laoxiao.plan.selectors.tasks import STATUS_LABELS as TASK_LABELS
 from laoxiao.plan.selectors.values import can_read_values
 from laoxiao.plan.status import LABELS as STATUS_LABELS
+from laoxiao.plan.views._plans import plan_context, request_plan, year_of
 from laoxiao.regions.scoping import code_within
 
 STATUS_MARKS = {"achieved": "✓", "on_track": "↗", "behind": "✗"}
@@ -58,15 +59,16 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
     region = selectors.cockpit_region(code=region_code)
     error = ""
     period = (request.GET.get("period") or "").strip() or None
+    plan = request_plan(request, year=year_of(period))
     try:
-        data = selectors.cockpit(region=region, period=period)
+        data = selectors.cockpit(region=region, period=period, plan=plan)
     except ValueError:
         error = _("“%(period)s” is not a period: choose a year (2021) or a month (2021-06).") % {
             "period": period
         }
-        data = selectors.cockpit(region=region)
+        data = selectors.cockpit(region=region, plan=plan)
     today = clock.today()
-    tasks = selectors.task_progress(on=selectors.task_date(data.period, today=today))
+    tasks = selectors.task_progress(on=selectors.task_date(data.period, today=today), plan=plan)
     chart = data.chart_data()
     codes = [c.indicator.code for c in data.cards]
     wanted = (request.GET.get("indicator") or "").upper()
@@ -94,6 +96,7 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
         "plan/cockpit/cockpit.html",
         {
             "c": data,
+            **plan_context(request, plan),
             "region": region,
             "error": error,
             "groups": [g for g in groups if g["cards"]],
@@ -109,11 +112,11 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
                     "status": s,
                     "label": TASK_LABELS[s],
                     "count": tasks.counts[s],
-                    "url": f"{task_list}?{urlencode({'status': s, 'on': tasks.on.isoformat()})}",
+                    "url": f"{task_list}?{urlencode({'status': s, 'on': tasks.on.isoformat(), 'plan': plan.code})}",
                 }
                 for s in STATUSES
             ],
-            "overdue_url": f"{task_list}?{urlencode({'status': OVERDUE, 'on': tasks.on.isoformat()})}",
+            "overdue_url": f"{task_list}?{urlencode({'status': OVERDUE, 'on': tasks.on.isoformat(), 'plan': plan.code})}",
         },
     )
 
@@ -128,8 +131,8 @@ ACROSS = {
 def _chart_labels(level: str) -> dict[str, str]:
     return {
         "value": _("Value"),
-        "target": _("2025 target"),
-        "plan": _("Plan line (2020 baseline to 2025 target)"),
+        "target": _("Target"),
+        "plan": _("Plan line (baseline to target)"),
         "expected": _("Expected this year"),
         "no_value": _("no value"),
         "no_child_values": _("No value is stored for the sub-regions in this period."),
@@ -219,6 +222,8 @@ def reason_text(reason: str) -> str:
 def _card_view(card: selectors.Card, data: selectors.Cockpit, *, can_drill: bool) -> dict[str, Any]:
     assert data.period is not None
     query = {"region": data.region.code, "period": data.period.text}
+    if data.plan is not None:
+        query["plan"] = data.plan.code
     records = reverse("indicator-records", args=[card.indicator.code])
     trend = [{"period": p.period, "value": _plain(p.value) or None} for p in card.trend]
     drill = []

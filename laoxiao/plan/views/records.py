@@ -20,8 +20,10 @@ from laoxiao.accounts.models import User
 from laoxiao.core import clock
 from laoxiao.core.paging import last_page, page_of
 from laoxiao.plan import records as drill
-from laoxiao.plan.calculators import REGISTRY, definition
+from laoxiao.plan.calculators import REGISTRY, definition, resolve_measure
 from laoxiao.plan.models import Indicator, IndicatorValue
+from laoxiao.plan.selectors.plans import plan_indicators
+from laoxiao.plan.views._plans import request_plan, year_of
 from laoxiao.regions.models import Region
 
 PAGE_SIZE = 50
@@ -79,18 +81,22 @@ FIGURE_LABELS = {
 
 def _latest_year(indicator: Indicator) -> str:
     """The latest year with a stored value (the page opened without a period)."""
-    periods = IndicatorValue.objects.filter(indicator=indicator).values_list("period", flat=True)
+    periods = IndicatorValue.objects.filter(measure_id=indicator.measure_id).values_list("period", flat=True)
     years = sorted({p for p in periods.distinct() if len(p) == 4})
     return years[-1] if years else str(clock.today().year - 1)
 
 
 @login_required
 def indicator_records(request: HttpRequest, code: str) -> HttpResponse:
-    code = code.upper()
-    indicator = Indicator.objects.filter(code=code).first()
-    if indicator is None or code not in REGISTRY:
-        raise Http404
     g = request.GET
+    plan = request_plan(request, year=year_of(g.get("period")))
+    indicator = plan_indicators(plan).filter(code=code.strip().upper()).first()
+    if indicator is None:  # a measure named by its key or alias: the plan's indicator of it
+        key = resolve_measure(code)
+        indicator = plan_indicators(plan).filter(measure_id=key).first() if key else None
+    if indicator is None or indicator.measure_id not in REGISTRY:
+        raise Http404
+    code = indicator.measure_id
     region_code = g.get("region") or ""
     if not region_code:
         city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
@@ -99,6 +105,7 @@ def indicator_records(request: HttpRequest, code: str) -> HttpResponse:
     part = g.get("part") or "numerator"
     context: dict[str, Any] = {
         "indicator": indicator,
+        "plan": plan,
         "region_code": region_code,
         "period": period,
         "part": part,
@@ -116,9 +123,9 @@ def indicator_records(request: HttpRequest, code: str) -> HttpResponse:
     shown = page_of(found.rows, g.get("page"), per_page=PAGE_SIZE, count=count)
     page, pages, rows = shown.number, last_page(count, PAGE_SIZE), shown.items
     stored = IndicatorValue.objects.filter(
-        indicator=indicator, region_code=found.region_code, period=found.period
+        measure_id=indicator.measure_id, region_code=found.region_code, period=found.period
     ).first()
-    base = {"region": found.region_code, "period": found.period, "part": found.part}
+    base = {"region": found.region_code, "period": found.period, "part": found.part, "plan": plan.code}
     columns = list(COLUMNS.get(found.kind, [("name", _("Name"))]))
     if rows and "month" in rows[0]:
         columns.insert(0, ("month", _("Month")))

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,6 +29,7 @@ from laoxiao.plan.actions import tasks as actions
 from laoxiao.plan.exports.tasks import agenda_xlsx
 from laoxiao.plan.models import MajorProject, TaskMilestone
 from laoxiao.plan.selectors import tasks as sel
+from laoxiao.plan.views._plans import plan_context, request_plan
 from laoxiao.regions.models import Region
 
 STATUS_LABELS = sel.STATUS_LABELS
@@ -69,9 +71,12 @@ def task_list(request: HttpRequest) -> HttpResponse:
         status = None
     on = _on(request)
     overdue_first = request.GET.get("overdue_first") == "1"
-    states = sel.task_overview(actor=actor, on=on, unit=code, status=status, overdue_first=overdue_first)
+    plan = request_plan(request, year=on.year)
+    states = sel.task_overview(
+        actor=actor, on=on, unit=code, status=status, overdue_first=overdue_first, plan=plan
+    )
     counts = {s: 0 for s in sel.STATUSES}
-    for s in sel.task_overview(actor=actor, on=on, unit=code):
+    for s in sel.task_overview(actor=actor, on=on, unit=code, plan=plan):
         counts[s.status] += 1
     return render(
         request,
@@ -79,8 +84,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
         {
             "states": states,
             "tasks": [s.task for s in states],
+            **plan_context(request, plan),
             "unit": unit,
-            "units": selectors.unit_list(),
+            "units": selectors.unit_list(plan=plan),
             "status": status,
             "statuses": [(s, STATUS_LABELS[s], counts[s]) for s in sel.STATUSES],
             "status_labels": STATUS_LABELS,
@@ -90,6 +96,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "reporter_unit": sel.reporter_unit_id(actor),
         },
     )
+
+
+def _detail_url(request: HttpRequest, code: str) -> str:
+    return reverse("task-detail", args=[code]) + f"?plan={request_plan(request).code}"
 
 
 class MilestoneForm(HardenedForm):
@@ -122,9 +132,11 @@ class ReportForm(HardenedForm):
 def _detail_context(request: HttpRequest, code: str, **extra: Any) -> dict[str, Any]:
     actor = request.user
     on = _on(request)
-    detail = sel.task_detail(actor=actor, code=code, on=on)
+    plan = request_plan(request, year=on.year)
+    detail = sel.task_detail(actor=actor, code=code, on=on, plan=plan)
     task = detail.state.task
     ctx: dict[str, Any] = {
+        **plan_context(request, plan),
         "detail": detail,
         "state": detail.state,
         "task": task,
@@ -162,13 +174,13 @@ def _milestones_response(request: HttpRequest, code: str, **extra: Any) -> HttpR
         return render(
             request, "plan/tasks/task_detail.html", _detail_context(request, code, **extra), status=422
         )
-    return redirect("task-detail", code=code)
+    return redirect(_detail_url(request, code))
 
 
 @login_required
 @require_POST
 def milestone_add(request: HttpRequest, code: str) -> HttpResponse:
-    task = sel.task_get_for(actor=request.user, code=code)
+    task = sel.task_get_for(actor=request.user, code=code, plan=request_plan(request))
     form = MilestoneForm(request.POST)
     if form.is_valid():
         done = run_action(
@@ -203,13 +215,13 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc) or _("You may not do this."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return _milestones_response(request, m.task_id)
+    return _milestones_response(request, m.task.code)
 
 
 @login_required
 @require_POST
 def report_submit(request: HttpRequest, code: str) -> HttpResponse:
-    task = sel.task_get_for(actor=request.user, code=code)
+    task = sel.task_get_for(actor=request.user, code=code, plan=request_plan(request))
     milestones = list(task.milestones.order_by("due_on", "order", "pk"))
     form = ReportForm(request.POST, milestones=milestones)
     files = request.FILES.getlist("files")
@@ -232,7 +244,7 @@ def report_submit(request: HttpRequest, code: str) -> HttpResponse:
         )
         if report is not None:
             messages.success(request, _("Progress report saved."))
-            return redirect("task-detail", code=task.code)
+            return redirect(_detail_url(request, task.code))
     return render(
         request,
         "plan/tasks/task_detail.html",

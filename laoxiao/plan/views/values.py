@@ -28,32 +28,43 @@ from laoxiao.core.access import is_city_admin
 from laoxiao.core.forms import HardenedForm, run_action
 from laoxiao.plan.actions import values as actions
 from laoxiao.plan.calculators import Period
-from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
+from laoxiao.plan.models import IndicatorValue, Plan, ReportedValue
 from laoxiao.plan.selectors import values as selectors
+from laoxiao.plan.selectors.plans import plan_indicators
+from laoxiao.plan.selectors.values import measure_q
 from laoxiao.plan.table1 import preview, table1_bytes, table1_filename
+from laoxiao.plan.views._plans import plan_context, request_plan, year_of
 from laoxiao.regions.models import Region
 
 LEVELS_FOR_REPORTING = (Region.Level.CITY, Region.Level.COUNTY, Region.Level.TOWNSHIP)
 
 
-def default_year() -> str:
-    """The latest year with stored values (the demo city's reference year), else last year."""
-    latest = (
-        IndicatorValue.objects.exclude(period__contains="-")
-        .order_by("-period")
-        .values_list("period", flat=True)
-    ).first()
+def default_year(plan: Plan | None = None) -> str:
+    """The latest year with stored values (within the plan's period, when there is a plan), else
+    last year (kept within the plan's period)."""
+    qs = IndicatorValue.objects.exclude(period__contains="-")
+    if plan is not None:
+        qs = qs.filter(period__gte=str(plan.first_year), period__lte=str(plan.last_year))
+    latest = qs.order_by("-period").values_list("period", flat=True).first()
     if latest:
         return latest
-    return str(clock.today().year - 1)
+    year = clock.today().year - 1
+    if plan is not None:
+        year = max(plan.first_year, min(year, plan.last_year))
+    return str(year)
+
+
+def _plan_and_period(request: HttpRequest) -> tuple[Plan, str]:
+    asked = (request.GET.get("period") or request.POST.get("period") or "").strip()
+    plan = request_plan(request, year=year_of(asked))
+    try:
+        return plan, Period.parse(asked).text if asked else default_year(plan)
+    except ValueError:
+        return plan, default_year(plan)
 
 
 def _period(request: HttpRequest) -> str:
-    text = (request.GET.get("period") or "").strip() or default_year()
-    try:
-        return Period.parse(text).text
-    except ValueError:
-        return default_year()
+    return _plan_and_period(request)[1]
 
 
 class ReportForm(HardenedForm):
@@ -66,14 +77,18 @@ class ReportForm(HardenedForm):
         label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any, plan: Plan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         indicator_field = self.fields["indicator"]
         region_field = self.fields["region_code"]
         assert isinstance(indicator_field, forms.ChoiceField) and isinstance(region_field, forms.ChoiceField)
-        indicator_field.choices = [
-            (i.code, f"{i.code} {i.name}（{i.unit}）") for i in selectors.reportable_indicators(actor=actor)
-        ]
+        # a city administrator also files historical figures of computed indicators (ended years)
+        choices = (
+            plan_indicators(plan)
+            if is_city_admin(actor)
+            else selectors.reportable_indicators(actor=actor, plan=plan)
+        )
+        indicator_field.choices = [(i.code, f"{i.code} {i.name}（{i.unit}）") for i in choices]
         region_field.choices = [
             (r.code, ("　" * ["city", "county", "township"].index(r.level)) + r.name)
             for r in Region.objects.filter(level__in=LEVELS_FOR_REPORTING).order_by("code")
@@ -93,8 +108,9 @@ def _overview_regions() -> list[Region]:
 
 def _context(request: HttpRequest, period: str, form: ReportForm | None = None) -> dict[str, Any]:
     actor = request.user
+    plan = request_plan(request, year=year_of(period))
     regions = _overview_regions()
-    cells = selectors.reporting_overview(actor=actor, period=period, regions=regions)
+    cells = selectors.reporting_overview(actor=actor, period=period, regions=regions, plan=plan)
     rows: list[dict[str, Any]] = []
     for cell in cells:
         if not rows or rows[-1]["indicator"].code != cell.indicator.code:
@@ -109,6 +125,7 @@ def _context(request: HttpRequest, period: str, form: ReportForm | None = None) 
     _with_region_names([*queue, *mine])
     return {
         "period": period,
+        **plan_context(request, plan),
         "regions": regions,
         "rows": rows,
         "is_admin": is_admin,
@@ -116,7 +133,9 @@ def _context(request: HttpRequest, period: str, form: ReportForm | None = None) 
         "mine": mine,
         "form": form
         or ReportForm(
-            actor=actor, initial={"period": period, "region_code": regions[0].code if regions else ""}
+            actor=actor,
+            plan=plan,
+            initial={"period": period, "region_code": regions[0].code if regions else ""},
         ),
     }
 
@@ -132,12 +151,11 @@ def reporting(request: HttpRequest) -> HttpResponse:
 def reporting_submit(request: HttpRequest) -> HttpResponse:
     actor = request.user
     _require_reporting(actor)
-    form = ReportForm(request.POST, actor=actor)
+    plan = request_plan(request)
+    form = ReportForm(request.POST, actor=actor, plan=plan)
     row = None
     if form.is_valid():
-        indicator = Indicator.objects.select_related("responsible_unit").get(
-            code=form.cleaned_data["indicator"]
-        )
+        indicator = plan_indicators(plan).get(code=form.cleaned_data["indicator"])
         d = form.cleaned_data
         try:
             row = run_action(
@@ -155,7 +173,7 @@ def reporting_submit(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
     if row is not None:
-        back = reverse("reporting") + f"?period={row.period}"
+        back = reverse("reporting") + f"?period={row.period}&plan={plan.code}"
         messages.success(request, _("The figure is submitted and waits for review."))
         if request.htmx:  # type: ignore[attr-defined]
             response = HttpResponse(status=204)
@@ -217,12 +235,15 @@ def _with_region_names(rows: list[ReportedValue]) -> None:
 def reporting_history(request: HttpRequest, code: str, region: str, period: str) -> HttpResponse:
     actor = request.user
     _require_reporting(actor)
-    indicator = Indicator.objects.filter(code=code.upper()).first()
+    plan = request_plan(request, year=year_of(period))
+    indicator = plan_indicators(plan).filter(code=code.strip().upper()).first()
+    if indicator is None:  # named by its measure's key or alias
+        indicator = plan_indicators(plan).filter(measure_q(code)).first()
     region_obj = Region.objects.filter(code=region).first()
     if indicator is None or region_obj is None:
         raise Http404
     rows = selectors.reported_history(
-        actor=actor, indicator=indicator.code, region_code=region, period=period
+        actor=actor, indicator=indicator.measure_id, region_code=region, period=period
     )
     return render(
         request,
@@ -231,26 +252,27 @@ def reporting_history(request: HttpRequest, code: str, region: str, period: str)
     )
 
 
-def _table_args(request: HttpRequest) -> tuple[str, list[Region]]:
+def _table_args(request: HttpRequest) -> tuple[Plan, str, list[Region]]:
     if not selectors.can_read_values(request.user):
         raise PermissionDenied
-    period = _period(request)
+    plan, period = _plan_and_period(request)
     codes = [c for c in request.GET.getlist("region") if c.strip()]
     regions = selectors.table_regions(codes or None)
-    return period, regions
+    return plan, period, regions
 
 
 @login_required
 def table1_page(request: HttpRequest) -> HttpResponse:
-    period, regions = _table_args(request)
-    tables = preview(period=period, regions=regions)
-    query = "&".join([f"period={period}", *(f"region={r.code}" for r in regions)])
+    plan, period, regions = _table_args(request)
+    tables = preview(period=period, regions=regions, plan=plan)
+    query = "&".join([f"plan={plan.code}", f"period={period}", *(f"region={r.code}" for r in regions)])
     choices = selectors.table_regions()
     return render(
         request,
         "plan/values/table1.html",
         {
             "period": period,
+            **plan_context(request, plan),
             "tables": tables,
             "query": query,
             "choices": choices,
@@ -261,8 +283,8 @@ def table1_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def table1_download(request: HttpRequest) -> HttpResponse:
-    period, regions = _table_args(request)
-    data = table1_bytes(period=period, regions=regions)
+    plan, period, regions = _table_args(request)
+    data = table1_bytes(period=period, regions=regions, plan=plan)
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

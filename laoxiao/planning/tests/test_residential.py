@@ -17,7 +17,7 @@ from laoxiao.core.models import ChangeLog, RuleVersion
 from laoxiao.demo.generator import DemoContext, DemoRegion
 from laoxiao.demo.residential import plan_projects, residential_step
 from laoxiao.imports.base import run_import
-from laoxiao.plan.calculators import REGISTRY, Period, Scope
+from laoxiao.plan.calculators import MEASURE_KEYS, REGISTRY, Period, Scope
 from laoxiao.planning import actions
 from laoxiao.planning.analysis import residential as r
 from laoxiao.planning.indicators import DEFINITION as E05
@@ -324,7 +324,7 @@ def test_e05_uses_the_standard_in_force_on_delivery(admin_user):
 
 def test_e05_is_registered_and_computed(city):
 
-    assert REGISTRY["E05"].definition is E05
+    assert REGISTRY[MEASURE_KEYS["E05"]].definition is E05
 
 
 # --- the demo step --------------------------------------------------------------------------------
