@@ -42,20 +42,22 @@ new stream number) added to ``STEPS``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 
 from laoxiao.accounts.actions import system_actor
+from laoxiao.core.clock import frozen, today
 from laoxiao.demo.indicator_values import indicators_step
 from laoxiao.demo.kernel import (
     CITY_CODE,
-    DEFAULT_YEARS,
     Advance,
     DemoContext,
     ProgressFactory,
     Step,
+    default_years,
     no_progress,
     place_regions,
     plan_tree,
@@ -124,20 +126,24 @@ def build_demo_city(
     scale: float = 1.0,
     progress: ProgressFactory = no_progress,
     *,
-    years: Iterable[int] = DEFAULT_YEARS,
+    years: Iterable[int] | None = None,
     actor: Any = None,
     skip: Iterable[str] = (),
+    as_of: dt.date | None = None,
 ) -> DemoContext:
-    """Write the demo city through the regions actions (logged as ``actor``, default the system
-    account), all steps in one transaction, except the steps named in ``skip``. Returns the context
-    with the plan and a summary."""
+    """Write the demo city as of ``as_of`` (default ``clock.today()``) through the actions (logged
+    as ``actor``, default the system account), all steps in one transaction inside
+    ``clock.frozen(as_of)``, except the steps named in ``skip``. ``years`` (of population figures)
+    default to 2020 … the as-of year. Returns the context with the plan and a summary."""
     if scale <= 0:
         raise ValueError("scale must be positive")
+    day = as_of if as_of is not None else today()
     if actor is None:
         actor = system_actor()
-    ctx = DemoContext(seed=seed, scale=scale, years=tuple(sorted(set(years))), actor=actor)
+    chosen = default_years(day) if years is None else years
+    ctx = DemoContext(seed=seed, scale=scale, years=tuple(sorted(set(chosen))), actor=actor, as_of=day)
     skipped = set(skip)
-    with transaction.atomic():
+    with frozen(day), transaction.atomic():
         for step in STEPS:
             if step.name in skipped:
                 continue

@@ -169,8 +169,40 @@ def _counties() -> tuple[CountySpec, ...]:
     return COUNTIES
 
 
+WINDOW_MONTHS = 24  # registry and follow-up records cover the last 24 months up to as_of
+
+
 def reference_date(ctx: DemoContext) -> dt.date:
-    return dt.date(max(ctx.years), 12, 31)
+    """The day ages and follow-up are as of: the build's as-of day."""
+    return ctx.as_of
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def window_start(ref: dt.date) -> dt.date:
+    """The first day of the follow-up window: ``WINDOW_MONTHS`` months before ``ref``, plus a day."""
+    return add_months(ref, -WINDOW_MONTHS) + dt.timedelta(days=1)
+
+
+def aged_on(ref: dt.date, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first possible birth day, number of possible days) of people aged exactly ``age`` on ``ref``."""
+    uniq, inverse = np.unique(age, return_inverse=True)
+    first = []
+    length = []
+    for a in uniq.tolist():
+        hi = years_before(ref, int(a))
+        lo = years_before(ref, int(a) + 1) + dt.timedelta(days=1)
+        first.append(_d64(lo))
+        length.append((hi - lo).days + 1)
+    if not len(uniq):
+        return np.zeros(0, dtype="datetime64[D]"), np.zeros(0, dtype=np.int64)
+    return np.array(first, dtype="datetime64[D]")[inverse], np.array(length, dtype=np.int64)[inverse]
 
 
 def _d64(day: dt.date) -> np.datetime64:
@@ -496,7 +528,6 @@ class ElderPlan:
 def plan_elders(ctx: DemoContext, comms: Sequence[Community]) -> ElderPlan:
     rng = rng_for(ctx.seed, STREAM_ELDERS)
     ref = reference_date(ctx)
-    year = ref.year
     n60 = np.array([c.age_60_plus - c.age_65_plus for c in comms], dtype=np.int64)
     n65 = np.array([c.age_65_plus - c.age_80_plus for c in comms], dtype=np.int64)
     n80 = np.array([c.age_80_plus for c in comms], dtype=np.int64)
@@ -512,11 +543,8 @@ def plan_elders(ctx: DemoContext, comms: Sequence[Community]) -> ElderPlan:
     order = np.argsort(comm, kind="stable")  # community by community
     comm, age = comm[order], age[order]
     n = len(comm)
-    # birth: in year (ref year − age), any day: aged exactly ``age`` on 31 December
-    start = (year - age - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    length = np.where(
-        ((year - age) % 4 == 0) & (((year - age) % 100 != 0) | ((year - age) % 400 == 0)), 366, 365
-    )
+    # birth: any day that makes them aged exactly ``age`` on the as-of day
+    start, length = aged_on(ref, age)
     birth = start + (rng.random(n) * length).astype(np.int64)
     p_female = np.where(age >= 80, 0.60, np.where(age >= 65, 0.53, 0.50))
     male = rng.random(n) >= p_female
@@ -618,8 +646,7 @@ def _assessment_rows(
     ref = reference_date(ctx)
     who = np.flatnonzero(plan.assessed)
     m = len(who)
-    jan1 = _d64(dt.date(ref.year, 1, 1))
-    lo = np.maximum(birthdays(plan.birth[who], 60), jan1)
+    lo = np.maximum(birthdays(plan.birth[who], 60), _d64(window_start(ref)))
     days = (_d64(ref) - lo).astype(np.int64) + 1
     on = lo + (rng.random(m) * days).astype(np.int64)
     disabled = plan.disabled[who]
@@ -832,7 +859,9 @@ def plan_elder_followup(
     hit_who = assessed_who[level_hit]
     entry[hit_who] = np.minimum(entry[hit_who], assessed_on[level_hit])
     entry = np.maximum(entry, bday60)
-    months = np.arange(np.datetime64(f"{ref.year}-01"), np.datetime64(f"{ref.year + 1}-01"))
+    # the last 24 months up to as_of, this month included (its visits after as_of not made yet)
+    this_month = _d64(ref).astype("datetime64[M]")
+    months = np.arange(this_month - (WINDOW_MONTHS - 1), this_month + 1)
     starts = months.astype("datetime64[D]")
     ends = (months + 1).astype("datetime64[D]") - 1
     listed = np.flatnonzero(entry <= ends[-1])
@@ -843,18 +872,28 @@ def plan_elder_followup(
     lo = np.maximum(starts[mi], entry[who])
     span = (ends[mi] - lo).astype(np.int64) + 1
     on = lo + (rng.random(len(who)) * span).astype(np.int64)
+    made = on <= _d64(ref)
+    who, on = who[made], on[made]
     home_heavy = (plan.arrangement[who] == LA_ALONE) | plan.disabled[who]
     r = rng.random(len(who))
     p_home = np.where(home_heavy, 0.8, 0.55)
     mode = np.where(r < p_home, 0, np.where(r < p_home + (1 - p_home) * 0.78, 1, 2))
-    # yearly health checks, 65+
+    # yearly health checks, 65+: per calendar year of the window, 60% of a whole year's 65+
     bday65 = birthdays(plan.birth, 65)
     eligible = np.flatnonzero(bday65 <= _d64(ref))
-    chosen = eligible[rng.random(len(eligible)) < SHARE["health_check"]]
-    jan1 = _d64(dt.date(ref.year, 1, 1))
-    clo = np.maximum(bday65[chosen], jan1)
-    cspan = (_d64(ref) - clo).astype(np.int64) + 1
-    con = clo + (rng.random(len(chosen)) * cspan).astype(np.int64)
+    first = window_start(ref)
+    cw, cd = [], []
+    for year in range(first.year, ref.year + 1):
+        pstart, pend = max(first, dt.date(year, 1, 1)), min(ref, dt.date(year, 12, 31))
+        share = ((pend - pstart).days + 1) / ((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
+        able = eligible[bday65[eligible] <= _d64(pend)]
+        picked = able[rng.random(len(able)) < SHARE["health_check"] * share]
+        clo = np.maximum(bday65[picked], _d64(pstart))
+        cspan = (_d64(pend) - clo).astype(np.int64) + 1
+        cw.append(picked)
+        cd.append(clo + (rng.random(len(picked)) * cspan).astype(np.int64))
+    chosen = np.concatenate(cw)
+    con = np.concatenate(cd)
     complete = rng.random(len(chosen)) < SHARE["health_check_complete"]
     return ElderFollowUp(
         visit_who=who,
@@ -953,7 +992,13 @@ def elder_figures(
         "visits": len(fu.visit_who),
         "visit_rate": len(fu.visit_who) / fu.visit_due if fu.visit_due else None,
         "health_checks": len(fu.check_who),
-        "health_check_rate": len(fu.check_who) / fu.eligible_65 if fu.eligible_65 else None,
+        # of the last whole calendar year (the window holds two years of checks)
+        "health_check_rate": (
+            int((fu.check_on.astype("datetime64[Y]").astype(np.int64) + 1970 == ref.year - 1).sum())
+            / fu.eligible_65
+            if fu.eligible_65
+            else None
+        ),
         "reference_date": ref.isoformat(),
     }
 
@@ -980,7 +1025,6 @@ class ChildPlan:
 def plan_children(ctx: DemoContext, comms: Sequence[Community]) -> ChildPlan:
     rng = rng_for(ctx.seed, STREAM_CHILDREN)
     ref = reference_date(ctx)
-    year = ref.year
     a02 = np.array([c.age_0_2 for c in comms], dtype=np.int64)
     total = int(a02.sum())
     born_now = min(scaled(BORN_IN_YEAR, ctx.scale), total)
@@ -989,12 +1033,13 @@ def plan_children(ctx: DemoContext, comms: Sequence[Community]) -> ChildPlan:
     comm = np.concatenate([np.repeat(idx, this_year), np.repeat(idx, a02 - this_year)])
     n = len(comm)
     n_now = int(this_year.sum())
-    by = np.concatenate([np.full(n_now, year), np.where(rng.random(n - n_now) < 0.52, year - 1, year - 2)])
+    # age in whole years on as_of: 0 (born in the 12 months up to as_of), 1 or 2
+    band = np.concatenate([np.zeros(n_now, dtype=np.int64), np.where(rng.random(n - n_now) < 0.52, 1, 2)])
     order = np.argsort(comm, kind="stable")
-    comm, by = comm[order], by[order]
-    start = (by - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    length = np.where((by % 4 == 0) & ((by % 100 != 0) | (by % 400 == 0)), 366, 365)
+    comm, band = comm[order], band[order]
+    start, length = aged_on(ref, band)
     birth = start + (rng.random(n) * length).astype(np.int64)
+    by = _ymd(birth)[0] if n else np.zeros(0, dtype=np.int64)
     male = rng.random(n) < 0.52
     discharge = birth + rng.integers(2, 6, n)
     weight = np.clip(rng.normal(3300, 450, n), 1500, 4800).round().astype(np.int64)
