@@ -30,9 +30,20 @@ is divided among the communities by largest-remainder apportionment, with caps t
 
 With ``scale`` every city total is multiplied by it (rounded half up); the region tree stays the same.
 
+As of a day
+-----------
+The city is built as of ``as_of`` (``--as-of``, default ``clock.today()``), the whole build inside
+``clock.frozen(as_of)``: people's ages are on that day and their follow-up covers the 24 months up to
+it (``laoxiao.demo.people``); providers, filings, documents, staff and prices are dated from 2021 or
+earlier up to it, validity windows relative to it (``laoxiao.demo.providers``); supervision records
+run from 2021 to it, denser in its last 24 months (``laoxiao.demo.supervision``); residential
+projects are delivered before it or still pending. Figures are entered for 2020 … its year
+(``--years`` overrides). Windows chosen for the plan's reference day 2021-12-31 move with
+``kernel.until`` (the same distance before as_of); with ``as_of`` 2021-12-31 they are the plan's.
+
 Randomness and steps
 --------------------
-Everything depends only on ``seed``: each step draws from its own stream
+Everything depends only on ``seed`` and ``as_of``: each step draws from its own stream
 (``numpy.random.default_rng([seed, STREAM, ...])``, ``kernel.rng_for``), so adding a step never
 changes what the earlier steps produce. The specs, streams and the context are in
 ``laoxiao.demo.kernel``; this module is the build: ``STEPS`` (each step module's steps, in order)

@@ -8,16 +8,18 @@ checks, vaccinations). ``--skip-people`` leaves them out; if the city already ha
 
 Reference date
 --------------
-Ages and follow-up are as on **31 December of the latest figures year** (``--years``; by default
-2021-12-31, the year of the plan's population figures). Older people are those aged 60+ on that day,
-children those under 3 (born 2019-01-01 … 2021-12-31). Welfare visits and health checks of older
-people are for that year; children's follow-up runs from birth to that day.
+Ages and follow-up are as on the build's **as-of day** (``DemoContext.as_of``, default today).
+Older people are those aged 60+ on that day, children those under 3 (born within the 3 years
+before it). Assessments, welfare visits and health checks of older people cover the 24 months up to
+it (``WINDOW_MONTHS``; this month's visits after as_of are not made yet, so the month's work list is
+partly done); children's follow-up runs from birth to that day (doses due after it are due, not
+given).
 
 Counts
 ------
 Per community the counts equal the entered figures of the latest year exactly: ``age_60_plus``
 people aged 60+, of whom ``age_65_plus`` are 65+ and ``age_80_plus`` are 80+; ``age_0_2`` children,
-of whom the born-in-the-reference-year ones are the plan's 17,258 (× scale) apportioned over the
+of whom those born in the 12 months up to as_of are the plan's yearly 17,258 (× scale) apportioned over the
 communities by their ``age_0_2``; the rest are born one year (52%) or two years (48%) earlier.
 Ages within a band fall gently with age (80+: about −17% per year of age, up to 104).
 
@@ -38,13 +40,13 @@ Shares chosen (of all aged 60+ unless said; rural communities are villages)
   ``people.assessment`` with the table in force, so levels match the items): 65% of the disabled
   (all disabled extreme poverty), and 5% / 9% / 30% of the others by age band, 40% more
   for the poverty and family-planning categories — about 15% of all, about a quarter of them
-  moderate or worse. One assessment each (reason ``first``) dated in the reference year.
+  moderate or worse. One assessment each (reason ``first``) dated in the last 24 months.
 * welfare visits: everyone on the visit list (derived with the ``welfare.visit_list`` rule: living
   alone, empty-nest, left-behind, moderate or worse, severe disability, family-planning special
   family) is visited in 98.5% of the months they are on it (E08's 2020 baseline is 100%); one visit
-  a month, home 55% / phone 35% / video 10% (home 80% for the disabled and those living alone).
-* yearly health checks (65+): 60% of those aged 65+ (E07's 2020 baseline), dated after the 65th
-  birthday in the reference year; 93% complete. No one has died or moved out.
+  a month over the last 24 months, home 55% / phone 35% / video 10% (home 80% for the disabled and those living alone).
+* yearly health checks (65+): per calendar year of the 24 months, 60% of those aged 65+ (E07's 2020
+  baseline; in proportion for a part year), dated after the 65th birthday; 93% complete. No one has died or moved out.
 * children: 52% boys; birth weight about 3.3 kg; discharge 2–5 days after birth; a birth medical
   certificate number for every child, an ID number for 96% (40% of those born in the last 45
   days); one guardian (mother 75%, father 25%) with an ID number and a phone.

@@ -3,7 +3,7 @@
 What the plan says and what is ours
 -----------------------------------
 The plan (淮北市"一老一小"整体解决方案, its background section; ``../shared/domain-reference.md`` §9)
-counts, "at present" (we date them ``as_of``, 2021-12-31): 186 elder-care service centres at
+counts, "at present" (we keep them as of the build's ``as_of``; 2021-12-31 for the plan): 186 elder-care service centres at
 county, subdistrict and community level; 51 filed elder-care homes; 5,206 nursing-type beds, "over
 52.4%" of their beds; 19 homes with a medical room or nursing station; 10 medical-and-elder-care
 providers with 2,103 beds; 3,242 staff; 43 childcare providers with 1,869 slots. Table 1 gives
@@ -15,8 +15,9 @@ providers (C03), 3 demonstration ones (C04). All of them sit in ``PLAN`` below, 
 Our choices (``OURS``): 9,933 beds in the filed homes (5,206 / 9,933 = 52.41%); the split of the 186
 centres (one per county, one per township, the rest in communities, about 72% urban); 150 meal
 points (mostly in villages); 6 more homes in the filing workflow; the staff of each role; prices and
-market reference prices; the supervision records of 2021 (inspections of most homes, about 60
-complaints, 25 incidents, 3 fund-raising risk signals, grades of 20 homes); every name, code,
+market reference prices (of the as-of year); the supervision records from 2021 to as_of (yearly
+inspections of most homes, about 60 complaints and 25 incidents a year, 3 fund-raising risk signals,
+grades of 20 homes); dates spread up to ``as_of`` (``kernel.until``); every name, code,
 address, location and person.
 
 Everything is written through the providers and supervision actions (bulk writers where they
