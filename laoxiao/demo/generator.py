@@ -30,9 +30,20 @@ is divided among the communities by largest-remainder apportionment, with caps t
 
 With ``scale`` every city total is multiplied by it (rounded half up); the region tree stays the same.
 
+As of a day
+-----------
+The city is built as of ``as_of`` (``--as-of``, default ``clock.today()``), the whole build inside
+``clock.frozen(as_of)``: people's ages are on that day and their follow-up covers the 24 months up to
+it (``laoxiao.demo.people``); providers, filings, documents, staff and prices are dated from 2021 or
+earlier up to it, validity windows relative to it (``laoxiao.demo.providers``); supervision records
+run from 2021 to it, denser in its last 24 months (``laoxiao.demo.supervision``); residential
+projects are delivered before it or still pending. Figures are entered for 2020 … its year
+(``--years`` overrides). Windows chosen for the plan's reference day 2021-12-31 move with
+``kernel.until`` (the same distance before as_of); with ``as_of`` 2021-12-31 they are the plan's.
+
 Randomness and steps
 --------------------
-Everything depends only on ``seed``: each step draws from its own stream
+Everything depends only on ``seed`` and ``as_of``: each step draws from its own stream
 (``numpy.random.default_rng([seed, STREAM, ...])``, ``kernel.rng_for``), so adding a step never
 changes what the earlier steps produce. The specs, streams and the context are in
 ``laoxiao.demo.kernel``; this module is the build: ``STEPS`` (each step module's steps, in order)
@@ -42,20 +53,22 @@ new stream number) added to ``STEPS``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 
 from laoxiao.accounts.actions import system_actor
+from laoxiao.core.clock import frozen, today
 from laoxiao.demo.indicator_values import indicators_step
 from laoxiao.demo.kernel import (
     CITY_CODE,
-    DEFAULT_YEARS,
     Advance,
     DemoContext,
     ProgressFactory,
     Step,
+    default_years,
     no_progress,
     place_regions,
     plan_tree,
@@ -124,20 +137,24 @@ def build_demo_city(
     scale: float = 1.0,
     progress: ProgressFactory = no_progress,
     *,
-    years: Iterable[int] = DEFAULT_YEARS,
+    years: Iterable[int] | None = None,
     actor: Any = None,
     skip: Iterable[str] = (),
+    as_of: dt.date | None = None,
 ) -> DemoContext:
-    """Write the demo city through the regions actions (logged as ``actor``, default the system
-    account), all steps in one transaction, except the steps named in ``skip``. Returns the context
-    with the plan and a summary."""
+    """Write the demo city as of ``as_of`` (default ``clock.today()``) through the actions (logged
+    as ``actor``, default the system account), all steps in one transaction inside
+    ``clock.frozen(as_of)``, except the steps named in ``skip``. ``years`` (of population figures)
+    default to 2020 … the as-of year. Returns the context with the plan and a summary."""
     if scale <= 0:
         raise ValueError("scale must be positive")
+    day = as_of if as_of is not None else today()
     if actor is None:
         actor = system_actor()
-    ctx = DemoContext(seed=seed, scale=scale, years=tuple(sorted(set(years))), actor=actor)
+    chosen = default_years(day) if years is None else years
+    ctx = DemoContext(seed=seed, scale=scale, years=tuple(sorted(set(chosen))), actor=actor, as_of=day)
     skipped = set(skip)
-    with transaction.atomic():
+    with frozen(day), transaction.atomic():
         for step in STEPS:
             if step.name in skipped:
                 continue

@@ -9,6 +9,7 @@ and how the figures are chosen, is told in ``laoxiao.demo.generator``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -30,8 +31,20 @@ CITY_TOTALS: dict[str, int] = {
     "age_0_2": 62_902,
     "age_80_plus": round(324_394 * RATIO_80_OF_60),  # 48,659
 }
-DEFAULT_YEARS = (2020, 2021)
-BASE_YEAR = 2020
+BASE_YEAR = 2020  # the plan's population figures are for 2020; the demo's years run from it
+PLAN_REFERENCE = dt.date(2021, 12, 31)  # the day the plan's "at present" figures are given for
+
+
+def default_years(as_of: dt.date) -> tuple[int, ...]:
+    """The years of population figures by default: 2020 … the as-of year."""
+    return tuple(range(BASE_YEAR, max(BASE_YEAR, as_of.year) + 1))
+
+
+def until(as_of: dt.date, day: dt.date) -> dt.date:
+    """A window end chosen for the plan's reference day (2021-12-31), moved to ``as_of``: the same
+    distance before it. Window starts stay where they are, so a window stretches up to the present."""
+    return day + (as_of - PLAN_REFERENCE)
+
 
 # random streams, one per step (never renumber: that would change every demo city)
 STREAM_TREE = 1
@@ -539,6 +552,7 @@ class DemoContext:
     scale: float
     years: tuple[int, ...]
     actor: Any
+    as_of: dt.date = PLAN_REFERENCE  # the day the demo city is built as of (``build_demo_city``)
     regions: list[DemoRegion] = dataclasses.field(default_factory=list)
     summary: dict[str, Any] = dataclasses.field(default_factory=dict)
 

@@ -8,16 +8,18 @@ checks, vaccinations). ``--skip-people`` leaves them out; if the city already ha
 
 Reference date
 --------------
-Ages and follow-up are as on **31 December of the latest figures year** (``--years``; by default
-2021-12-31, the year of the plan's population figures). Older people are those aged 60+ on that day,
-children those under 3 (born 2019-01-01 … 2021-12-31). Welfare visits and health checks of older
-people are for that year; children's follow-up runs from birth to that day.
+Ages and follow-up are as on the build's **as-of day** (``DemoContext.as_of``, default today).
+Older people are those aged 60+ on that day, children those under 3 (born within the 3 years
+before it). Assessments, welfare visits and health checks of older people cover the 24 months up to
+it (``WINDOW_MONTHS``; this month's visits after as_of are not made yet, so the month's work list is
+partly done); children's follow-up runs from birth to that day (doses due after it are due, not
+given).
 
 Counts
 ------
 Per community the counts equal the entered figures of the latest year exactly: ``age_60_plus``
 people aged 60+, of whom ``age_65_plus`` are 65+ and ``age_80_plus`` are 80+; ``age_0_2`` children,
-of whom the born-in-the-reference-year ones are the plan's 17,258 (× scale) apportioned over the
+of whom those born in the 12 months up to as_of are the plan's yearly 17,258 (× scale) apportioned over the
 communities by their ``age_0_2``; the rest are born one year (52%) or two years (48%) earlier.
 Ages within a band fall gently with age (80+: about −17% per year of age, up to 104).
 
@@ -38,13 +40,13 @@ Shares chosen (of all aged 60+ unless said; rural communities are villages)
   ``people.assessment`` with the table in force, so levels match the items): 65% of the disabled
   (all disabled extreme poverty), and 5% / 9% / 30% of the others by age band, 40% more
   for the poverty and family-planning categories — about 15% of all, about a quarter of them
-  moderate or worse. One assessment each (reason ``first``) dated in the reference year.
+  moderate or worse. One assessment each (reason ``first``) dated in the last 24 months.
 * welfare visits: everyone on the visit list (derived with the ``welfare.visit_list`` rule: living
   alone, empty-nest, left-behind, moderate or worse, severe disability, family-planning special
   family) is visited in 98.5% of the months they are on it (E08's 2020 baseline is 100%); one visit
-  a month, home 55% / phone 35% / video 10% (home 80% for the disabled and those living alone).
-* yearly health checks (65+): 60% of those aged 65+ (E07's 2020 baseline), dated after the 65th
-  birthday in the reference year; 93% complete. No one has died or moved out.
+  a month over the last 24 months, home 55% / phone 35% / video 10% (home 80% for the disabled and those living alone).
+* yearly health checks (65+): per calendar year of the 24 months, 60% of those aged 65+ (E07's 2020
+  baseline; in proportion for a part year), dated after the 65th birthday; 93% complete. No one has died or moved out.
 * children: 52% boys; birth weight about 3.3 kg; discharge 2–5 days after birth; a birth medical
   certificate number for every child, an ID number for 96% (40% of those born in the last 45
   days); one guardian (mother 75%, father 25%) with an ID number and a phone.
@@ -169,8 +171,40 @@ def _counties() -> tuple[CountySpec, ...]:
     return COUNTIES
 
 
+WINDOW_MONTHS = 24  # registry and follow-up records cover the last 24 months up to as_of
+
+
 def reference_date(ctx: DemoContext) -> dt.date:
-    return dt.date(max(ctx.years), 12, 31)
+    """The day ages and follow-up are as of: the build's as-of day."""
+    return ctx.as_of
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def window_start(ref: dt.date) -> dt.date:
+    """The first day of the follow-up window: ``WINDOW_MONTHS`` months before ``ref``, plus a day."""
+    return add_months(ref, -WINDOW_MONTHS) + dt.timedelta(days=1)
+
+
+def aged_on(ref: dt.date, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first possible birth day, number of possible days) of people aged exactly ``age`` on ``ref``."""
+    uniq, inverse = np.unique(age, return_inverse=True)
+    first = []
+    length = []
+    for a in uniq.tolist():
+        hi = years_before(ref, int(a))
+        lo = years_before(ref, int(a) + 1) + dt.timedelta(days=1)
+        first.append(_d64(lo))
+        length.append((hi - lo).days + 1)
+    if not len(uniq):
+        return np.zeros(0, dtype="datetime64[D]"), np.zeros(0, dtype=np.int64)
+    return np.array(first, dtype="datetime64[D]")[inverse], np.array(length, dtype=np.int64)[inverse]
 
 
 def _d64(day: dt.date) -> np.datetime64:
@@ -496,7 +530,6 @@ class ElderPlan:
 def plan_elders(ctx: DemoContext, comms: Sequence[Community]) -> ElderPlan:
     rng = rng_for(ctx.seed, STREAM_ELDERS)
     ref = reference_date(ctx)
-    year = ref.year
     n60 = np.array([c.age_60_plus - c.age_65_plus for c in comms], dtype=np.int64)
     n65 = np.array([c.age_65_plus - c.age_80_plus for c in comms], dtype=np.int64)
     n80 = np.array([c.age_80_plus for c in comms], dtype=np.int64)
@@ -512,11 +545,8 @@ def plan_elders(ctx: DemoContext, comms: Sequence[Community]) -> ElderPlan:
     order = np.argsort(comm, kind="stable")  # community by community
     comm, age = comm[order], age[order]
     n = len(comm)
-    # birth: in year (ref year − age), any day: aged exactly ``age`` on 31 December
-    start = (year - age - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    length = np.where(
-        ((year - age) % 4 == 0) & (((year - age) % 100 != 0) | ((year - age) % 400 == 0)), 366, 365
-    )
+    # birth: any day that makes them aged exactly ``age`` on the as-of day
+    start, length = aged_on(ref, age)
     birth = start + (rng.random(n) * length).astype(np.int64)
     p_female = np.where(age >= 80, 0.60, np.where(age >= 65, 0.53, 0.50))
     male = rng.random(n) >= p_female
@@ -618,8 +648,7 @@ def _assessment_rows(
     ref = reference_date(ctx)
     who = np.flatnonzero(plan.assessed)
     m = len(who)
-    jan1 = _d64(dt.date(ref.year, 1, 1))
-    lo = np.maximum(birthdays(plan.birth[who], 60), jan1)
+    lo = np.maximum(birthdays(plan.birth[who], 60), _d64(window_start(ref)))
     days = (_d64(ref) - lo).astype(np.int64) + 1
     on = lo + (rng.random(m) * days).astype(np.int64)
     disabled = plan.disabled[who]
@@ -832,7 +861,9 @@ def plan_elder_followup(
     hit_who = assessed_who[level_hit]
     entry[hit_who] = np.minimum(entry[hit_who], assessed_on[level_hit])
     entry = np.maximum(entry, bday60)
-    months = np.arange(np.datetime64(f"{ref.year}-01"), np.datetime64(f"{ref.year + 1}-01"))
+    # the last 24 months up to as_of, this month included (its visits after as_of not made yet)
+    this_month = _d64(ref).astype("datetime64[M]")
+    months = np.arange(this_month - (WINDOW_MONTHS - 1), this_month + 1)
     starts = months.astype("datetime64[D]")
     ends = (months + 1).astype("datetime64[D]") - 1
     listed = np.flatnonzero(entry <= ends[-1])
@@ -843,18 +874,28 @@ def plan_elder_followup(
     lo = np.maximum(starts[mi], entry[who])
     span = (ends[mi] - lo).astype(np.int64) + 1
     on = lo + (rng.random(len(who)) * span).astype(np.int64)
+    made = on <= _d64(ref)
+    who, on = who[made], on[made]
     home_heavy = (plan.arrangement[who] == LA_ALONE) | plan.disabled[who]
     r = rng.random(len(who))
     p_home = np.where(home_heavy, 0.8, 0.55)
     mode = np.where(r < p_home, 0, np.where(r < p_home + (1 - p_home) * 0.78, 1, 2))
-    # yearly health checks, 65+
+    # yearly health checks, 65+: per calendar year of the window, 60% of a whole year's 65+
     bday65 = birthdays(plan.birth, 65)
     eligible = np.flatnonzero(bday65 <= _d64(ref))
-    chosen = eligible[rng.random(len(eligible)) < SHARE["health_check"]]
-    jan1 = _d64(dt.date(ref.year, 1, 1))
-    clo = np.maximum(bday65[chosen], jan1)
-    cspan = (_d64(ref) - clo).astype(np.int64) + 1
-    con = clo + (rng.random(len(chosen)) * cspan).astype(np.int64)
+    first = window_start(ref)
+    cw, cd = [], []
+    for year in range(first.year, ref.year + 1):
+        pstart, pend = max(first, dt.date(year, 1, 1)), min(ref, dt.date(year, 12, 31))
+        share = ((pend - pstart).days + 1) / ((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
+        able = eligible[bday65[eligible] <= _d64(pend)]
+        picked = able[rng.random(len(able)) < SHARE["health_check"] * share]
+        clo = np.maximum(bday65[picked], _d64(pstart))
+        cspan = (_d64(pend) - clo).astype(np.int64) + 1
+        cw.append(picked)
+        cd.append(clo + (rng.random(len(picked)) * cspan).astype(np.int64))
+    chosen = np.concatenate(cw)
+    con = np.concatenate(cd)
     complete = rng.random(len(chosen)) < SHARE["health_check_complete"]
     return ElderFollowUp(
         visit_who=who,
@@ -953,7 +994,13 @@ def elder_figures(
         "visits": len(fu.visit_who),
         "visit_rate": len(fu.visit_who) / fu.visit_due if fu.visit_due else None,
         "health_checks": len(fu.check_who),
-        "health_check_rate": len(fu.check_who) / fu.eligible_65 if fu.eligible_65 else None,
+        # of the last whole calendar year (the window holds two years of checks)
+        "health_check_rate": (
+            int((fu.check_on.astype("datetime64[Y]").astype(np.int64) + 1970 == ref.year - 1).sum())
+            / fu.eligible_65
+            if fu.eligible_65
+            else None
+        ),
         "reference_date": ref.isoformat(),
     }
 
@@ -980,7 +1027,6 @@ class ChildPlan:
 def plan_children(ctx: DemoContext, comms: Sequence[Community]) -> ChildPlan:
     rng = rng_for(ctx.seed, STREAM_CHILDREN)
     ref = reference_date(ctx)
-    year = ref.year
     a02 = np.array([c.age_0_2 for c in comms], dtype=np.int64)
     total = int(a02.sum())
     born_now = min(scaled(BORN_IN_YEAR, ctx.scale), total)
@@ -989,12 +1035,13 @@ def plan_children(ctx: DemoContext, comms: Sequence[Community]) -> ChildPlan:
     comm = np.concatenate([np.repeat(idx, this_year), np.repeat(idx, a02 - this_year)])
     n = len(comm)
     n_now = int(this_year.sum())
-    by = np.concatenate([np.full(n_now, year), np.where(rng.random(n - n_now) < 0.52, year - 1, year - 2)])
+    # age in whole years on as_of: 0 (born in the 12 months up to as_of), 1 or 2
+    band = np.concatenate([np.zeros(n_now, dtype=np.int64), np.where(rng.random(n - n_now) < 0.52, 1, 2)])
     order = np.argsort(comm, kind="stable")
-    comm, by = comm[order], by[order]
-    start = (by - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    length = np.where((by % 4 == 0) & ((by % 100 != 0) | (by % 400 == 0)), 366, 365)
+    comm, band = comm[order], band[order]
+    start, length = aged_on(ref, band)
     birth = start + (rng.random(n) * length).astype(np.int64)
+    by = _ymd(birth)[0] if n else np.zeros(0, dtype=np.int64)
     male = rng.random(n) < 0.52
     discharge = birth + rng.integers(2, 6, n)
     weight = np.clip(rng.normal(3300, 450, n), 1500, 4800).round().astype(np.int64)

@@ -3,7 +3,7 @@
 What the plan says and what is ours
 -----------------------------------
 The plan (淮北市"一老一小"整体解决方案, its background section; ``../shared/domain-reference.md`` §9)
-counts, "at present" (we date them ``REFERENCE_DATE``, 2021-12-31): 186 elder-care service centres at
+counts, "at present" (we keep them as of the build's ``as_of``; 2021-12-31 for the plan): 186 elder-care service centres at
 county, subdistrict and community level; 51 filed elder-care homes; 5,206 nursing-type beds, "over
 52.4%" of their beds; 19 homes with a medical room or nursing station; 10 medical-and-elder-care
 providers with 2,103 beds; 3,242 staff; 43 childcare providers with 1,869 slots. Table 1 gives
@@ -15,8 +15,9 @@ providers (C03), 3 demonstration ones (C04). All of them sit in ``PLAN`` below, 
 Our choices (``OURS``): 9,933 beds in the filed homes (5,206 / 9,933 = 52.41%); the split of the 186
 centres (one per county, one per township, the rest in communities, about 72% urban); 150 meal
 points (mostly in villages); 6 more homes in the filing workflow; the staff of each role; prices and
-market reference prices; the supervision records of 2021 (inspections of most homes, about 60
-complaints, 25 incidents, 3 fund-raising risk signals, grades of 20 homes); every name, code,
+market reference prices (of the as-of year); the supervision records from 2021 to as_of (yearly
+inspections of most homes, about 60 complaints and 25 incidents a year, 3 fund-raising risk signals,
+grades of 20 homes); dates spread up to ``as_of`` (``kernel.until``); every name, code,
 address, location and person.
 
 Everything is written through the providers and supervision actions (bulk writers where they
@@ -42,6 +43,7 @@ from laoxiao.demo.kernel import (
     _SURNAMES,
     CITY_CODE,
     COUNTIES,
+    PLAN_REFERENCE,
     STREAM_PROVIDERS,
     DemoContext,
     DemoRegion,
@@ -49,6 +51,7 @@ from laoxiao.demo.kernel import (
     apportion,
     rng_for,
     scaled,
+    until,
 )
 from laoxiao.providers.actions import (
     agreement_add,
@@ -64,8 +67,6 @@ from laoxiao.providers.models import Provider
 
 Advance = Callable[[int], None]
 
-REFERENCE_DATE = dt.date(2021, 12, 31)  # the date the plan's "at present" figures are given for
-PRICE_YEAR = 2021
 
 # the plan's figures (background section and Table 1 baselines; domain-reference §9) at scale 1
 PLAN: dict[str, int] = {
@@ -338,10 +339,11 @@ class Tree:
 
 
 class _Planner:
-    def __init__(self, regions: Sequence[DemoRegion], seed: int, scale: float) -> None:
+    def __init__(self, regions: Sequence[DemoRegion], seed: int, scale: float, as_of: dt.date) -> None:
         self.tree = Tree(regions)
         self.seed = seed
         self.scale = scale
+        self.as_of = as_of
         self.used_uscc: set[str] = set()
         self.used_ids: set[str] = set()
         self.providers: list[PlannedProvider] = []
@@ -425,9 +427,9 @@ class _Planner:
 
     def _centre(self, rng: np.random.Generator, community: DemoRegion, level: str, name: str) -> None:
         public = rng.random() < 0.5
-        opened = day_between(rng, dt.date(2015, 3, 1), dt.date(2021, 6, 30))
+        opened = day_between(rng, dt.date(2015, 3, 1), until(self.as_of, dt.date(2021, 6, 30)))
         filed = day_between(
-            rng, opened + dt.timedelta(days=20), min(REFERENCE_DATE, opened + dt.timedelta(days=200))
+            rng, opened + dt.timedelta(days=20), min(self.as_of, opened + dt.timedelta(days=200))
         )
         meals = level == "county" or rng.random() < {"township": 0.7, "community": 0.35}[level]
         operator = "" if public else f"淮北市{self.firm(rng)}养老服务有限公司"
@@ -469,9 +471,9 @@ class _Planner:
                     if c.is_rural and rng.random() < 0.6
                     else ("public_built_private_run" if rng.random() < 0.6 else "private")
                 )
-                opened = day_between(rng, dt.date(2017, 1, 1), dt.date(2021, 9, 30))
+                opened = day_between(rng, dt.date(2017, 1, 1), until(self.as_of, dt.date(2021, 9, 30)))
                 filed = day_between(
-                    rng, opened + dt.timedelta(days=10), min(REFERENCE_DATE, opened + dt.timedelta(days=120))
+                    rng, opened + dt.timedelta(days=10), min(self.as_of, opened + dt.timedelta(days=120))
                 )
                 record = self.base_record(
                     rng,
@@ -611,8 +613,10 @@ class _Planner:
         backbone = set(choose(rng, len(candidates), self.n("backbone")))
         backbone_ix = {candidates[i] for i in backbone}
         for i, spec in enumerate(specs):
-            opened = day_between(rng, dt.date(2008, 1, 1), dt.date(2020, 12, 31))
-            filed = day_between(rng, max(opened, dt.date(2019, 3, 1)), dt.date(2021, 11, 30))
+            opened = day_between(rng, dt.date(2008, 1, 1), until(self.as_of, dt.date(2020, 12, 31)))
+            filed = day_between(
+                rng, max(opened, dt.date(2019, 3, 1)), until(self.as_of, dt.date(2021, 11, 30))
+            )
             public = spec["ownership"] == "public"
             record = self.base_record(
                 rng,
@@ -655,7 +659,9 @@ class _Planner:
                 kind="eldercare_home",
                 ownership="private",
                 tier="market" if rng.random() < 0.6 else "inclusive",
-                opened=day_between(rng, dt.date(2021, 3, 1), dt.date(2021, 10, 31)),
+                opened=day_between(
+                    rng, until(self.as_of, dt.date(2021, 3, 1)), until(self.as_of, dt.date(2021, 10, 31))
+                ),
                 filed=None,
                 prefix2="52",
                 operator=f"淮北市{self.firm(rng)}养老服务有限公司",
@@ -748,10 +754,12 @@ class _Planner:
                 name = f"淮北{'市第' + '一二三四五'[int(rng.integers(5))] + '人民医院' if rng.random() < 0.5 else self.firm(rng) + '公司'}职工托育室"
                 ownership, tier = ("public" if "医院" in name else "private"), "inclusive"
             status = "filed" if i in filed else wf_status[wf.index(i) % len(wf_status)]
-            opened = day_between(rng, dt.date(2018, 9, 1), dt.date(2021, 8, 31))
+            opened = day_between(rng, dt.date(2018, 9, 1), until(self.as_of, dt.date(2021, 8, 31)))
             filed_on = (
                 day_between(
-                    rng, max(opened, dt.date(2019, 12, 1)) + dt.timedelta(days=30), dt.date(2021, 11, 30)
+                    rng,
+                    max(opened, dt.date(2019, 12, 1)) + dt.timedelta(days=30),
+                    until(self.as_of, dt.date(2021, 11, 30)),
                 )
                 if status == "filed"
                 else None
@@ -839,17 +847,18 @@ def _documents(
     p: PlannedProvider,
     rng: np.random.Generator,
     *,
+    as_of: dt.date,
     expired: str = "",
     omit: tuple[str, ...] = (),
     short_lease: bool = False,
 ) -> list[dict[str, Any]]:
-    """The filing documents of a provider: valid on the reference date unless ``expired`` names
+    """The filing documents of a provider: valid on ``as_of`` unless ``expired`` names
     one that lapsed, ``omit`` leaves some out, or the lease is ``short_lease``."""
     r = p.record
     opened: dt.date = r["opened_on"]
     county6 = r["region_code"][:6]
     childcare = p.kind not in ELDER_KINDS
-    last = r.get("filed_on") or REFERENCE_DATE
+    last = r.get("filed_on") or as_of
     docs: list[dict[str, Any]] = []
     licence_on = opened - dt.timedelta(days=int(rng.integers(30, 200)))
     docs.append(
@@ -874,11 +883,11 @@ def _documents(
     else:
         years = 2 if short_lease else int(rng.integers(5, 16))
         end = years_later(prem_on, years)
-        if end <= REFERENCE_DATE:  # a lease renewed on expiry
+        if end <= as_of:  # a lease renewed on expiry
             prem_on = (
                 years_later(prem_on, years - 1 if years > 1 else 1)
                 if short_lease
-                else REFERENCE_DATE - dt.timedelta(days=int(rng.integers(60, 700)))
+                else as_of - dt.timedelta(days=int(rng.integers(60, 700)))
             )
             end = years_later(prem_on, years)
         docs.append(
@@ -902,15 +911,15 @@ def _documents(
         if expired == "food_licence":
             end = day_between(
                 rng,
-                min(last + dt.timedelta(days=1), REFERENCE_DATE - dt.timedelta(days=2)),
-                REFERENCE_DATE - dt.timedelta(days=1),
+                min(last + dt.timedelta(days=1), as_of - dt.timedelta(days=2)),
+                as_of - dt.timedelta(days=1),
             )
             start = years_later(end, -5)
         else:
             start = day_between(
                 rng,
-                max(opened - dt.timedelta(days=30), REFERENCE_DATE - dt.timedelta(days=4 * 365)),
-                min(REFERENCE_DATE, max(opened, REFERENCE_DATE - dt.timedelta(days=4 * 365))),
+                max(opened - dt.timedelta(days=30), as_of - dt.timedelta(days=4 * 365)),
+                min(as_of, max(opened, as_of - dt.timedelta(days=4 * 365))),
             )
             end = years_later(start, 5)
         docs.append(
@@ -940,10 +949,10 @@ def _documents(
             }
         )
         if expired == "staff_health_certificates":
-            hc_end = REFERENCE_DATE - dt.timedelta(days=int(rng.integers(5, 60)))
+            hc_end = as_of - dt.timedelta(days=int(rng.integers(5, 60)))
             hc_on = years_later(hc_end, -1)
         else:
-            hc_on = REFERENCE_DATE - dt.timedelta(days=int(rng.integers(20, 300)))
+            hc_on = as_of - dt.timedelta(days=int(rng.integers(20, 300)))
             hc_end = years_later(hc_on, 1)
         docs.append(
             {
@@ -953,7 +962,7 @@ def _documents(
                 "expires_on": hc_end,
             }
         )
-        ev_on = max(opened - dt.timedelta(days=30), dt.date(2019, 1, 1))
+        ev_on = max(opened - dt.timedelta(days=30), until(as_of, dt.date(2019, 1, 1)))
         docs.append(
             {
                 "kind": "health_evaluation",
@@ -981,7 +990,7 @@ RETURN_REASONS = {
 }
 
 
-def _workflow(p: PlannedProvider, rng: np.random.Generator) -> None:
+def _workflow(p: PlannedProvider, rng: np.random.Generator, as_of: dt.date) -> None:
     """Filing steps and documents of a provider still in the workflow."""
     status = p.status
     opened: dt.date = p.record["opened_on"]
@@ -990,6 +999,7 @@ def _workflow(p: PlannedProvider, rng: np.random.Generator) -> None:
         p.documents = _documents(
             p,
             rng,
+            as_of=as_of,
             omit=(
                 "fire_safety",
                 "food_licence",
@@ -1001,39 +1011,39 @@ def _workflow(p: PlannedProvider, rng: np.random.Generator) -> None:
         return
     late = rng.random() < 0.4  # some reviews run past their time limits (5 / 15 working days)
     if late or status == "returned":
-        window = (REFERENCE_DATE - dt.timedelta(days=90), REFERENCE_DATE - dt.timedelta(days=30))
+        window = (as_of - dt.timedelta(days=90), as_of - dt.timedelta(days=30))
     elif status == "submitted":  # within the 5 working days for receipt
-        window = (REFERENCE_DATE - dt.timedelta(days=5), REFERENCE_DATE - dt.timedelta(days=1))
+        window = (as_of - dt.timedelta(days=5), as_of - dt.timedelta(days=1))
     else:  # accepted, within the 15 working days for notification
-        window = (REFERENCE_DATE - dt.timedelta(days=18), REFERENCE_DATE - dt.timedelta(days=8))
+        window = (as_of - dt.timedelta(days=18), as_of - dt.timedelta(days=8))
     submitted = weekday_after(day_between(rng, max(window[0], opened + dt.timedelta(days=15)), window[1]), 0)
-    submitted = min(submitted, REFERENCE_DATE)
+    submitted = min(submitted, as_of)
     steps: list[tuple[str, dt.date, list[str]]] = [("submitted", submitted, [])]
     if status == "submitted":
-        p.documents = _documents(p, rng)
+        p.documents = _documents(p, rng, as_of=as_of)
     elif status == "accepted":
-        accepted = min(weekday_after(submitted, int(rng.integers(1, 5))), REFERENCE_DATE)
+        accepted = min(weekday_after(submitted, int(rng.integers(1, 5))), as_of)
         steps.append(("accepted", accepted, []))
         expired = ("staff_health_certificates" if childcare else "food_licence") if rng.random() < 0.4 else ""
-        p.documents = _documents(p, rng, expired=expired)
+        p.documents = _documents(p, rng, as_of=as_of, expired=expired)
     else:  # returned
         if rng.random() < 0.5:
-            accepted = min(weekday_after(submitted, int(rng.integers(1, 5))), REFERENCE_DATE)
+            accepted = min(weekday_after(submitted, int(rng.integers(1, 5))), as_of)
             steps.append(("accepted", accepted, []))
         else:
             accepted = submitted
-        returned = min(weekday_after(accepted, int(rng.integers(2, 9))), REFERENCE_DATE)
+        returned = min(weekday_after(accepted, int(rng.integers(2, 9))), as_of)
         problem = [
             "fire_safety",
             "food_licence",
             *(["short_lease", "staff_health_certificates"] if childcare else []),
         ][int(rng.integers(2 + 2 * childcare))]
         if problem == "fire_safety":
-            p.documents = _documents(p, rng, omit=("fire_safety",))
+            p.documents = _documents(p, rng, as_of=as_of, omit=("fire_safety",))
         elif problem == "short_lease":
-            p.documents = _documents(p, rng, short_lease=True)
+            p.documents = _documents(p, rng, as_of=as_of, short_lease=True)
         else:
-            p.documents = _documents(p, rng, expired=problem)
+            p.documents = _documents(p, rng, as_of=as_of, expired=problem)
         steps.append(("returned", returned, [RETURN_REASONS[problem]]))
     p.workflow = steps
 
@@ -1047,7 +1057,7 @@ def _plan_documents(planner: _Planner) -> None:
     lapsed_usccs = {filed_docs[i].uscc for i in lapsed}
     for p in planner.providers:
         if p.status != "filed":
-            _workflow(p, rng)
+            _workflow(p, rng, planner.as_of)
             continue
         expired = ""
         if p.uscc in lapsed_usccs:
@@ -1056,7 +1066,7 @@ def _plan_documents(planner: _Planner) -> None:
                 if p.kind == "eldercare_home" or rng.random() < 0.5
                 else "staff_health_certificates"
             )
-        p.documents = _documents(p, rng, expired=expired)
+        p.documents = _documents(p, rng, as_of=planner.as_of, expired=expired)
     # medical cooperation agreements of homes without their own medical room
     small = [
         p for p in planner.providers if p.kind == "eldercare_home" and not p.record.get("has_medical_room")
@@ -1071,13 +1081,20 @@ def _plan_documents(planner: _Planner) -> None:
     for p in small:
         place = planner.tree.places[p.record["region_code"]]
         partner = f"{place.township.name}{'卫生院' if place.township.kind == 'town' else '社区卫生服务中心'}"
-        if p.uscc == lapsed_one:  # an agreement that ran out in 2021: not compliant any more
-            signed = day_between(rng, dt.date(2018, 1, 1), dt.date(2018, 9, 30))
+        if p.uscc == lapsed_one:  # an agreement that ran out a few months ago: not compliant any more
+            signed = day_between(
+                rng, until(planner.as_of, dt.date(2018, 1, 1)), until(planner.as_of, dt.date(2018, 9, 30))
+            )
             p.agreements = [{"partner": partner, "signed_on": signed, "expires_on": years_later(signed, 3)}]
             continue
         if p.uscc in without or (p.status != "filed" and rng.random() < 0.5):
             continue
-        signed = day_between(rng, max(p.record["opened_on"], dt.date(2019, 1, 1)), dt.date(2021, 10, 31))
+        # three-year agreements: signed within the last 2½ years, so all still run on as_of
+        signed = day_between(
+            rng,
+            max(p.record["opened_on"], planner.as_of - dt.timedelta(days=900)),
+            until(planner.as_of, dt.date(2021, 10, 31)),
+        )
         p.agreements = [{"partner": partner, "signed_on": signed, "expires_on": years_later(signed, 3)}]
 
 
@@ -1149,7 +1166,7 @@ def _plan_staff(planner: _Planner) -> None:
     lapsed = {uncertified[i] for i in choose(rng, len(uncertified), planner.n("expired_certificates"))}
     records: list[tuple[PlannedProvider, dict[str, Any]]] = []
     for i, (p, role) in enumerate(slots):
-        rec = _person(p, role, rng, planner.used_ids)
+        rec = _person(p, role, rng, planner.used_ids, planner.as_of)
         cert: tuple[str, str] | None = None
         if role == "eldercare_worker" and i in certified:
             cert = (CARE_CERT, "none")
@@ -1164,7 +1181,7 @@ def _plan_staff(planner: _Planner) -> None:
         elif role == "manager" and p.kind == "eldercare_home" and rng.random() < 0.7:
             cert = (HOME_MANAGER_CERT, "none")
         if cert:
-            rec.update(_certificate(rec, *cert, rng))
+            rec.update(_certificate(rec, *cert, rng, planner.as_of))
         records.append((p, rec))
     # childcare staff: carers for the classes (about 1 per 5 slots), health-care staff, a manager
     for p in planner.providers:
@@ -1178,11 +1195,11 @@ def _plan_staff(planner: _Planner) -> None:
             else:
                 roles.append("infant_carer" if rng.random() < 0.55 else "nursery_nurse")
         for role in roles:
-            rec = _person(p, role, rng, planner.used_ids)
+            rec = _person(p, role, rng, planner.used_ids, planner.as_of)
             if rng.random() < 0.95:
-                rec.update(_certificate(rec, CHILD_CERTS[role], "none", rng))
+                rec.update(_certificate(rec, CHILD_CERTS[role], "none", rng, planner.as_of))
             records.append((p, rec))
-    # a few certificates run out within 60 days of the reference date (still valid on it)
+    # a few certificates run out within 60 days of as_of (still valid on it)
     open_ended = [
         k
         for k, (_p, rec) in enumerate(records)
@@ -1191,7 +1208,7 @@ def _plan_staff(planner: _Planner) -> None:
     ]
     for k in choose(rng, len(open_ended), planner.n("expiring_certificates")):
         rec = records[open_ended[k]][1]
-        rec["certificate_expires_on"] = REFERENCE_DATE + dt.timedelta(days=int(rng.integers(5, 59)))
+        rec["certificate_expires_on"] = planner.as_of + dt.timedelta(days=int(rng.integers(5, 59)))
         rec["certificate_issued_on"] = max(
             rec["certificate_issued_on"], years_later(rec["certificate_expires_on"], -5)
         )
@@ -1199,13 +1216,15 @@ def _plan_staff(planner: _Planner) -> None:
         p.staff.append({"provider_uscc": p.uscc, **rec})
 
 
-def _person(p: PlannedProvider, role: str, rng: np.random.Generator, used: set[str]) -> dict[str, Any]:
+def _person(
+    p: PlannedProvider, role: str, rng: np.random.Generator, used: set[str], as_of: dt.date
+) -> dict[str, Any]:
     (y0, y1), women = ROLE_PEOPLE[role]
     born = dt.date(int(rng.integers(y0, y1 + 1)), 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
     female = bool(rng.random() < women)
     opened: dt.date = p.record["opened_on"]
     start = max(opened - dt.timedelta(days=30), years_later(born, 20))
-    hired = day_between(rng, start, max(start, REFERENCE_DATE - dt.timedelta(days=10)))
+    hired = day_between(rng, start, max(start, as_of - dt.timedelta(days=10)))
     return {
         "id_number": make_id_number(rng, born, female, used),
         "name": person_name(rng),
@@ -1215,23 +1234,25 @@ def _person(p: PlannedProvider, role: str, rng: np.random.Generator, used: set[s
     }
 
 
-def _certificate(rec: dict[str, Any], kind: str, validity: str, rng: np.random.Generator) -> dict[str, Any]:
+def _certificate(
+    rec: dict[str, Any], kind: str, validity: str, rng: np.random.Generator, as_of: dt.date
+) -> dict[str, Any]:
     hired: dt.date = rec["hired_on"]
     if validity == "lapsed":
-        expires = REFERENCE_DATE - dt.timedelta(days=int(rng.integers(10, 300)))
+        expires = as_of - dt.timedelta(days=int(rng.integers(10, 300)))
         issued = years_later(expires, -3)
     elif validity == "five_years":
         issued = day_between(
             rng,
-            max(dt.date(2017, 2, 1), hired - dt.timedelta(days=365)),
-            REFERENCE_DATE - dt.timedelta(days=20),
+            max(as_of - dt.timedelta(days=4 * 365 + 300), hired - dt.timedelta(days=365)),
+            as_of - dt.timedelta(days=20),
         )
         expires = years_later(issued, 5)
     else:
         issued = day_between(
             rng,
             max(dt.date(2012, 1, 1), hired - dt.timedelta(days=3 * 365)),
-            REFERENCE_DATE - dt.timedelta(days=20),
+            as_of - dt.timedelta(days=20),
         )
         expires = None
     return {
@@ -1273,7 +1294,7 @@ def _plan_prices(planner: _Planner) -> list[dict[str, Any]]:
         tier = p.record["supply_tier"]
         lo, hi = (0.84, 0.95) if p.uscc in flagged else TIER_PRICE[tier]
         level = rng.uniform(lo, hi)
-        start = max(dt.date(PRICE_YEAR, 1, 1), p.record["opened_on"])
+        start = max(dt.date(planner.as_of.year, 1, 1), p.record["opened_on"])
         for item in items:
             ref = REFERENCE_PRICES[item]
             price = ref * level * rng.uniform(0.96, 1.04)
@@ -1291,7 +1312,7 @@ def _plan_prices(planner: _Planner) -> list[dict[str, Any]]:
     return [
         {
             "item": item,
-            "year": PRICE_YEAR,
+            "year": planner.as_of.year,
             "price": f"{price:.2f}",
             "source": "演示数据：淮北市同等服务市场价格调查 (synthetic)",
         }
@@ -1299,10 +1320,13 @@ def _plan_prices(planner: _Planner) -> list[dict[str, Any]]:
     ]
 
 
-def plan_providers(regions: Sequence[DemoRegion], *, seed: int, scale: float) -> ProviderPlan:
-    """Every provider of the demo city with its documents, classes, staff and prices: pure and
-    deterministic in ``seed`` (the regions must carry their centres: ``plan_regions``)."""
-    planner = _Planner(regions, seed, scale)
+def plan_providers(
+    regions: Sequence[DemoRegion], *, seed: int, scale: float, as_of: dt.date = PLAN_REFERENCE
+) -> ProviderPlan:
+    """Every provider of the demo city as of ``as_of`` with its documents, classes, staff and prices:
+    pure and deterministic in ``seed`` and ``as_of`` (the regions must carry their centres:
+    ``plan_regions``)."""
+    planner = _Planner(regions, seed, scale, as_of)
     planner.centres()
     planner.meal_points()
     planner.homes()
@@ -1320,7 +1344,7 @@ def providers_step(ctx: DemoContext, advance: Advance) -> None:
     """Plan the providers and write them through the providers actions (6 progress units)."""
 
     actor = ctx.actor
-    plan = plan_providers(ctx.regions, seed=ctx.seed, scale=ctx.scale)
+    plan = plan_providers(ctx.regions, seed=ctx.seed, scale=ctx.scale, as_of=ctx.as_of)
     usccs = [p.uscc for p in plan.providers]
     existing = set(Provider.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
     result = providers_upsert(actor=actor, records=[p.record for p in plan.providers])

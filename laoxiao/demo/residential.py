@@ -4,8 +4,9 @@ About 40 projects (× scale, at least 4) in urban communities across the countie
 their urban communities: seven in ten new residential areas, the rest renovations of existing
 ones. Most plan facilities to standard; about a quarter fall short on one standard or more (floor
 space per 100 households, childcare slots per 1,000 residents, or for new areas the 350 m² single
-facility). Delivery dates run from 2019 to 2025 (those after the reference date 2021-12-31 are
-still pending); delivered projects were mostly accepted. Everything is synthetic.
+facility). Delivery dates run from three years before the as-of day (``DemoContext.as_of``) to four
+years after it (those after it are still pending); delivered projects were mostly accepted.
+Everything is synthetic.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ import numpy as np
 
 import laoxiao.planning.indicators  # noqa: F401 - registers E05 for the indicators step
 from laoxiao.core.rules import rule
-from laoxiao.demo.kernel import rng_for
+from laoxiao.demo.kernel import PLAN_REFERENCE, rng_for
 from laoxiao.planning.actions import residential_projects_upsert
 
 STREAM_RESIDENTIAL = 33
-REFERENCE_DATE = dt.date(2021, 12, 31)
 PROJECTS = 40
 _A = "锦翠金银新东西南北华和康乐安春明兴福荣泰惠清瑞祥嘉景雅博丰长文德仁"
 _B = "苑园城湖山河桥庭岸林源阳盛泉府里坊湾"
@@ -30,12 +30,17 @@ _OLD_SUFFIX = ("老旧小区改造", "片区改造", "棚户区改造")
 
 
 def plan_projects(
-    regions: list[Any], seed: int, scale: float, standards: dict[str, Any] | None = None
+    regions: list[Any],
+    seed: int,
+    scale: float,
+    standards: dict[str, Any] | None = None,
+    as_of: dt.date = PLAN_REFERENCE,
 ) -> list[dict[str, Any]]:
-    """The project records (deterministic in ``seed``), around the standards in force on the
-    reference date (rule ``planning.residential_standards``; read from the database by default)."""
+    """The project records as of ``as_of`` (deterministic in ``seed`` and ``as_of``), around the
+    standards in force on it (rule ``planning.residential_standards``; read from the database by
+    default)."""
     if standards is None:
-        standards = rule("planning.residential_standards", on=REFERENCE_DATE)
+        standards = rule("planning.residential_standards", on=as_of)
     single_min = float(standards["single_facility_min_area"])
     rng = rng_for(seed, STREAM_RESIDENTIAL)
     urban = [r for r in regions if r.level == "community" and not r.is_rural]
@@ -79,8 +84,8 @@ def plan_projects(
             largest = round(min(area, rng.uniform(0.5, 0.97) * single_min), 1)
         else:
             largest = round(area * rng.uniform(0.5, 1.0), 1)
-        delivery = dt.date(2019, 1, 1) + dt.timedelta(days=int(rng.integers(0, 7 * 365)))
-        if delivery > REFERENCE_DATE:
+        delivery = as_of - dt.timedelta(days=3 * 365) + dt.timedelta(days=int(rng.integers(0, 7 * 365)))
+        if delivery > as_of:
             acceptance = "pending"
         else:
             acceptance = "failed" if short and rng.random() < 0.5 else "passed"
@@ -116,7 +121,7 @@ def plan_projects(
 def residential_step(ctx: Any, advance: Any) -> None:
     """Write the projects; E05 is then computed from them by the indicators step (importing
     ``laoxiao.planning.indicators`` registers its definition)."""
-    records = plan_projects(ctx.regions, ctx.seed, ctx.scale)
+    records = plan_projects(ctx.regions, ctx.seed, ctx.scale, as_of=ctx.as_of)
     ctx.summary["residential"] = residential_projects_upsert(
         actor=ctx.actor, records=records, progress=advance
     )

@@ -1,6 +1,12 @@
 """The demo city's supervision records (step ``supervision``): inspections with checklist items and
 rectification orders, complaints, incidents, risk signals and alerts, credit ratings, grades and
-demonstration decisions, planned from the providers the ``providers`` step wrote."""
+demonstration decisions, planned from the providers the ``providers`` step wrote.
+
+Dates run from 2021 up to the as-of day (``DemoContext.as_of``), denser in its last 24 months:
+inspections come in yearly rounds (2021 … the as-of year; rounds older than 24 months visit half as
+many providers), the plan's yearly numbers of complaints and incidents are per year covered, and
+follow-up inspections and rectification checks come after their inspections, never after as_of.
+Credit ratings are computed on as_of."""
 
 from __future__ import annotations
 
@@ -12,16 +18,17 @@ from typing import Any
 import numpy as np
 
 from laoxiao.demo.kernel import (
+    PLAN_REFERENCE,
     STREAM_SUPERVISION,
     DemoContext,
     rng_for,
     scaled,
+    until,
 )
 from laoxiao.demo.providers import (
     CHILDCARE,
     ELDER_KINDS,
     OURS,
-    REFERENCE_DATE,
     Advance,
     PlannedProvider,
     ProviderPlan,
@@ -113,9 +120,24 @@ def _office(p: PlannedProvider) -> str:
     return p.county_name + ("民政局" if p.kind in ELDER_KINDS else "卫生健康委员会")
 
 
-def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> SupervisionPlan:
-    """The supervision records of 2021 for the planned providers: pure, deterministic in ``seed``."""
+def _years_covered(as_of: dt.date) -> int:
+    """Whole years from 2021-01-01 to ``as_of`` (at least one): the yearly counts are multiplied by it."""
+    return max(1, round(((as_of - dt.date(2021, 1, 1)).days + 1) / 365.25))
+
+
+def _recent_day(rng: np.random.Generator, start: dt.date, end: dt.date) -> dt.date:
+    """A day in ``start … end``, in its last 24 months two times in three (denser lately)."""
+    recent = max(start, end - dt.timedelta(days=730))
+    return day_between(rng, recent if rng.random() < 2 / 3 else start, end)
+
+
+def plan_supervision(
+    plan: ProviderPlan, *, seed: int, scale: float, as_of: dt.date = PLAN_REFERENCE
+) -> SupervisionPlan:
+    """The supervision records from 2021 up to ``as_of`` for the planned providers: pure,
+    deterministic in ``seed`` and ``as_of``."""
     rng = rng_for(seed, STREAM_SUPERVISION)
+    n_years = _years_covered(as_of)
     filed = [p for p in plan.providers if p.status == "filed"]
     homes = [p for p in filed if p.kind == "eldercare_home"]
     small_homes = [i for i, p in enumerate(homes) if not p.record.get("has_medical_room")]
@@ -124,40 +146,49 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
         for i in choose(rng, len(small_homes), scaled(OURS["homes_not_inspected"], scale))
     }
     inspections: list[dict[str, Any]] = []
-    for p in filed:
-        if p.kind == "eldercare_home":
-            chance, odds = (0.0 if p.uscc in skip else 1.0), (0.70, 0.25, 0.05)
-        elif p.kind in CHILDCARE:
-            chance, odds = 0.75, (0.8, 0.2, 0.0)
-        elif p.kind == "community_centre":
-            chance, odds = 0.2, (0.8, 0.2, 0.0)
-        else:
-            chance, odds = 0.1, (0.85, 0.15, 0.0)
-        if rng.random() >= chance:
-            continue
-        date = _weekday_in(
-            rng,
-            max(dt.date(2021, 2, 1), p.record.get("filed_on") or dt.date(2021, 2, 1)),
-            dt.date(2021, 12, 20),
-        )
-        result = ("pass", "rectify", "fail")[int(rng.choice(3, p=np.array(odds)))]
-        inspections.append(
-            _inspection(
-                p,
-                rng,
-                date,
-                result,
-                "routine" if rng.random() < 0.6 else ("random" if rng.random() < 0.6 else "special"),
+    # one round a year: the latest round covers the 12 months up to as_of, the earlier ones a
+    # calendar year each back to 2021; rounds older than 24 months visit half as many providers
+    rounds: list[tuple[dt.date, dt.date, float]] = []
+    end = until(as_of, dt.date(2021, 12, 20))
+    while end >= dt.date(2021, 2, 1):
+        start = max(dt.date(2021, 2, 1), end - dt.timedelta(days=322))
+        rounds.append((start, end, 1.0 if (as_of - end).days < 730 else 0.5))
+        end = start - dt.timedelta(days=43)
+    for start, end, density in reversed(rounds):
+        for p in filed:
+            if p.kind == "eldercare_home":
+                chance, odds = (0.0 if p.uscc in skip else 1.0), (0.70, 0.25, 0.05)
+            elif p.kind in CHILDCARE:
+                chance, odds = 0.75, (0.8, 0.2, 0.0)
+            elif p.kind == "community_centre":
+                chance, odds = 0.2, (0.8, 0.2, 0.0)
+            else:
+                chance, odds = 0.1, (0.85, 0.15, 0.0)
+            filed_on = p.record.get("filed_on") or start
+            if rng.random() >= chance * density or filed_on > end:
+                continue
+            date = _weekday_in(rng, max(start, filed_on), end)
+            result = ("pass", "rectify", "fail")[int(rng.choice(3, p=np.array(odds)))]
+            inspections.append(
+                _inspection(
+                    p,
+                    rng,
+                    date,
+                    result,
+                    "routine" if rng.random() < 0.6 else ("random" if rng.random() < 0.6 else "special"),
+                    as_of,
+                )
             )
-        )
-        last = inspections[-1]
-        if (
-            result != "pass"
-            and max(o["deadline"] for o in last["orders"]) + dt.timedelta(days=10) < REFERENCE_DATE
-            and rng.random() < 0.6
-        ):
-            again = weekday_after(max(o["deadline"] for o in last["orders"]), int(rng.integers(3, 10)))
-            inspections.append(_inspection(p, rng, min(again, dt.date(2021, 12, 30)), "pass", "follow_up"))
+            last = inspections[-1]
+            if (
+                result != "pass"
+                and max(o["deadline"] for o in last["orders"]) + dt.timedelta(days=10) < as_of
+                and rng.random() < 0.6
+            ):
+                again = weekday_after(max(o["deadline"] for o in last["orders"]), int(rng.integers(3, 10)))
+                inspections.append(
+                    _inspection(p, rng, min(again, as_of - dt.timedelta(days=1)), "pass", "follow_up", as_of)
+                )
 
     # complaints
     weights = []
@@ -166,7 +197,7 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
         weights.append(w)
     w_arr = np.array(weights) / sum(weights) if filed else np.array([])
     complaints: list[dict[str, Any]] = []
-    for _ in range(scaled(OURS["complaints"], scale) if filed else 0):
+    for _ in range(scaled(OURS["complaints"] * n_years, scale) if filed else 0):
         p = filed[int(rng.choice(len(filed), p=w_arr))]
         child = p.kind in CHILDCARE
         texts = CHILD_COMPLAINT_TEXT if child else COMPLAINT_TEXT
@@ -182,9 +213,9 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
         source = ("hotline_12345", "phone", "visit", "online", "media")[
             int(rng.choice(5, p=np.array([0.7, 0.12, 0.08, 0.08, 0.02])))
         ]
-        received = day_between(rng, dt.date(2021, 1, 4), dt.date(2021, 12, 28))
+        received = _recent_day(rng, dt.date(2021, 1, 4), until(as_of, dt.date(2021, 12, 28)))
         steps: list[dict[str, Any]] = []
-        if received <= REFERENCE_DATE - dt.timedelta(days=20):
+        if received <= as_of - dt.timedelta(days=20):
             steps += [
                 {"action": "assigned", "note": f"转{_office(p)}办理"},
                 {"action": "investigated", "note": "现场核查"},
@@ -222,7 +253,7 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
     ]
     if occ:
         occ_w = np.array([w for _p, w in occ], dtype=float)
-        for _ in range(scaled(OURS["incidents"], scale)):
+        for _ in range(scaled(OURS["incidents"] * n_years, scale)):
             p = occ[int(rng.choice(len(occ), p=occ_w / occ_w.sum()))][0]
             stories = CHILD_INCIDENTS if p.kind in CHILDCARE else INCIDENT_TEXT
             kinds = list(stories)
@@ -247,7 +278,7 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
             severity = ("minor", "serious", "major", "critical")[
                 int(rng.choice(4, p=np.array([0.55, 0.35, 0.08, 0.02])))
             ]
-            day = day_between(rng, dt.date(2021, 1, 5), dt.date(2021, 12, 25))
+            day = _recent_day(rng, dt.date(2021, 1, 5), until(as_of, dt.date(2021, 12, 25)))
             occurred = dt.datetime(
                 day.year,
                 day.month,
@@ -263,7 +294,7 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
             ]
             closed = None
             if rng.random() < 0.85:
-                closed_on = min(day + dt.timedelta(days=int(rng.integers(2, 21))), REFERENCE_DATE)
+                closed_on = min(day + dt.timedelta(days=int(rng.integers(2, 21))), as_of)
                 closed = {
                     "handling": "已通知家属并送医，机构完善防范措施"
                     if severity != "minor"
@@ -299,7 +330,7 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
             {
                 "uscc": risky[i].uscc,
                 "kind": kind,
-                "detected_on": day_between(rng, dt.date(2021, 4, 1), dt.date(2021, 12, 15)),
+                "detected_on": _recent_day(rng, dt.date(2021, 4, 1), until(as_of, dt.date(2021, 12, 15))),
                 "description": RISK_TEXT[kind],
                 "amount": f"{int(rng.integers(5, 80)) * 10_000}.00",
                 "status": "verified" if n == 0 else "open",
@@ -316,7 +347,8 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
         p = homes[i]
         base = 4 if p.beds >= 400 else 3 if p.beds >= 150 else 2
         grade = int(np.clip(base + rng.choice([-1, 0, 0, 1]), 1, 5))
-        rated = day_between(rng, dt.date(2019, 6, 1), dt.date(2021, 11, 30))
+        # grades run three years: rated within the last 2½ years, so all are in force on as_of
+        rated = day_between(rng, as_of - dt.timedelta(days=900), until(as_of, dt.date(2021, 11, 30)))
         grades.append(
             {
                 "uscc": p.uscc,
@@ -331,7 +363,7 @@ def plan_supervision(plan: ProviderPlan, *, seed: int, scale: float) -> Supervis
         {
             "uscc": p.uscc,
             "granted": True,
-            "decided_on": day_between(rng, dt.date(2021, 5, 1), dt.date(2021, 9, 30)),
+            "decided_on": day_between(rng, dt.date(2021, 5, 1), until(as_of, dt.date(2021, 9, 30))),
             "body": "淮北市卫生健康委员会",
             "note": "示范性婴幼儿照护服务机构",
         }
@@ -345,7 +377,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def _inspection(
-    p: PlannedProvider, rng: np.random.Generator, date: dt.date, result: str, kind: str
+    p: PlannedProvider, rng: np.random.Generator, date: dt.date, result: str, kind: str, as_of: dt.date
 ) -> dict[str, Any]:
     problems: list[dict[str, Any]] = []
     if result == "rectify":
@@ -367,18 +399,16 @@ def _inspection(
             continue
         deadline = date + dt.timedelta(days=15 if pr["finding"] == "minor" else 30)
         follow = None
-        if deadline < REFERENCE_DATE:
+        if deadline < as_of:
             r = rng.random()
             if r < 0.8:
                 follow = {
-                    "on": min(
-                        max(date, deadline - dt.timedelta(days=int(rng.integers(0, 10)))), REFERENCE_DATE
-                    ),
+                    "on": min(max(date, deadline - dt.timedelta(days=int(rng.integers(0, 10)))), as_of),
                     "done": True,
                     "note": "复查已整改到位",
                 }
             elif r < 0.9:
-                follow = {"on": min(deadline, REFERENCE_DATE), "done": False, "note": "复查仍未整改到位"}
+                follow = {"on": min(deadline, as_of), "done": False, "note": "复查仍未整改到位"}
         orders.append(
             {
                 "position": pr["position"],
@@ -407,13 +437,13 @@ def _inspection(
 
 def supervision_step(ctx: DemoContext, advance: Advance) -> None:
     """Write the supervision records of the providers created in this run, then rate every provider
-    on the reference date (7 progress units)."""
+    on as_of (7 progress units)."""
     plan: ProviderPlan | None = ctx.summary.pop("_providers_plan", None)
     new: set[str] = ctx.summary.pop("_providers_new", set())
     if plan is None:
         return
     actor = ctx.actor
-    sp = plan_supervision(plan, seed=ctx.seed, scale=ctx.scale)
+    sp = plan_supervision(plan, seed=ctx.seed, scale=ctx.scale, as_of=ctx.as_of)
     insts = {i.uscc: i for i in Provider.objects.filter(uscc__in=list(new))}
     counts = dict.fromkeys(
         ("inspections", "complaints", "incidents", "risk_signals", "grades", "demonstrations"), 0
@@ -551,6 +581,6 @@ def supervision_step(ctx: DemoContext, advance: Advance) -> None:
         )
         counts["demonstrations"] += 1
     advance(1)
-    counts["credit_ratings"] = sv.credit_compute_all(actor=actor, on=REFERENCE_DATE)
+    counts["credit_ratings"] = sv.credit_compute_all(actor=actor, on=ctx.as_of)
     advance(1)
     ctx.summary["supervision"] = counts

@@ -18,11 +18,12 @@ from laoxiao.demo.providers import (
     CARE_CERT,
     CLASS_LIMITS,
     HOME_POINT_LIMIT,
-    REFERENCE_DATE,
     class_plan,
     plan_providers,
 )
 from laoxiao.demo.supervision import plan_supervision
+
+REFERENCE_DATE = dt.date(2021, 12, 31)  # the demo built as of the plan's reference day
 
 CHILDCARE = ("childcare_centre", "home_childcare", "kindergarten_class", "workplace_childcare")
 ELDER = ("eldercare_home", "community_centre", "meal_point")
@@ -36,7 +37,7 @@ def regions():
 
 @pytest.fixture(scope="module")
 def plan(regions):
-    return plan_providers(regions, seed=1, scale=1.0)
+    return plan_providers(regions, seed=1, scale=1.0, as_of=REFERENCE_DATE)
 
 
 def filed_homes(plan):
@@ -152,12 +153,12 @@ def test_codes_places_and_people_are_valid(plan, regions):
 
 
 def test_same_seed_same_providers_and_another_seed_differs(plan, regions):
-    again = plan_providers(regions, seed=1, scale=1.0)
+    again = plan_providers(regions, seed=1, scale=1.0, as_of=REFERENCE_DATE)
     assert [p.record for p in again.providers] == [p.record for p in plan.providers]
     assert [p.staff for p in again.providers] == [p.staff for p in plan.providers]
     assert [p.documents for p in again.providers] == [p.documents for p in plan.providers]
     assert plan_supervision(again, seed=1, scale=1.0) == plan_supervision(plan, seed=1, scale=1.0)
-    other = plan_providers(regions, seed=2, scale=1.0)
+    other = plan_providers(regions, seed=2, scale=1.0, as_of=REFERENCE_DATE)
     assert [p.uscc for p in other.providers] != [p.uscc for p in plan.providers]
 
 
@@ -185,8 +186,8 @@ def test_providers_in_the_database_match_the_plan_and_are_scoped():
     from laoxiao.providers import compliance
     from laoxiao.providers.models import ChildcareClass, FilingEvent, Provider, StaffMember
 
-    ctx = build_demo_city(2, 0.3, years=(2021,), skip={"supervision", *PEOPLE_STEPS})
-    plan = plan_providers(ctx.regions, seed=2, scale=0.3)
+    ctx = build_demo_city(2, 0.3, years=(2021,), as_of=REFERENCE_DATE, skip={"supervision", *PEOPLE_STEPS})
+    plan = plan_providers(ctx.regions, seed=2, scale=0.3, as_of=REFERENCE_DATE)
     homes = Provider.objects.filter(kind="eldercare_home", filing_status="filed")
     planned = filed_homes(plan)
     assert homes.count() == len(planned) == 15  # 51 × 0.3
@@ -247,7 +248,7 @@ def test_small_city_with_supervision_is_rerun_safe_and_operators_get_providers()
         RiskSignal,
     )
 
-    ctx = build_demo_city(4, 0.2, years=(2021,), skip=PEOPLE_STEPS)
+    ctx = build_demo_city(4, 0.2, years=(2021,), as_of=REFERENCE_DATE, skip=PEOPLE_STEPS)
     assert ctx.summary["supervision"]["inspections"] == Inspection.objects.count() > 0
     assert Complaint.objects.count() == 12 and Incident.objects.count() == 5
     assert RiskSignal.objects.count() == Alert.objects.filter(kind="risk_signal").count() == 1
@@ -259,7 +260,7 @@ def test_small_city_with_supervision_is_rerun_safe_and_operators_get_providers()
     assert CreditRating.objects.filter(computed_on=REFERENCE_DATE).count() == rated.count()
     assert len(set(CreditRating.objects.values_list("level", flat=True))) > 1
     log_rows = ChangeLog.objects.count()
-    ctx = build_demo_city(4, 0.2, years=(2021,), skip=PEOPLE_STEPS)
+    ctx = build_demo_city(4, 0.2, years=(2021,), as_of=REFERENCE_DATE, skip=PEOPLE_STEPS)
     assert ctx.summary["providers"].created == 0 and ctx.summary["providers"].updated == 0
     assert ChangeLog.objects.count() == log_rows  # the same seed again changes nothing
 

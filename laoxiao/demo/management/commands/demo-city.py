@@ -1,11 +1,14 @@
-"""``laoxiao demo-city [--seed N] [--scale F] [--years 2020,2021] [--if-empty] [--skip-people]``
+"""``laoxiao demo-city [--seed N] [--scale F] [--as-of YYYY-MM-DD] [--years 2020,2021] [--if-empty]
+[--skip-people]``
 
-Builds the synthetic 淮北市 (see ``laoxiao.demo.generator``) through the regions actions, so the
-change log and the population roll-up behave as after an import. Same seed, same city.
+Builds the synthetic 淮北市 (see ``laoxiao.demo.generator``) as of a day (default today) through the
+actions, so the change log and the population roll-up behave as after an import. Same seed and day,
+same city.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -14,8 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from laoxiao.core.clock import today
 from laoxiao.demo.generator import STEPS, build_demo_city
-from laoxiao.demo.kernel import CITY_CODE, DEFAULT_YEARS
+from laoxiao.demo.kernel import CITY_CODE, default_years
 from laoxiao.demo.people import STEP_NAMES as PEOPLE_STEP_NAMES
 from laoxiao.regions.models import PopulationFigure, Region
 
@@ -30,6 +34,13 @@ def _years(text: str) -> tuple[int, ...]:
     return years
 
 
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"日期无效 / bad date: {text!r} (e.g. 2025-06-30)") from None
+
+
 class Command(BaseCommand):
     help = "Build the demo city (synthetic 淮北市): regions, centres and population figures."
 
@@ -41,11 +52,17 @@ class Command(BaseCommand):
             "--scale", type=float, default=1.0, help="multiply every count by this (default 1: the real city)"
         )
         parser.add_argument(
+            "--as-of",
+            dest="as_of",
+            default="",
+            help="the day the city is built as of, YYYY-MM-DD (default today)",
+        )
+        parser.add_argument(
             "--years",
             "--year",
             dest="years",
-            default=",".join(str(y) for y in DEFAULT_YEARS),
-            help="years of population figures, comma-separated (default 2020,2021)",
+            default="",
+            help="years of population figures, comma-separated (default 2020 … the as-of year)",
         )
         parser.add_argument("--if-empty", action="store_true", help="do nothing if any region exists already")
         parser.add_argument(
@@ -67,7 +84,9 @@ class Command(BaseCommand):
                 "已有区划，未生成演示城市 / regions exist already: demo city not built (--if-empty)"
             )
             return
-        seed, scale, years = opts["seed"], opts["scale"], _years(opts["years"])
+        as_of = _day(opts["as_of"]) if opts.get("as_of") else today()
+        seed, scale = opts["seed"], opts["scale"]
+        years = _years(opts["years"]) if opts.get("years") else default_years(as_of)
         if seed < 0:
             raise CommandError("--seed must be ≥ 0")
         if scale <= 0:
@@ -87,14 +106,16 @@ class Command(BaseCommand):
                 return lambda n: bar.advance(task, n)
 
             skip = (*(PEOPLE_STEP_NAMES if opts.get("skip_people") else ()), *opts.get("skip", []))
-            ctx = build_demo_city(seed, scale, progress, years=years, skip=skip)
+            ctx = build_demo_city(seed, scale, progress, years=years, skip=skip, as_of=as_of)
         elapsed = time.perf_counter() - started
 
         levels = {
             lvl: sum(1 for r in ctx.regions if r.level == lvl) for lvl in ("county", "township", "community")
         }
         villages = sum(1 for r in ctx.regions if r.level == "community" and r.is_rural)
-        table = Table(title=f"演示城市 demo city: 淮北市 (seed {seed}, scale {scale:g})")
+        table = Table(
+            title=f"演示城市 demo city: 淮北市 (seed {seed}, scale {scale:g}, as of {as_of.isoformat()})"
+        )
         for col in ("year", "population", "households", "0–2", "60+", "65+", "80+", "source"):
             table.add_column(col, justify="right")
         for fig in PopulationFigure.objects.filter(region_id=CITY_CODE.ljust(12, "0"), year__in=years):
