@@ -124,11 +124,12 @@ STEPS: list[Step] = [
     Step("supervision", "写入监管记录 writing supervision records", lambda ctx: 7, supervision_step),  # 12
     *people_steps(),  # older people, children, their follow-up (laoxiao/demo/people.py, streams 21–24)
     Step("tasks", "写入任务进展 writing task milestones and progress", lambda ctx: None, tasks_step),  # 31
-    Step("reported", "写入填报指标 writing reported indicator values", lambda ctx: None, reported_step),  # 32
     Step(
         "residential", "写入居住区项目 writing residential projects", lambda ctx: None, residential_step
     ),  # 33
     Step("indicators", "计算指标 computing indicator values", lambda ctx: None, indicators_step),
+    # after the computation: the earlier years' figures join the first computed year's values
+    Step("reported", "写入填报指标 writing reported indicator values", lambda ctx: None, reported_step),  # 32
 ]
 
 

@@ -1,17 +1,20 @@
 """Demo task milestones, progress reports with evidence, a joint meeting and the major project list
 (random stream 31).
 
-As of the demo's reference date (2021-12-31):
+As of the demo's day (``ctx.as_of``, default today):
 
-* every one of the 37 tasks has 2–4 milestones, the first due in 2021, the last on 2025-12-31;
-* 3 tasks are done (a 100 % report, every milestone done), 4 are overdue (their 2021 milestone
-  not done), 2 are not started (nothing due yet, no report), the rest in progress (the 2021
-  milestone done, reports at 10–70 %);
-* the lead unit reports at mid-year and at the year end, a co-responsible unit sometimes too;
-  two reports carry a tiny PDF as evidence;
-* a joint meeting on 2022-01-15, and a major project list of 10 projects for 2021 and 10 for 2022
-  across the four counties (elder-care homes with nursing beds, community centres, childcare
-  centres).
+* every one of the 37 tasks has 2–4 milestones, the first due in 2021, the last on 2025-12-31 (the
+  plan's schedule);
+* while the plan runs: 3 tasks done, 4 overdue (the latest milestone due before the day missed),
+  2 not started (in 2021 only), the rest in progress (every milestone due so far done); once the
+  period is over (as today): all done but 4 overdue, whose last milestone is late by exactly the
+  time since it was due;
+* the lead unit reports at every half-year end from 2021 to the day (the percentage rising to
+  where the task stands), a co-responsible unit sometimes too; four 100 % reports carry a tiny
+  PDF as evidence;
+* a joint meeting each January from 2022, and a major project list of 10 projects a year from 2021
+  to the year after the day, across the four counties (elder-care homes with nursing beds,
+  community centres, childcare centres), their status as of the day.
 
 Milestones, the meeting and the projects are written through the actions (as the system actor, a
 city administrator); the reports, which the actions take only from a unit's reporter, are written
@@ -30,6 +33,7 @@ import numpy as np
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from laoxiao.core import clock
 from laoxiao.core.changelog import build_entry, log_many, snapshot
 from laoxiao.core.models import ChangeLog
 from laoxiao.plan.actions.tasks import major_projects_upsert, meeting_create, milestone_create
@@ -45,10 +49,9 @@ from laoxiao.plan.selectors.tasks import city_code
 from laoxiao.regions.models import Region
 
 STREAM_TASKS = 31
-REFERENCE_DATE = dt.date(2021, 12, 31)
+PLAN_REFERENCE = dt.date(2021, 12, 31)  # the day of the plan's "at present" figures
+PLAN_END = dt.date(2025, 12, 31)  # the seed plan's last day
 SEED_PLAN = "huaibei-2021-2025"
-MEETING_DATE = dt.date(2022, 1, 15)
-MEETING_TITLE = "2022年第一次养老托育工作联席会议"
 COUNTIES = {"340602": "杜集区", "340603": "相山区", "340604": "烈山区", "340621": "濉溪县"}
 
 FIRST = ("制定工作方案", "出台实施意见", "摸清底数并建立台账", "明确责任分工")
@@ -107,27 +110,40 @@ def plan_milestones(rng: np.random.Generator, n: int) -> list[tuple[str, dt.date
     return out
 
 
-def plan_categories(rng: np.random.Generator, codes: list[str]) -> dict[str, str]:
+def plan_categories(rng: np.random.Generator, codes: list[str], ref: dt.date) -> dict[str, str]:
+    """What each task is on ``ref``: while the plan runs, 3 done, 4 overdue, 2 not started (in its
+    first year only) and the rest in progress; once the plan's period is over, most are done and
+    4 overdue (their last milestone not reached: late by as long as it really is)."""
     order = list(rng.permutation(codes))
-    cats = ["done"] * 3 + ["overdue"] * 4 + ["not_started"] * 2
+    if ref > PLAN_END:
+        cats = ["overdue"] * 4
+        return {code: (cats[i] if i < len(cats) else "done") for i, code in enumerate(order)}
+    cats = ["done"] * 3 + ["overdue"] * 4 + (["not_started"] * 2 if ref.year == 2021 else [])
     return {code: (cats[i] if i < len(cats) else "in_progress") for i, code in enumerate(order)}
 
 
 def tasks_step(ctx: Any, advance: Any) -> None:
     if not PlanTask.objects.filter(plan_id=SEED_PLAN).exists():  # reference data not loaded: nothing to track
         return
+    ref = getattr(ctx, "as_of", None) or clock.today()
     rng = np.random.default_rng([ctx.seed, STREAM_TASKS])
     summary = {
-        "milestones": _milestones_and_reports(ctx.actor, rng),
-        "meeting": _meeting(ctx.actor),
-        "projects": _projects(ctx.actor, rng, ctx),
+        "milestones": _milestones_and_reports(ctx.actor, rng, ref),
+        "meeting": _meetings(ctx.actor, ref),
+        "projects": _projects(ctx.actor, rng, ctx, ref),
     }
     ctx.summary["tasks"] = summary
     advance(1)
 
 
-def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, int]:
+def _half_years(ref: dt.date, until: dt.date) -> list[dt.date]:
+    """The half-year ends (06-30, 12-31) from 2021 up to ``min(ref, until)``."""
+    last = min(ref, until)
+    days = [dt.date(y, m, d) for y in range(2021, last.year + 1) for m, d in ((6, 30), (12, 31))]
+    return [d for d in days if d <= last]
 
+
+def _milestones_and_reports(actor: Any, rng: np.random.Generator, ref: dt.date) -> dict[str, int]:
     tasks = list(PlanTask.objects.filter(plan_id=SEED_PLAN).order_by("number"))
     units: dict[str, list[str]] = {}
     for tu in (
@@ -136,17 +152,17 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
         .order_by("task_id", "order")
     ):
         units.setdefault(tu.task.code, []).append(tu.unit_id)
-    cats = plan_categories(rng, [t.code for t in tasks])
+    cats = plan_categories(rng, [t.code for t in tasks], ref)
     region = city_code()
     entries: list[ChangeLog] = []
     counts = {"milestones": 0, "reports": 0, "evidence": 0}
-    evidence_left = 2
+    evidence_left = 4
     for task in tasks:
         cat = cats[task.code]
         plan = plan_milestones(rng, int(rng.integers(2, 5)))
         if cat == "not_started":  # nothing due before the reference date
             plan[0] = (plan[0][0], _month_end(2022, int(rng.integers(3, 10))))
-        elif cat == "overdue":  # due before the reference date, so late on it
+        elif cat == "overdue" and not any(due < ref for _t, due in plan):  # something to be late on
             plan[0] = (plan[0][0], _month_end(2021, int(rng.integers(3, 12))))
         stored = {m.title: m for m in TaskMilestone.objects.filter(task=task)}
         milestones = []
@@ -154,13 +170,20 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
             m = stored.get(title) or milestone_create(actor=actor, task=task, title=title, due_on=due)
             counts["milestones"] += title not in stored
             milestones.append(m)
-        # what was done by the reference date
-        done_upto = {"done": len(milestones), "in_progress": 1, "overdue": 0, "not_started": 0}[cat]
-        for i, m in enumerate(milestones):
-            done_on = None
-            if i < done_upto:
-                done_on = min(REFERENCE_DATE, m.due_on - dt.timedelta(days=int(rng.integers(0, 40))))
-            if m.done_on != done_on and m.done_on is None and done_on is not None:
+        due_by_ref = [m for m in milestones if m.due_on < ref]
+        if cat == "done":  # every milestone reached (ahead of time while the plan runs)
+            reached = milestones
+        elif cat == "overdue":  # the latest milestone due before the reference date is missed
+            reached = due_by_ref[:-1] if due_by_ref else []
+        elif cat == "in_progress":
+            reached = due_by_ref
+        else:
+            reached = []
+        finished = None
+        for m in reached:
+            done_on = min(ref, m.due_on - dt.timedelta(days=int(rng.integers(0, 40))))
+            finished = done_on
+            if m.done_on is None:
                 m.done_on = done_on
                 m.save(update_fields=["done_on"])
                 entries.append(
@@ -175,31 +198,36 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
         if cat == "not_started":
             continue
         lead, co = units[task.code][0], units[task.code][1:]
-        if cat == "done":
-            plan_reports = [
-                (lead, dt.date(2021, 6, 30), int(rng.integers(50, 80))),
-                (lead, REFERENCE_DATE, 100),
-            ]
-            texts = [str(rng.choice(PROGRESS_TEXT)), str(rng.choice(DONE_TEXT))]
-        elif cat == "overdue":
-            p = int(rng.integers(5, 25))
-            plan_reports = [(lead, REFERENCE_DATE, p)]
-            texts = [str(rng.choice(LATE_TEXT))]
-        else:
-            p1 = int(rng.integers(10, 35))
-            p2 = min(70, p1 + int(rng.integers(5, 35)))
-            plan_reports = [(lead, dt.date(2021, 6, 30), p1), (lead, REFERENCE_DATE, p2)]
-            texts = [str(rng.choice(PROGRESS_TEXT)), str(rng.choice(PROGRESS_TEXT))]
-            if co and rng.random() < 0.4:
-                plan_reports.append((str(rng.choice(co)), REFERENCE_DATE, p2))
-                texts.append("配合牵头单位推进相关工作")
-        for (unit, as_of, percent), text in zip(plan_reports, texts, strict=True):
+        complete = cat == "done" and len(reached) == len(milestones)
+        end = finished if complete and finished else ref
+        days = _half_years(ref, end)
+        share = len(reached) / len(milestones)
+        top = 100 if complete else max(10, min(95, int(share * 100) + int(rng.integers(0, 15))))
+        if cat == "overdue":
+            top = max(5, min(top, 85))
+        plan_reports: list[tuple[str, dt.date, int, str]] = []
+        for n, day in enumerate(days, start=1):
+            percent = max(5, round(top * n / len(days))) if n < len(days) else top
+            text = str(rng.choice(PROGRESS_TEXT))
+            if n == len(days):
+                text = str(
+                    rng.choice(DONE_TEXT if complete else LATE_TEXT if cat == "overdue" else PROGRESS_TEXT)
+                )
+            plan_reports.append((lead, day, percent, text))
+        if complete and finished and (not days or days[-1] != finished):
+            plan_reports.append((lead, finished, 100, str(rng.choice(DONE_TEXT))))
+        if co and rng.random() < 0.4 and plan_reports:
+            unit_day = plan_reports[-1]
+            plan_reports.append((str(rng.choice(co)), unit_day[1], unit_day[2], "配合牵头单位推进相关工作"))
+        for unit, as_of, percent, text in plan_reports:
             if TaskProgressReport.objects.filter(task=task, unit_id=unit, as_of=as_of).exists():
                 continue
-            reported_at = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=5), dt.time(10)))
-            reached = (
-                next((m for m in milestones if m.done_on and m.done_on <= as_of), None)
-                if unit == lead
+            reported_at = timezone.make_aware(
+                dt.datetime.combine(min(ref, as_of + dt.timedelta(days=5)), dt.time(10))
+            )
+            milestone = (
+                next((m for m in reversed(milestones) if m.done_on and m.done_on <= as_of), None)
+                if unit == lead and percent == 100
                 else None
             )
             report = TaskProgressReport.objects.create(
@@ -210,7 +238,7 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
                 as_of=as_of,
                 percent=percent,
                 text=text,
-                milestone=reached if percent == 100 else None,
+                milestone=milestone,
             )
             counts["reports"] += 1
             entries.append(
@@ -223,7 +251,7 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
                     note="demo",
                 )
             )
-            if percent == 100 and evidence_left > 0:
+            if percent == 100 and unit == lead and evidence_left > 0:
                 evidence_left -= 1
                 name = f"{task.code}-完成情况说明.pdf"
                 ev = TaskEvidence(
@@ -251,27 +279,38 @@ def _milestones_and_reports(actor: Any, rng: np.random.Generator) -> dict[str, i
     return counts
 
 
-def _meeting(actor: Any) -> int:
-    if JointMeeting.objects.filter(held_on=MEETING_DATE, title=MEETING_TITLE).exists():
-        return 0
-    meeting_create(
-        actor=actor,
-        held_on=MEETING_DATE,
-        title=MEETING_TITLE,
-        note="研究2021年度重点任务推进情况和滞后指标，部署2022年工作。",
-    )
-    return 1
+def _meetings(actor: Any, ref: dt.date) -> int:
+    """A joint meeting each January (the 15th) from 2022 up to the reference date."""
+    made = 0
+    for year in range(2022, ref.year + 1):
+        held_on = dt.date(year, 1, 15)
+        if held_on > ref:
+            break
+        title = f"{year}年第一次养老托育工作联席会议"
+        if JointMeeting.objects.filter(held_on=held_on, title=title).exists():
+            continue
+        meeting_create(
+            actor=actor,
+            held_on=held_on,
+            title=title,
+            note=f"研究{year - 1}年度重点任务推进情况和滞后指标，部署{year}年工作。",
+        )
+        made += 1
+    return made
 
 
-def plan_projects(rng: np.random.Generator, townships: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """10 projects a year for 2021 and 2022 in the given townships (code, name), by county."""
+def plan_projects(
+    rng: np.random.Generator, townships: list[tuple[str, str]], ref: dt.date = PLAN_REFERENCE
+) -> list[dict[str, Any]]:
+    """10 projects a year from 2021 to the year after ``ref`` (at least 2022) in the given townships
+    (code, name), by county; their status as of ``ref``."""
     by_county: dict[str, list[tuple[str, str]]] = {}
     for code, name in townships:
         by_county.setdefault(code[:6], []).append((code, name))
     counties = sorted(c for c in by_county if c in COUNTIES) or sorted(by_county)
     kinds = list(PROJECT_KINDS)
     out: list[dict[str, Any]] = []
-    for year in (2021, 2022):
+    for year in range(2021, max(2022, ref.year + 1) + 1):
         used: set[str] = set()
         for i in range(10):
             county = counties[i % len(counties)]
@@ -299,9 +338,9 @@ def plan_projects(rng: np.random.Generator, townships: list[tuple[str, str]]) ->
             )
             starts = _date(rng, dt.date(year, 3, 1), dt.date(year, 9, 30))
             completes = starts + dt.timedelta(days=int(rng.integers(240, 720)))
-            if completes <= REFERENCE_DATE:
+            if completes <= ref:
                 status = "completed"
-            elif starts <= REFERENCE_DATE:
+            elif starts <= ref:
                 status = "under_construction"
             else:
                 status = "planned"
@@ -326,11 +365,11 @@ def plan_projects(rng: np.random.Generator, townships: list[tuple[str, str]]) ->
     return out
 
 
-def _projects(actor: Any, rng: np.random.Generator, ctx: Any) -> int:
+def _projects(actor: Any, rng: np.random.Generator, ctx: Any, ref: dt.date) -> int:
     townships = [(r.code, r.name) for r in ctx.regions if r.level == "township"]
     if not townships:
         townships = list(Region.objects.filter(level="township").order_by("code").values_list("code", "name"))
     if not townships:
         return 0
-    result = major_projects_upsert(actor=actor, records=plan_projects(rng, townships))
+    result = major_projects_upsert(actor=actor, records=plan_projects(rng, townships, ref))
     return result.created

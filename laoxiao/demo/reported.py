@@ -1,44 +1,48 @@
-"""Demo reported indicator values (stream 32): figures of the indicators the responsible units report
-(E01, E02, E09, E10, E14, E15; E05 is computed by the residential step), submitted and approved
-through the actions, as the system actor.
+"""Demo figures filed by the responsible units (stream 32): the years the platform holds no records
+for, submitted and approved through the actions as the system actor (a city administrator), each
+with its source.
 
-- the city for 2020 (the plan's 2020 figure where Table 1 gives one) and 2021 (plausible: some
-  indicators achieved, some behind the straight line to the 2025 target);
-- each county for 2021, for the rates and life expectancy (E10 is the city's industry size);
-- one revision waiting for review (E10 2021 for the city), so that the review queue is not empty.
+The demo's records cover the last 24 months up to its day (``ctx.as_of``), so the years that begin
+inside that window are computed from the records (``computed_years``: 2025 and 2026 for a demo
+built on 2026-12-03). For every earlier year of the plan (``history_years``: 2021–2024) and every
+region of the Table 1 export (the city and the counties):
 
-Only the years being built (``ctx.years``) are reported. Deterministic: the figures are fixed; no
-random stream is needed. Running the step again adds nothing (a key with an approved figure, or the
-revision already waiting, is left alone).
+- a computed measure gets its figure *from the statistical reports* (an approved historical figure:
+  ``laoxiao.plan.actions.values`` lets a city administrator file one for a year that has ended, and
+  a recomputation leaves it alone). The figures run from the plan's 2020 baseline to the first
+  computed year's value, with a little noise, so the cockpit's trend joins the computed years;
+- a reported measure (E01, E02, E09, E10, E14, E15: never computed) gets a figure for every ended
+  year of the plan, 2020 included (Table 1's figure where it gives one), running from the baseline
+  towards the target at the pace ``PACE`` sets (some achieve it, some fall behind);
+- one revision waits for review (E10 of the last ended year, the city), so that the review queue
+  is not empty.
+
+Counts and amounts (家, 人, 个, 万元) are the city's; a county gets its population share of them.
+Deterministic in the seed; running the step again adds nothing (a key with an approved figure, or
+the revision already waiting, is left alone). It runs after the indicators are computed.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from laoxiao.core import clock
+from laoxiao.demo.kernel import rng_for
+from laoxiao.demo.people import window_start
 from laoxiao.plan.actions.values import reported_value_approve, reported_value_submit
-from laoxiao.plan.models import Indicator, ReportedValue
-from laoxiao.regions.models import Region
+from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
+from laoxiao.regions.models import PopulationFigure, Region
 
-CODES = ("E01", "E02", "E09", "E10", "E14", "E15")
-# the city: 2020 (Table 1's figure where there is one) and 2021
-CITY_FIGURES: dict[str, tuple[str, str]] = {
-    "E01": ("95", "95.6"),  # achieved
-    "E02": ("99.1", "98.7"),  # achieved (the target 95 lies below the 2020 figure)
-    "E09": ("77", "77.3"),  # behind: the line is 77.4 in 2021
-    "E10": ("200", "320"),  # behind: the line is 360 万元
-    "E14": ("8.5", "11.2"),  # behind (no baseline: achieved or behind)
-    "E15": ("5.2", "6.8"),  # behind
-}
-# the counties for 2021, in the order of their codes (杜集区, 相山区, 烈山区, 濉溪县, ...; cycled)
-COUNTY_FIGURES: dict[str, tuple[str, ...]] = {
-    "E01": ("96.1", "95.8", "95.2", "94.6"),
-    "E02": ("98.9", "99.2", "98.5", "97.8"),
-    "E09": ("77.8", "78.1", "77.2", "76.6"),
-    "E14": ("12.5", "14.0", "10.1", "8.3"),
-    "E15": ("7.5", "8.2", "6.1", "5.0"),
-}
+STREAM_REPORTED = 32
+SEED_PLAN = "huaibei-2021-2025"
+FIRST_YEAR = 2021
+COUNT_UNITS = ("家", "人", "个", "万元")
+# how far towards its 2025 target a reported indicator has come by 2025 (1 = exactly there)
+PACE: dict[str, float] = {"E01": 1.02, "E02": 1.0, "E09": 0.8, "E10": 0.85, "E14": 1.1, "E15": 0.7}
+# where a reported indicator without a baseline starts in 2020, as a share of its target
+NO_BASELINE_START = 0.45
 SOURCES = {
     "E01": "市人社局社会保险统计年报",
     "E02": "市医保局基本医疗保险统计年报",
@@ -47,28 +51,62 @@ SOURCES = {
     "E14": "市民政局老年教育统计",
     "E15": "市民政局志愿服务登记统计",
 }
-PENDING = ("E10", "2021", "335", "修订：补入两家养老服务企业的增加值")
+SECTOR_SOURCES = {"eldercare": "市民政局养老服务统计年报", "childcare": "市卫健委托育服务统计年报"}
+PENDING_NOTE = "修订：补入两家养老服务企业的增加值"
 
 
-SEED_PLAN = "huaibei-2021-2025"
+def computed_years(as_of: dt.date) -> list[int]:
+    """The years computed from the demo's records: those that begin inside its 24-month window."""
+    start = window_start(as_of)
+    first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+    return list(range(first, as_of.year + 1))
 
 
-def _report(actor: Any, indicator: Indicator, region: str, period: str, value: str) -> bool:
+def history_years(as_of: dt.date) -> list[int]:
+    """The plan's years before the records, that have ended by ``as_of``."""
+    computed = computed_years(as_of)
+    first_computed = computed[0] if computed else as_of.year + 1
+    return [y for y in range(FIRST_YEAR, min(first_computed, as_of.year)) if dt.date(y, 12, 31) < as_of]
+
+
+def _quantize(value: float, unit: str) -> Decimal:
+    whole = unit in ("家", "人", "个")
+    places = Decimal(1) if whole else Decimal("0.01")
+    number = Decimal(str(max(value, 0.0))).quantize(places, rounding=ROUND_HALF_UP)
+    if unit == "%":
+        number = min(number, Decimal(100))
+    return number
+
+
+def _county_shares(counties: list[str]) -> dict[str, float]:
+    rows = dict(
+        PopulationFigure.objects.filter(region_code__in=counties)
+        .order_by("region_code", "-year")
+        .values_list("region_code", "population")
+    )
+    total = sum(rows.values()) or 1
+    return {c: (rows.get(c) or 0) / total for c in counties}
+
+
+def _approved(measure: str, region: str, period: str) -> bool:
+    return ReportedValue.objects.filter(
+        measure_id=measure, region_code=region, period=period, status=ReportedValue.Status.APPROVED
+    ).exists()
+
+
+def _report(actor: Any, indicator: Indicator, region: str, year: int, value: Decimal) -> bool:
     """Submit and approve one figure unless the key has an approved one already."""
-    if ReportedValue.objects.filter(
-        measure_id=indicator.measure_id,
-        region_code=region,
-        period=period,
-        status=ReportedValue.Status.APPROVED,
-    ).exists():
+    period = str(year)
+    if _approved(indicator.measure_id, region, period):
         return False
+    source = SOURCES.get(indicator.code) or SECTOR_SOURCES.get(indicator.sector, "市统计年鉴")
     row = reported_value_submit(
         actor=actor,
         indicator=indicator,
         region_code=region,
         period=period,
-        value=Decimal(value),
-        source=f"{SOURCES[indicator.code]}（{period}年，示范数据）",
+        value=value,
+        source=f"{source}（{year}年，示范数据）",
         note="示范城市数据 demo figure",
     )
     reported_value_approve(actor=actor, reported=row, note="示范数据，已核对")
@@ -76,44 +114,101 @@ def _report(actor: Any, indicator: Indicator, region: str, period: str, value: s
 
 
 def reported_step(ctx: Any, advance: Any) -> None:
+    as_of = getattr(ctx, "as_of", None) or clock.today()
     actor = ctx.actor
-    indicators = {
-        i.code: i
-        for i in Indicator.objects.filter(plan_id=SEED_PLAN, code__in=CODES).select_related(
-            "responsible_unit"
-        )
-    }
+    indicators = list(Indicator.objects.filter(plan_id=SEED_PLAN).select_related("measure").order_by("order"))
     city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
-    if city is None or len(indicators) < len(CODES):
+    if city is None or not indicators:
         return
     counties = list(
         Region.objects.filter(level=Region.Level.COUNTY).order_by("code").values_list("code", flat=True)
     )
-    years = {str(y) for y in getattr(ctx, "years", (2020, 2021))}  # only the years being built
+    shares = _county_shares(counties)
+    rng = rng_for(ctx.seed, STREAM_REPORTED)
+    history = history_years(as_of)
+    computed = computed_years(as_of)
+    anchor_year = computed[0] if computed else None
+    anchors: dict[tuple[str, str], Decimal | None] = {}
+    if anchor_year is not None:
+        anchors = {
+            (m, r): v
+            for m, r, v in IndicatorValue.objects.filter(
+                period=str(anchor_year), region_code__in=[city.code, *counties]
+            ).values_list("measure_id", "region_code", "value")
+        }
     made = 0
-    for code in CODES:
-        for period, value in zip(("2020", "2021"), CITY_FIGURES[code], strict=True):
-            if period in years:
-                made += _report(actor, indicators[code], city.code, period, value)
-        figures = COUNTY_FIGURES.get(code)
-        if figures and "2021" in years:
-            for n, county in enumerate(counties):
-                made += _report(actor, indicators[code], county, "2021", figures[n % len(figures)])
+    for ind in indicators:
+        unit = ind.unit
+        is_count = unit in COUNT_UNITS
+        target = float(ind.target)
+        base = float(ind.baseline) if ind.baseline is not None else target * NO_BASELINE_START
+        end_value = target
+        if ind.kind == Indicator.Kind.REPORTED:
+            years = [y for y in range(FIRST_YEAR - 1, as_of.year) if dt.date(y, 12, 31) < as_of]
+            pace = PACE.get(ind.code, 0.9)
+
+            def city_value(
+                year: int, base: float = base, target: float = target, pace: float = pace
+            ) -> float:
+                return base + (target - base) * pace * (year - 2020) / 5
+        else:
+            years = history
+            end = anchors.get((ind.measure_id, city.code))
+            if end is None:  # nothing computed to join: towards the target, a little behind
+                end_value = base + (target - base) * 0.9
+            else:
+                end_value = float(end)
+            span = max(1, (anchor_year or 2025) - 2020)
+
+            def city_value(
+                year: int, base: float = base, end_value: float = end_value, span: int = span
+            ) -> float:
+                return base + (end_value - base) * (year - 2020) / span
+
+        for year in years:
+            noise = 1 + float(rng.normal(0, 0.01))
+            value = city_value(year) * noise
+            if year == 2020 and ind.baseline is not None:
+                value = float(ind.baseline)
+            made += _report(actor, ind, city.code, year, _quantize(value, unit))
+            if year == 2020:
+                continue  # the plan gives the city's 2020 figures only
+            for county in counties:
+                if is_count:
+                    county_value = value * shares[county]
+                else:
+                    own = anchors.get((ind.measure_id, county))
+                    spread = float(rng.normal(0, 0.03))
+                    county_value = value * (1 + spread)
+                    if own is not None and ind.kind != Indicator.Kind.REPORTED:
+                        # join the county's own computed value the same way as the city's
+                        county_value = value * float(own) / max(float(end_value), 1e-9) * (1 + spread / 3)
+                made += _report(actor, ind, county, year, _quantize(county_value, unit))
         advance(1)
-    code, period, value, note = PENDING
-    if (
-        period in years
-        and not ReportedValue.objects.filter(
-            measure__alias=code, region_code=city.code, period=period, status=ReportedValue.Status.SUBMITTED
-        ).exists()
-    ):
-        reported_value_submit(
-            actor=actor,
-            indicator=indicators[code],
+    e10 = next((i for i in indicators if i.code == "E10"), None)
+    ended = [y for y in range(FIRST_YEAR, as_of.year) if dt.date(y, 12, 31) < as_of]
+    if e10 is not None and ended:
+        period = str(ended[-1])
+        approved = ReportedValue.objects.filter(
+            measure_id=e10.measure_id,
             region_code=city.code,
             period=period,
-            value=Decimal(value),
-            source=f"{SOURCES[code]}（{period}年修订，示范数据）",
-            note=note,
-        )
+            status=ReportedValue.Status.APPROVED,
+        ).first()
+        waiting = ReportedValue.objects.filter(
+            measure_id=e10.measure_id,
+            region_code=city.code,
+            period=period,
+            status=ReportedValue.Status.SUBMITTED,
+        ).exists()
+        if approved is not None and not waiting:
+            reported_value_submit(
+                actor=actor,
+                indicator=e10,
+                region_code=city.code,
+                period=period,
+                value=(approved.value * Decimal("1.04")).quantize(Decimal("0.01")),
+                source=f"{SOURCES['E10']}（{period}年修订，示范数据）",
+                note=PENDING_NOTE,
+            )
     ctx.summary["reported_values"] = made

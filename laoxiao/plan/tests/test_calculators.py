@@ -332,7 +332,7 @@ def test_rollup_and_common_prefix() -> None:
 def test_demo_step_stores_every_region_for_the_years_and_the_months(town: Any) -> None:
 
     _everything(town)
-    ctx = SimpleNamespace(years=(2020, 2021), summary={})
+    ctx = SimpleNamespace(as_of=D(2021, 12, 31), summary={})  # the records' window: 2020–2021
     steps: list[int] = []
     indicators_step(ctx, steps.append)
     regions = Region.objects.count()

@@ -235,7 +235,10 @@ def test_task_progress_and_overdue_tasks(client, admin_user, values):
     html, _data = page(client, "/plan/cockpit/")  # read on the period's end, 2021-12-31
     counts = dict(re.findall(r'id="tasks-(\w+)"><strong>(\d+)</strong>', html))
     assert counts == {"not_started": "34", "in_progress": "1", "done": "1", "overdue": "1"}
-    assert 'href="/plan/tasks/?status=overdue&amp;on=2021-12-31&amp;plan=huaibei-2021-2025" id="tasks-overdue"' in html
+    assert (
+        'href="/plan/tasks/?status=overdue&amp;on=2021-12-31&amp;plan=huaibei-2021-2025" id="tasks-overdue"'
+        in html
+    )
     overdue = html[html.index('id="overdue-tasks"') :]
     assert t1.code in overdue and "出台实施意见" in overdue and "2021-06-30" in overdue
     assert "184 days overdue" in overdue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -13,15 +14,15 @@ from laoxiao.accounts.actions import system_actor
 from laoxiao.accounts.tests.factories import PASSWORD, make_user
 from laoxiao.core.clock import frozen
 from laoxiao.core.errors import NotFound
-from laoxiao.plan.engine import indicators_compute
 from laoxiao.core.models import ChangeLog
-from laoxiao.demo.reported import reported_step
+from laoxiao.demo.reported import computed_years, history_years, reported_step
 from laoxiao.plan.actions.values import (
     reported_value_approve,
     reported_value_reject,
     reported_value_submit,
     reported_value_withdraw,
 )
+from laoxiao.plan.engine import indicators_compute
 from laoxiao.plan.models import Indicator, IndicatorValue, ReportedValue
 from laoxiao.plan.selectors.values import (
     indicator_values,
@@ -36,6 +37,7 @@ CITY = "340600000000"
 XS = "340603000000"
 RV = ReportedValue.Status
 
+D = dt.date
 pytestmark = pytest.mark.django_db
 
 
@@ -300,31 +302,46 @@ def test_overview_shows_approved_and_pending_per_region(mz_reporter: Any, admin_
     assert (county.approved, county.pending) == (None, None)
 
 
-def test_the_demo_step_reports_and_approves_through_the_actions(city: dict[str, Any]) -> None:
-
-    ctx = SimpleNamespace(actor=system_actor(), summary={}, years=(2020, 2021))
+def test_the_demo_step_files_the_years_before_the_records(city: dict[str, Any]) -> None:
+    day = D(2026, 12, 3)
+    assert (computed_years(day), history_years(day)) == ([2025, 2026], [2021, 2022, 2023, 2024])
+    assert (computed_years(D(2025, 6, 30)), history_years(D(2025, 6, 30))) == (
+        [2024, 2025],
+        [2021, 2022, 2023],
+    )
+    ctx = SimpleNamespace(actor=system_actor(), summary={}, as_of=day, seed=1)
     steps: list[int] = []
-    reported_step(ctx, steps.append)
-    # the city: 6 indicators × 2 years; 2 counties × 5 rates for 2021
-    assert ctx.summary["reported_values"] == 12 + 10 and len(steps) == 6
-    assert ReportedValue.objects.filter(status=RV.APPROVED).count() == 22
-    assert ReportedValue.objects.filter(status=RV.SUBMITTED).count() == 1  # the pending revision
+    with frozen(day):
+        reported_step(ctx, steps.append)
+    seed = list(Indicator.objects.filter(plan_id="huaibei-2021-2025"))
+    assert len(steps) == len(seed) == 26
+    counties = list(Region.objects.filter(level="county").values_list("code", flat=True))
+    approved = ReportedValue.objects.filter(status=RV.APPROVED)
+    for ind in seed:
+        # every indicator has the statistical reports' figure for the years before the records...
+        years = {"2021", "2022", "2023", "2024"}
+        if ind.kind == "reported":  # ...and a reported one for every ended year, 2020 too
+            years |= {"2020", "2025"}
+        got = set(approved.filter(measure=ind.measure, region_code=CITY).values_list("period", flat=True))
+        assert got == years, ind.code
+        for county in counties:
+            mine = set(
+                approved.filter(measure=ind.measure, region_code=county).values_list("period", flat=True)
+            )
+            assert mine == years - {"2020"}, (ind.code, county)
+        assert all("示范数据" in r.source for r in approved.filter(measure=ind.measure))
+    assert not approved.filter(period="2026").exists()  # the year has not ended
+    waiting = ReportedValue.objects.get(status=RV.SUBMITTED)  # the pending revision
+    assert (waiting.measure.alias, waiting.period) == ("E10", "2025")
     rows = {r.indicator.code: r for r in indicator_values(region_code=CITY, period="2020")}
     assert rows["E02"].value == Decimal("99.1") and rows["E09"].value == Decimal(77)  # Table 1's figures
-    rows = {r.indicator.code: r for r in indicator_values(region_code=CITY, period="2021")}
-    assert rows["E01"].status.code == "achieved" and rows["E09"].status.code == "behind"
-    assert "E05" not in {r.measure.alias for r in ReportedValue.objects.all()}
-    reported_step(ctx, steps.append)  # again: nothing new
-    assert ctx.summary["reported_values"] == 0
-    assert ReportedValue.objects.count() == 23
-
-
-def test_the_demo_step_reports_only_the_years_being_built(city: dict[str, Any]) -> None:
-
-    ctx = SimpleNamespace(actor=system_actor(), summary={}, years=(2020,))
-    reported_step(ctx, lambda n: None)
-    assert set(ReportedValue.objects.values_list("period", flat=True)) == {"2020"}
-    assert ReportedValue.objects.count() == 6
+    rows = {r.indicator.code: r for r in indicator_values(region_code=CITY, period="2023")}
+    assert all(r.value is not None for r in rows.values())  # the cockpit has every year of the plan
+    assert rows["E09"].status.code == "behind" and rows["E01"].status.code == "achieved"
+    before = ReportedValue.objects.count()
+    with frozen(day):
+        reported_step(ctx, steps.append)  # again: nothing new
+    assert ctx.summary["reported_values"] == 0 and ReportedValue.objects.count() == before
 
 
 # --- pages ------------------------------------------------------------------------------------------

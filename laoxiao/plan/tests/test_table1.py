@@ -126,7 +126,10 @@ def test_the_page_and_its_download(client: Client, values: None, xiangshan_offic
     page = client.get("/plan/table1/?period=2021")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "55.12" in html and "/plan/table1/download/?plan=huaibei-2021-2025&amp;period=2021&amp;region=340600000000" in html
+    assert (
+        "55.12" in html
+        and "/plan/table1/download/?plan=huaibei-2021-2025&amp;period=2021&amp;region=340600000000" in html
+    )
     r = client.get(f"/plan/table1/download/?period=2021&region={SX}&region={CITY}")
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
