@@ -54,6 +54,7 @@ new stream number) added to ``STEPS``.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -159,5 +160,7 @@ def build_demo_city(
         for step in STEPS:
             if step.name in skipped:
                 continue
+            started = time.perf_counter()
             step.run(ctx, progress(step.description, step.size(ctx)))
+            ctx.summary.setdefault("seconds", {})[step.name] = round(time.perf_counter() - started, 1)
     return ctx

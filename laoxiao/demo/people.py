@@ -338,6 +338,9 @@ def _literal(value: None | str | bool | int) -> str:
     raise ValueError("only NULL, '', booleans and integers are written as literals")
 
 
+DEFER_INDEXES_ROWS = 200_000  # SQLite: from this many rows an insert builds the indexes after it
+
+
 def insert_rows(
     model: type[models.Model], columns: dict[str, Column], advance: Callable[[int], None], batch: int = 20_000
 ) -> int:
@@ -397,10 +400,24 @@ def insert_rows(
         one = "(" + ", ".join(["%s"] * len(cols) + const_sql) + ")"
         head = f"INSERT INTO {table} ({', '.join(cols + const_cols)}) VALUES "  # noqa: S608 - names from the model
         if conn.vendor == "sqlite":
+            # a large insert: the table's secondary indexes are dropped and built again after it
+            # (one sort instead of millions of B-tree updates; inside the build's transaction)
+            indexes: list[tuple[str, str]] = []
+            if n >= DEFER_INDEXES_ROWS:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                    "AND sql IS NOT NULL",
+                    [opts.db_table],
+                )
+                indexes = list(cursor.fetchall())
+                for name, _sql in indexes:
+                    cursor.execute(f"DROP INDEX {qn(name)}")
             for lo in range(0, n, batch):
                 chunk = rows(lo, min(n, lo + batch))
                 cursor.executemany(head + one, chunk)
                 advance(len(chunk))
+            for _name, sql in indexes:
+                cursor.execute(sql)
             return n
         per = max(1, 500 // len(cols))
         for lo in range(0, n, batch):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from laoxiao.core import clock
 from laoxiao.people.selectors.children import child_rules
 from laoxiao.plan.calculators import (
     REGISTRY,
@@ -94,11 +95,14 @@ def indicators_results(
     region_codes: Iterable[str] | None = None,
     codes: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    months_out: dict[str, dict[str, dict[str, Result]]] | None = None,
 ) -> dict[str, dict[str, Result]]:
     """The results (measure key → region code → Result) of the computed measures, without storing.
 
     Each measure reads its records ONCE for the widest region asked and rolls the tallies up to
-    every region by code prefix; ``progress(key)`` is called after each measure."""
+    every region by code prefix; ``progress(key)`` is called after each measure. With
+    ``months_out`` (a dict) a year's monthly measures also put there the results of each month that
+    has begun (period text → key → region → Result), from the same computation."""
     p = Period.parse(period)
     regions = (
         list(dict.fromkeys(region_codes))
@@ -112,7 +116,14 @@ def indicators_results(
     figures = Figures(p.year, regions)
     out: dict[str, dict[str, Result]] = {}
     for code in wanted:
-        out[code] = definition(code).compute(ctx, regions, figures)
+        d = definition(code)
+        with_months = getattr(d, "compute_with_months", None)
+        if months_out is not None and not p.is_month and with_months is not None:
+            out[code], by_month = with_months(ctx, regions, figures, until=clock.today())
+            for text, results in by_month.items():
+                months_out.setdefault(text, {})[code] = results
+        else:
+            out[code] = d.compute(ctx, regions, figures)
         if progress is not None:
             progress(code)
     return out
@@ -126,6 +137,7 @@ def indicators_compute(
     progress: Callable[[str], None] | None = None,
     written: Callable[[int, int], None] | None = None,
     chunk_size: int | None = None,
+    with_months: bool = False,
 ) -> list[IndicatorValue]:
     """Compute every computed measure with a calculator for the regions (default: every region)
     and the period, and store the values (replacing earlier ones). Returns the stored values.
@@ -134,29 +146,35 @@ def indicators_compute(
     (setting ``LAOXIAO_WRITE_CHUNK_ROWS``), each its own short transaction, so the database's write
     lock is never held for the whole computation (on SQLite it would lock every login and write out:
     docs/security.md, "Long work and locks"). Each chunk is an upsert on the unique key, so writing a
-    chunk twice (a job run again) gives the same rows. ``written(done, total)`` follows the chunks."""
+    chunk twice (a job run again) gives the same rows. ``written(done, total)`` follows the chunks.
+    ``with_months``: a year also stores the monthly measures' months that have begun, from the
+    same computation (what computing each month alone gives)."""
     p = Period.parse(period)
     keys = list(
         Measure.objects.filter(kind=Measure.Kind.COMPUTED, key__in=measure_keys(codes)).values_list(
             "key", flat=True
         )
     )
-    results = indicators_results(period=period, region_codes=region_codes, codes=keys, progress=progress)
-    # an approved figure (a historical year filed from the statistical reports) stands
-    approved = set(
-        ReportedValue.objects.filter(
-            period=p.text, status=ReportedValue.Status.APPROVED, measure_id__in=keys
-        ).values_list("measure_id", "region_code")
+    months: dict[str, dict[str, dict[str, Result]]] | None = {} if with_months else None
+    results = indicators_results(
+        period=period, region_codes=region_codes, codes=keys, progress=progress, months_out=months
     )
     now = timezone.now()
     rows: list[IndicatorValue] = []
-    for code, by_region in results.items():
-        for region_code, result in by_region.items():
-            if (code, region_code) in approved:
-                continue
-            row = _row(code, region_code, p, result)
-            row.computed_at = now
-            rows.append(row)
+    for period_results, q in [(results, p), *((r, Period.parse(t)) for t, r in (months or {}).items())]:
+        # an approved figure (a historical year filed from the statistical reports) stands
+        approved = set(
+            ReportedValue.objects.filter(
+                period=q.text, status=ReportedValue.Status.APPROVED, measure_id__in=keys
+            ).values_list("measure_id", "region_code")
+        )
+        for code, by_region in period_results.items():
+            for region_code, result in by_region.items():
+                if (code, region_code) in approved:
+                    continue
+                row = _row(code, region_code, q, result)
+                row.computed_at = now
+                rows.append(row)
     size = max(1, chunk_size or int(getattr(settings, "LAOXIAO_WRITE_CHUNK_ROWS", 500)))
     for start in range(0, len(rows), size):
         with transaction.atomic():

@@ -179,7 +179,27 @@ class E08(Definition):
     ) -> dict[str, Result]:
         if ctx.period.is_month:
             return self.month.compute(ctx, region_codes, figures)
-        months = [(m.period.text, rollup(self.month.tally(m))) for m in self._months(ctx)]
+        return self.compute_with_months(ctx, region_codes, figures)[0]
+
+    def compute_with_months(
+        self, ctx: Ctx, region_codes: Sequence[str], figures: Figures | None = None, *, until: Any = None
+    ) -> tuple[dict[str, Result], dict[str, dict[str, Result]]]:
+        """A year's results and, from the same monthly tallies, each month's (those that began on
+        or before ``until``, when given): what computing each month alone gives, at the cost of
+        one computation."""
+        month_ctxs = self._months(ctx)
+        tallies = [(m, rollup(self.month.tally(m))) for m in month_ctxs]
+        months = [(m.period.text, sums) for m, sums in tallies]
+        by_month: dict[str, dict[str, Result]] = {}
+        for m, sums in tallies:
+            if until is not None and m.period.start > until:
+                continue
+            inputs = self.month.inputs(m)
+            month_figures = figures if figures is not None else Figures(m.period.year, region_codes)
+            by_month[m.period.text] = {
+                code: self.month.result(code, *sums.get(region_prefix(code), (0, 0)), month_figures, inputs)
+                for code in region_codes
+            }
         out = {}
         for code in region_codes:
             prefix = region_prefix(code)
@@ -200,7 +220,7 @@ class E08(Definition):
                 out[code] = Result(
                     total_num, total_den, inputs=inputs, value=sum(rates, Decimal(0)) / len(rates)
                 )
-        return out
+        return out, by_month
 
     def listing(self, ctx: Ctx, part: str) -> Listing:
         parts: list[Listing] = []

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from laoxiao.core.clock import frozen
 from laoxiao.demo.indicator_values import indicators_step
 from laoxiao.people.models import (
     NewbornVisit,
@@ -334,10 +335,22 @@ def test_demo_step_stores_every_region_for_the_years_and_the_months(town: Any) -
     _everything(town)
     ctx = SimpleNamespace(as_of=D(2021, 12, 31), summary={})  # the records' window: 2020–2021
     steps: list[int] = []
-    indicators_step(ctx, steps.append)
+    with frozen(ctx.as_of):
+        indicators_step(ctx, steps.append)
     regions = Region.objects.count()
-    assert len(steps) == len(REGISTRY) * 2 + 12  # one per indicator computed
-    assert ctx.summary["indicator_values"] == (len(REGISTRY) * 2 + 12) * regions
+    assert len(steps) == len(REGISTRY) * 2  # one per measure and year computed
+    # the years, and the 24 months of E08 from the years' computations
+    assert ctx.summary["indicator_values"] == (len(REGISTRY) * 2 + 24) * regions
+    # each month from its year's computation is what computing the month alone gives
+    for month in ("2021-03", "2021-07", "2020-11"):
+        alone = indicators_results(period=month, codes=["E08"])[MEASURE_KEYS["E08"]]
+        for region, r in alone.items():
+            stored = IndicatorValue.objects.get(measure__alias="E08", region_code=region, period=month)
+            assert (stored.numerator, stored.denominator, stored.value) == (
+                r.numerator,
+                r.denominator,
+                value_of(r)[0],
+            ), (month, region)
     for period in ("2020", "2021"):
         assert IndicatorValue.objects.filter(period=period).count() == len(REGISTRY) * regions
     months = IndicatorValue.objects.filter(period__startswith="2021-")

@@ -58,7 +58,7 @@ def test_table_prints_in_chinese_with_the_status(values: None, tmp_path: Path) -
         "103",
         "200",
     )
-    assert (e03["状态"], e03["2025年目标"], e03["类型"], e03["地区"]) == (
+    assert (e03["状态"], e03["目标值"], e03["类型"], e03["地区"]) == (
         "滞后",
         "≥60",
         "计算",
@@ -66,7 +66,7 @@ def test_table_prints_in_chinese_with_the_status(values: None, tmp_path: Path) -
     )
     assert (rows["E09"]["数值"], rows["E09"]["状态"], rows["E09"]["类型"]) == ("78.2", "进度正常", "填报")
     assert rows["E01"]["说明"] == "待填报" and rows["E01"]["状态"] == "—"
-    assert rows["C01"]["2025年目标"] == ">90"
+    assert rows["C01"]["目标值"] == ">90"
     assert rows["E04"]["说明"] == "尚未计算"
 
 

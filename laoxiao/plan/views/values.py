@@ -79,6 +79,7 @@ class ReportForm(HardenedForm):
 
     def __init__(self, *args: Any, actor: Any, plan: Plan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.plan_code = plan.code
         indicator_field = self.fields["indicator"]
         region_field = self.fields["region_code"]
         assert isinstance(indicator_field, forms.ChoiceField) and isinstance(region_field, forms.ChoiceField)

@@ -16,9 +16,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from laoxiao.core.errors import NotFound
 from laoxiao.plan.calculators import Period
 from laoxiao.plan.engine import indicators_compute_with_progress
-from laoxiao.plan.models import plain_number
+from laoxiao.plan.models import Plan, plain_number
+from laoxiao.plan.selectors.plans import plan_or_default
 from laoxiao.plan.selectors.values import ValueRow, indicator_values, table_regions
 from laoxiao.plan.table1 import reason_zh, status_zh, target_text, write_table1
 from laoxiao.regions.models import Region
@@ -40,6 +42,7 @@ class Command(BaseCommand):
             "or several codes separated by commas)",
         )
         parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
+        parser.add_argument("--plan", help="a plan's code (default: the plan for the period's year)")
         parser.add_argument("--out", help="write to this file instead of standard output (required for xlsx)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -49,6 +52,12 @@ class Command(BaseCommand):
             raise CommandError(f"期间无效 / {exc}") from exc
         region = (options.get("region") or "").strip() or None
         fmt = options["format"]
+        try:
+            plan = plan_or_default(options.get("plan"), year=period.year)
+        except NotFound:
+            raise CommandError(
+                f"没有此规划 / no such plan: {options.get('plan') or '(none loaded)'}"
+            ) from None
         if options.get("action") == "compute":
             self._exists(region)
             rows = indicators_compute_with_progress(
@@ -60,7 +69,7 @@ class Command(BaseCommand):
             )
             return
         if fmt == "xlsx":
-            self._xlsx(period, region, options.get("out"))
+            self._xlsx(period, region, options.get("out"), plan)
             return
         self._exists(region)
         if not region:
@@ -68,7 +77,7 @@ class Command(BaseCommand):
             if city is None:
                 raise CommandError("没有地区 / no regions: import the regions first")
             region = city.code
-        values = indicator_values(region_code=region, period=period.text)
+        values = indicator_values(region_code=region, period=period.text, plan=plan)
         if fmt == "json":
             text = json.dumps([v.as_json() for v in values], ensure_ascii=False, indent=1) + "\n"
         else:
@@ -83,7 +92,7 @@ class Command(BaseCommand):
         if region and not Region.objects.filter(code=region).exists():
             raise CommandError(f"没有此地区 / no such region: {region}")
 
-    def _xlsx(self, period: Period, region: str | None, out: str | None) -> None:
+    def _xlsx(self, period: Period, region: str | None, out: str | None, plan: Plan) -> None:
         if not out:
             raise CommandError("xlsx 须用 --out 指定文件 / xlsx needs --out FILE")
         codes = [c for c in (region or "").split(",") if c.strip()]
@@ -92,7 +101,7 @@ class Command(BaseCommand):
         regions = table_regions(codes or None)
         if not regions:
             raise CommandError("没有地区 / no regions: import the regions first")
-        write_table1(out, period=period.text, regions=regions)
+        write_table1(out, period=period.text, regions=regions, plan=plan)
         self.stdout.write(self.style.SUCCESS(f"已导出表1（{len(regions)} 个地区，{period.text}）：{out}"))
 
 
@@ -109,8 +118,8 @@ HEADER = (
     "数值",
     "分子",
     "分母",
-    "2020年基线",
-    "2025年目标",
+    "基期值",
+    "目标值",
     "状态",
     "直线进度值",
     "类型",
