@@ -29,7 +29,7 @@ from laoxiao.core.i18n import fmt
 from laoxiao.imports.base import ErrorSink, ImportReport
 from laoxiao.imports.limits import Limits
 from laoxiao.imports.readers import read_sheets
-from laoxiao.plan.actions.plans import plan_import
+from laoxiao.plan.actions.plans import COMPARATORS, plan_import
 from laoxiao.plan.calculators import resolve_measure
 from laoxiao.plan.models import Indicator, Measure, Plan
 
@@ -69,13 +69,6 @@ PLAN_KEYS: dict[str, tuple[str, ...]] = {
     "source": ("source", "来源"),
     "note": ("note", "备注"),
 }
-COMPARATORS = {
-    "≥": "gte", "≧": "gte", ">=": "gte", "gte": "gte", "不低于": "gte",
-    ">": "gt", "＞": "gt", "gt": "gt", "高于": "gt",
-    "=": "eq", "＝": "eq", "eq": "eq", "等于": "eq",
-    "≤": "lte", "≦": "lte", "<=": "lte", "lte": "lte", "不高于": "lte",
-    "<": "lt", "＜": "lt", "lt": "lt", "低于": "lt",
-}  # fmt: skip
 REPORTED_WORDS = {"", "reported", "报送", "填报"}
 SECTORS = {"eldercare": "eldercare", "养老": "eldercare", "childcare": "childcare", "托育": "childcare"}
 UNIT_SEPARATORS = re.compile(r"[、,，;；/]")

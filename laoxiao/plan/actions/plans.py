@@ -24,6 +24,14 @@ from laoxiao.core.i18n import fmt
 from laoxiao.plan.models import Indicator, Measure, Plan, PlanTask, PlanTaskUnit
 
 PLAN_FIELDS = ("name", "name_en", "region_code", "first_year", "last_year", "baseline_year", "source", "note")
+# the comparators as a plan writes them, by the stored code
+COMPARATORS = {
+    "≥": "gte", "≧": "gte", ">=": "gte", "gte": "gte", "不低于": "gte",
+    ">": "gt", "＞": "gt", "gt": "gt", "高于": "gt",
+    "=": "eq", "＝": "eq", "eq": "eq", "等于": "eq",
+    "≤": "lte", "≦": "lte", "<=": "lte", "lte": "lte", "不高于": "lte",
+    "<": "lt", "＜": "lt", "lt": "lt", "低于": "lt",
+}  # fmt: skip
 INDICATOR_FIELDS = (
     "name",
     "name_en",
@@ -238,9 +246,10 @@ def indicator_update(actor: Any, indicator: Indicator, data: dict[str, Any]) -> 
         elif key in ("baseline_year", "target_year"):
             clean[key] = _year(key, value)
         elif key == "comparator":
-            if value not in Indicator.Comparator.values:
+            code = COMPARATORS.get(str(value or "").strip().lower())
+            if code is None:
                 raise ValidationError({key: _("The comparator is one of ≥ > = ≤ < (or gte gt eq lte lt).")})
-            clean[key] = value
+            clean[key] = code
         elif key == "responsible_unit":
             if value in (None, ""):
                 clean[key] = None
