@@ -24,8 +24,7 @@ from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
 from laoxiao.jobs.api import router as jobs_router  # noqa: E402
 from laoxiao.people.api import router as people_router  # noqa: E402
-from laoxiao.plan.api import records_router, values_router  # noqa: E402
-from laoxiao.plan.api import plans_router  # noqa: E402
+from laoxiao.plan.api import plans_router, records_router, values_router  # noqa: E402
 from laoxiao.plan.api import reference_router as plan_router  # noqa: E402
 from laoxiao.plan.api import tasks_router as plan_tasks_router  # noqa: E402
 from laoxiao.planning.api import router as planning_router  # noqa: E402

@@ -209,10 +209,26 @@ class MajorProjectsImport(ImportKind):
             }
 
 
+PLAN_COLUMN_HELP = {
+    "code": "the indicator's code in the plan (E06, N01)",
+    "name": "the indicator's name",
+    "unit": "its unit (%, 个, 人)",
+    "baseline_year": "default: the plan's baseline year",
+    "baseline": "the baseline figure; blank for none",
+    "target_year": "default: the plan's last year",
+    "target": "the target",
+    "comparator": "≥ > = ≤ < or gte gt eq lte lt; blank is ≥",
+    "measure": "a measure key (nursing_bed_share) or a seed code (E06); reported/报送/填报/blank: a new reported measure",
+    "responsible_unit": "a responsible unit's code, name or alias",
+    "continues": "the indicator it continues: PLANCODE:CODE, or a code of the plan it follows (reuses its measure)",
+    "sector": "eldercare (养老) or childcare (托育); default: the measure's",
+}
+
+
 @register
 class PlanImport(ImportKind):
     """A city's own plan: sheets ``indicators`` and ``tasks`` (and ``plan``), written as a draft
-    (``laoxiao.plan.plan_import``; docs/plan-file.md)."""
+    (``laoxiao.plan.plan_import``; docs/indicators.md, “A city’s own plan”)."""
 
     key = "plan"
     label = _("Plan (indicators and tasks)")
@@ -220,9 +236,10 @@ class PlanImport(ImportKind):
         "A workbook with the sheets `indicators` (the columns below), `tasks` (`code`, `text`, "
         "`units` separated by 、) and optionally `plan` (key/value rows: code, name, region_code, "
         "first_year, last_year, baseline_year, follows). Written as a draft; a draft of the same code "
-        "is replaced; a plan in force is refused (make a new version). See docs/plan-file.md."
+        "is replaced; a plan in force is refused (make a new version). See docs/indicators.md, “A city’s own plan”."
     )
-    permission_note = "city administrators only"
+    permission = "accounts.approve_plan"
+    permission_note = "city administrators (or a superuser) only"
     whole_file = True
     natural_key = ("code",)
     columns = [
@@ -231,6 +248,7 @@ class PlanImport(ImportKind):
             aliases[1] if len(aliases) > 1 else key,
             p.text(),
             required=key in {"code", "name", "unit", "target"},
+            help=PLAN_COLUMN_HELP[key],
         )
         for key, aliases in plan_import.INDICATOR_COLUMNS.items()
     ]

@@ -1,4 +1,4 @@
-"""Import kind ``plan``: a city's own plan from one workbook (docs/plan-file.md).
+"""Import kind ``plan``: a city's own plan from one workbook (docs/indicators.md, “A city’s own plan”).
 
 Sheets: ``indicators`` (指标), ``tasks`` (任务) and, optionally, ``plan`` (规划: key/value rows).
 Headers in English or Chinese. Every cell of every sheet is checked before anything is written;

@@ -189,8 +189,12 @@ def test_the_seed_plan_still_gives_its_values(draft: Plan, admin_user: Any) -> N
     make_stored_value("E06", "340600000000", "2022", 50, 50, 100)
     actions.plan_put_in_force(admin_user, draft)
     seed = Plan.objects.get(code="huaibei-2021-2025")
-    rows = {r.indicator.code: r for r in indicator_values(region_code="340600000000", period="2022", plan=seed)}
+    rows = {
+        r.indicator.code: r for r in indicator_values(region_code="340600000000", period="2022", plan=seed)
+    }
     assert rows["E06"].value == Decimal(50) and rows["E06"].status.code == "behind"
-    mine = {r.indicator.code: r for r in indicator_values(region_code="340600000000", period="2022", plan=draft)}
+    mine = {
+        r.indicator.code: r for r in indicator_values(region_code="340600000000", period="2022", plan=draft)
+    }
     assert mine["B1"].value == Decimal(50) and mine["B1"].status.code == "achieved"
     assert seed.status == Plan.Status.IN_FORCE and seed.indicators.count() == 26

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laoxiao.core.access import is_city_admin
-from laoxiao.imports.base import run_import
+from laoxiao.imports.base import ImportReport, run_import
 from laoxiao.imports.views import SHOWN_ERRORS
 from laoxiao.plan import selectors
 from laoxiao.plan.actions import plans as actions
@@ -22,7 +22,7 @@ from laoxiao.plan.selectors.plans import plan_get, plan_list
 
 @login_required
 def plans_page(request: HttpRequest) -> HttpResponse:
-    report = None
+    report: ImportReport | dict[str, bool] | None = None
     if request.method == "POST":
         if not is_city_admin(request.user):
             raise PermissionDenied
@@ -40,7 +40,7 @@ def plans_page(request: HttpRequest) -> HttpResponse:
             )
     plans = plan_list().prefetch_related("indicators", "tasks")
     rows = [(p, p.indicators.count(), p.tasks.count()) for p in plans]
-    shown = report.errors[:SHOWN_ERRORS] if report is not None and not isinstance(report, dict) else []
+    shown = report.errors[:SHOWN_ERRORS] if isinstance(report, ImportReport) else []
     return render(
         request,
         "plan/plans/list.html",
