@@ -7,8 +7,7 @@ city administrator gets 403; an unknown plan or indicator 404.
 No ``from __future__ import annotations`` here (ninja resolves the annotations at import).
 """
 
-from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -28,20 +27,22 @@ def _actor(request: HttpRequest) -> Any:
 
 @contract()
 class VersionIn(Schema):
-    reason: str = Field(..., description="why the plan in force is changed (required)")
+    reason: str = Field(
+        ..., min_length=1, max_length=2000, pattern=r"\S", description="why the plan in force is changed"
+    )
 
 
 @contract()
 class IndicatorPatch(Schema):
-    name: str | None = None
-    unit: str | None = None
-    baseline: Decimal | None = None
-    baseline_year: int | None = None
-    target: Decimal | None = None
-    target_year: int | None = None
-    comparator: str | None = Field(None, description="≥ > = ≤ < or gte gt eq lte lt")
-    responsible_unit: str | None = Field(None, description="a responsible unit's code")
-    note: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=r"\S")
+    unit: str | None = Field(None, min_length=1, max_length=16, pattern=r"\S")
+    baseline: float | None = Field(None, gt=-1e10, lt=1e10, description="null: no baseline")
+    baseline_year: int | None = Field(None, ge=1900, le=2100)
+    target: float | None = Field(None, gt=-1e10, lt=1e10)
+    target_year: int | None = Field(None, ge=1900, le=2100)
+    comparator: Literal["gte", "gt", "eq", "lte", "lt", "≥", ">", "=", "≤", "<"] | None = None
+    responsible_unit: str | None = Field(None, max_length=32, description="a responsible unit's code")
+    note: str | None = Field(None, max_length=10000)
 
 
 @router.post("/plans/{code}/in-force", response=PlanOut, summary="Put a draft in force (city administrators)")
