@@ -251,7 +251,7 @@ class PlanReader:
         if not re.fullmatch(r"\d{12}", meta["region_code"]):
             self.bad(
                 sheet,
-                raw["region_code"][0],
+                raw.get("region_code", (1, ""))[0],
                 "region_code",
                 _("A region code has 12 digits."),
                 meta["region_code"],
