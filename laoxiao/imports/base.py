@@ -201,6 +201,21 @@ class ImportKind:
     description: ClassVar[Any] = ""
     # whether ``write`` may be given the rows in chunks, each in its own transaction (docs/decisions/0004)
     write_in_chunks: ClassVar[bool] = True
+    # a kind whose file is not one table (``plan``: several sheets) reads and checks the whole file
+    # itself in ``run_file`` (still all or nothing, every bad cell reported)
+    whole_file: ClassVar[bool] = False
+
+    def run_file(
+        self,
+        source: Any,
+        *,
+        actor: Any,
+        filename: str | None,
+        dry_run: bool,
+        options: dict[str, Any],
+        report: ImportReport,
+    ) -> ImportReport:
+        raise NotImplementedError  # only kinds with ``whole_file``
 
     def allowed(self, actor: Any) -> bool:
         """Whether the actor may import (and export) this kind: the permission by default."""
@@ -379,12 +394,14 @@ def run_import(
     filename: str | None = None,
     dry_run: bool = False,
     progress: RunProgress | None = None,
+    options: dict[str, Any] | None = None,
 ) -> ImportReport:
     """Validate everything; then write in chunks of short transactions. Never raises for bad content.
 
     ``progress(done, total)`` is called while reading (rows read, ``None``) every 1,000 rows, then
     after each committed chunk (rows written, rows in all). A one-argument callable is called with
-    the number of rows since its last call, as before."""
+    the number of rows since its last call, as before. ``options`` are for kinds that take any
+    (``plan``: ``plan_code``, ``name``); the others ignore them."""
     limits = Limits.current()
     deadline = Deadline(limits.max_seconds)
     report = ImportReport(kind=kind_key, dry_run=dry_run)
@@ -395,6 +412,15 @@ def run_import(
         errors.add(1, "", _("You may not import this kind of record."), value=kind_key)
         report.take_errors(errors)
         return report
+    if kind.whole_file:
+        try:
+            return kind.run_file(
+                source, actor=actor, filename=filename, dry_run=dry_run, options=options or {}, report=report
+            )
+        except ValidationError as exc:
+            errors.add(1, "", _message(exc), value=filename or "")
+            report.take_errors(errors)
+            return report
     try:
         rows = parse_rows(kind, read_table(source, filename, limits), errors, notify, deadline)
         report.rows = len(rows)

@@ -248,3 +248,43 @@ def _read_spreadsheet(stream: IO[bytes], suffix: str, limits: Limits) -> Iterato
         raise too_many_rows(limits.max_rows)
     for row in sheet.iter_rows():
         yield [_cell_text(c) for c in row]
+
+
+def read_sheets(
+    source: str | Path | IO[bytes], filename: str | None = None, limits: Limits | None = None
+) -> dict[str, list[list[str]]]:
+    """Every sheet of a workbook (.xlsx, .xls, .ods) by its name, as lists of stripped strings —
+    for kinds whose file holds several tables (``plan``). Bounded like ``read_table``."""
+    limits = limits or Limits.current()
+    name = filename or (str(source) if isinstance(source, str | Path) else getattr(source, "name", ""))
+    suffix = Path(name).suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise ValidationError(fmt(_("Unsupported file type %(suffix)s: use .xlsx."), suffix=suffix or "—"))
+    if isinstance(source, str | Path):
+        check_size(Path(source).stat().st_size, limits)
+        data = Path(source).read_bytes()
+    else:
+        stream = getattr(source, "file", None) or source
+        if hasattr(source, "seek"):
+            try:
+                source.seek(0)
+            except (OSError, ValueError):
+                pass
+        check_size(_size(stream), limits)
+        data = stream.read(limits.max_bytes + 1)
+    check_size(len(data), limits)
+    if suffix in ZIPPED_SUFFIXES:
+        check_zip(data, suffix, limits)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        out: dict[str, list[list[str]]] = {}
+        for sheet_name in book.sheet_names:
+            sheet = book.get_sheet_by_name(sheet_name)
+            if sheet.height > limits.max_rows + 1:
+                raise too_many_rows(limits.max_rows)
+            out[sheet_name] = [[_cell_text(c) for c in row] for row in sheet.iter_rows()]
+    except ValidationError:
+        raise
+    except Exception as exc:  # calamine raises its own error types
+        raise ValidationError(fmt(_("The spreadsheet cannot be read: %(error)s"), error=exc)) from None
+    return out

@@ -18,11 +18,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts.models import ResponsibleUnit
+from laoxiao.core.access import is_city_admin
 from laoxiao.core.bulk import Progress, WriteResult
 from laoxiao.imports import parsers as p
-from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
+from laoxiao.imports.base import Column, ErrorSink, ImportKind, ImportReport, Row, register
+from laoxiao.plan import plan_import
 from laoxiao.plan.actions import tasks as actions
-from laoxiao.plan.models import MajorProject
+from laoxiao.plan.models import Indicator, MajorProject
 from laoxiao.plan.selectors import tasks as sel
 from laoxiao.regions.models import Region
 
@@ -204,4 +206,84 @@ class MajorProjectsImport(ImportKind):
                 "completes_on": _date(m.completes_on),
                 "unit": m.unit_id or "",
                 "note": m.note,
+            }
+
+
+PLAN_COLUMN_HELP = {
+    "code": "the indicator's code in the plan (E06, N01)",
+    "name": "the indicator's name",
+    "unit": "its unit (%, 个, 人)",
+    "baseline_year": "default: the plan's baseline year",
+    "baseline": "the baseline figure; blank for none",
+    "target_year": "default: the plan's last year",
+    "target": "the target",
+    "comparator": "≥ > = ≤ < or gte gt eq lte lt; blank is ≥",
+    "measure": "a measure key (nursing_bed_share) or a seed code (E06); reported/报送/填报/blank: a new reported measure",
+    "responsible_unit": "a responsible unit's code, name or alias",
+    "continues": "the indicator it continues: PLANCODE:CODE, or a code of the plan it follows (reuses its measure)",
+    "sector": "eldercare (养老) or childcare (托育); default: the measure's",
+}
+
+
+@register
+class PlanImport(ImportKind):
+    """A city's own plan: sheets ``indicators`` and ``tasks`` (and ``plan``), written as a draft
+    (``laoxiao.plan.plan_import``; docs/indicators.md, “A city’s own plan”)."""
+
+    key = "plan"
+    label = _("Plan (indicators and tasks)")
+    description = _(
+        "A workbook with the sheets `indicators` (the columns below), `tasks` (`code`, `text`, "
+        "`units` separated by 、) and optionally `plan` (key/value rows: code, name, region_code, "
+        "first_year, last_year, baseline_year, follows). Written as a draft; a draft of the same code "
+        "is replaced; a plan in force is refused (make a new version). See docs/indicators.md, “A city’s own plan”."
+    )
+    permission = "accounts.approve_plan"
+    permission_note = "city administrators (or a superuser) only"
+    whole_file = True
+    natural_key = ("code",)
+    columns = [
+        Column(
+            key,
+            aliases[1] if len(aliases) > 1 else key,
+            p.text(),
+            required=key in {"code", "name", "unit", "target"},
+            help=PLAN_COLUMN_HELP[key],
+        )
+        for key, aliases in plan_import.INDICATOR_COLUMNS.items()
+    ]
+
+    def allowed(self, actor: Any) -> bool:
+        return is_city_admin(actor)
+
+    def run_file(
+        self,
+        source: Any,
+        *,
+        actor: Any,
+        filename: str | None,
+        dry_run: bool,
+        options: dict[str, Any],
+        report: ImportReport,
+    ) -> ImportReport:
+        return plan_import.run_plan_import(
+            self.key, source, actor=actor, filename=filename, dry_run=dry_run, options=options, report=report
+        )
+
+    def export_rows(self, *, actor: Any) -> Iterable[dict[str, Any]]:
+        """The indicators of every plan (the ``indicators`` sheet's columns)."""
+        for ind in Indicator.objects.select_related("measure", "continues__plan").order_by("plan", "order"):
+            yield {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "baseline_year": ind.baseline_year,
+                "baseline": ind.baseline,
+                "target_year": ind.target_year,
+                "target": ind.target,
+                "comparator": ind.comparator,
+                "measure": ind.measure_id,
+                "responsible_unit": ind.responsible_unit_id,
+                "continues": f"{ind.continues.plan_id}:{ind.continues.code}" if ind.continues else "",
+                "sector": ind.sector,
             }

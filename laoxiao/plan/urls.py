@@ -1,9 +1,14 @@
 from django.urls import path
 
 from laoxiao.plan import views
-from laoxiao.plan.views import cockpit, records, values
+from laoxiao.plan.views import cockpit, plans, records, values
 
 urlpatterns = [
+    # -- plans (views/plans.py) --
+    path("plans/", plans.plans_page, name="plan-list"),
+    path("plans/<slug:code>/", plans.plan_detail, name="plan-detail"),
+    path("plans/<slug:code>/indicators/<str:icode>/", plans.indicator_edit, name="plan-indicator-edit"),
+    path("plans/<slug:code>/<str:step>/", plans.plan_step, name="plan-step"),
     path("indicators/", views.indicator_list, name="indicator-list"),
     path("indicators/<str:code>/", views.indicator_detail, name="indicator-detail"),
     path("tasks/", views.task_list, name="task-list"),

@@ -41,6 +41,12 @@ def navigation_for(user: Any) -> list[Entry]:
             _("The 25 indicators of the plan's Table 1, and C10"),
             "◎",
         ),
+        Entry(
+            reverse("plan-list"),
+            _("Plans"),
+            _("The plans: status, period; load a city's own plan, edit a draft, new versions"),
+            "▧",
+        ),
     ]
     if is_city_admin(user) or is_reporter(user):
         entries.append(

@@ -25,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
         parser.add_argument("--report", type=Path, help="write the report (with every error) as JSON here")
         parser.add_argument("--user", help="act as this user (default: the system account)")
+        parser.add_argument(
+            "--plan-code", help="kind plan: the plan's code (else the plan sheet's, else the file name)"
+        )
+        parser.add_argument("--name", help="kind plan: the plan's name (else the plan sheet's)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         console = Console(stderr=True)
@@ -47,6 +51,7 @@ class Command(BaseCommand):
                     path,
                     actor=actor,
                     dry_run=opts["dry_run"],
+                    options={k: opts[k] for k in ("plan_code", "name") if opts.get(k)},
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
         except ValidationError as exc:
