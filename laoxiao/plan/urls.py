@@ -1,7 +1,7 @@
 from django.urls import path
 
 from laoxiao.plan import views
-from laoxiao.plan.views import cockpit, records, values
+from laoxiao.plan.views import cockpit, evaluation, records, values
 
 urlpatterns = [
     path("indicators/", views.indicator_list, name="indicator-list"),
@@ -37,4 +37,13 @@ urlpatterns = [
     path("cockpit/", cockpit.cockpit_city, name="cockpit"),
     path("cockpit/<str:region_code>/", cockpit.cockpit_region, name="cockpit-region"),
     path("cockpit/<str:region_code>/recompute/", cockpit.cockpit_recompute, name="cockpit-recompute"),
+    # -- final evaluation and the next plan (views/evaluation.py) --
+    path("plans/<str:code>/evaluation/", evaluation.evaluation_page, name="plan-evaluation"),
+    path("plans/<str:code>/evaluation/print/", evaluation.evaluation_print, name="plan-evaluation-print"),
+    path(
+        "plans/<str:code>/evaluation/download/",
+        evaluation.evaluation_download,
+        name="plan-evaluation-download",
+    ),
+    path("plans/<str:code>/evaluation/next/", evaluation.evaluation_next, name="plan-evaluation-next"),
 ]
