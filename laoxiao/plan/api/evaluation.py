@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from laoxiao.plan.actions.next_plan import plan_start_next
 from laoxiao.plan.evaluation import Cell, Evaluation, plan_evaluation
@@ -102,7 +102,7 @@ def evaluation_json(e: Evaluation) -> dict[str, Any]:
 
 
 @router.get("/plans/{code}/evaluation", response=dict[str, Any], summary="A plan's final evaluation")
-def get_evaluation(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def get_evaluation(request: HttpRequest, code: str):
     if not can_read_values(request.auth):  # type: ignore[attr-defined]
         raise PermissionDenied
     return evaluation_json(plan_evaluation(plan=plan_get(code)))
@@ -113,7 +113,7 @@ def get_evaluation(request: HttpRequest, code: str):  # type: ignore[no-untyped-
     response={201: PlanOut},
     summary="Start the next plan (a draft) from this one and its final evaluation",
 )
-def start_next(request: HttpRequest, code: str, payload: NextIn):  # type: ignore[no-untyped-def]
+def start_next(request: HttpRequest, code: str, payload: NextIn):
     new = plan_start_next(
         request.auth,  # type: ignore[attr-defined]
         plan_get(code),
@@ -122,13 +122,16 @@ def start_next(request: HttpRequest, code: str, payload: NextIn):  # type: ignor
         code=payload.code,
         name=payload.name,
     )
-    return 201, {
-        "code": new.code,
-        "name": new.name,
-        "first_year": new.first_year,
-        "last_year": new.last_year,
-        "baseline_year": new.baseline_year,
-        "status": new.status,
-        "follows": new.follows_id,
-        "targets_are_examples": new.targets_are_examples,
-    }
+    return Status(
+        201,
+        {
+            "code": new.code,
+            "name": new.name,
+            "first_year": new.first_year,
+            "last_year": new.last_year,
+            "baseline_year": new.baseline_year,
+            "status": new.status,
+            "follows": new.follows_id,
+            "targets_are_examples": new.targets_are_examples,
+        },
+    )
