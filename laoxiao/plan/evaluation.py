@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from laoxiao.core.errors import NotFound
 from laoxiao.plan.engine import REPORTED_REASON
 from laoxiao.plan.models import Indicator, Plan, TaskEvidence
 from laoxiao.plan.selectors.tasks import DONE, TaskState, task_states
@@ -136,9 +137,10 @@ def _cell(row: ValueRow, *, is_city: bool, rule_data: object) -> Cell:
 
 
 def evaluation_regions() -> tuple[Region, list[Region]]:
+    """The city and its counties (``NotFound`` before the regions are imported)."""
     city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
     if city is None:
-        raise Region.DoesNotExist("no city region")
+        raise NotFound("city")  # no regions imported yet
     counties = list(Region.objects.filter(parent=city).order_by("code"))
     return city, counties
 

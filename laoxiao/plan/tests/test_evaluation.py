@@ -302,3 +302,8 @@ def test_the_api(client: Client, plan: Plan, stored: None, admin_user: Any, xian
         f"/api/v1/plan/plans/{SEED_PLAN}/next", {"code": "Bad Code"}, content_type="application/json"
     )
     assert r.status_code == 422 and "code" in r.content.decode()
+    r = client.post(
+        f"/api/v1/plan/plans/{SEED_PLAN}/next", {"first_year": "soon"}, content_type="application/json"
+    )
+    assert r.status_code == 422 and "first_year" in r.content.decode()
+    assert Plan.objects.filter(follows=plan).count() == 1
