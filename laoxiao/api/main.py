@@ -24,7 +24,7 @@ from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
 from laoxiao.jobs.api import router as jobs_router  # noqa: E402
 from laoxiao.people.api import router as people_router  # noqa: E402
-from laoxiao.plan.api import plans_router, records_router, values_router  # noqa: E402
+from laoxiao.plan.api import evaluation_router, plans_router, records_router, values_router  # noqa: E402
 from laoxiao.plan.api import reference_router as plan_router  # noqa: E402
 from laoxiao.plan.api import tasks_router as plan_tasks_router  # noqa: E402
 from laoxiao.planning.api import router as planning_router  # noqa: E402
@@ -36,6 +36,7 @@ from laoxiao.supervision.api import router as supervision_router  # noqa: E402
 api.add_router("/regions", regions_router)
 api.add_router("/plan", plan_router)
 api.add_router("/plan", plan_tasks_router)  # milestones, progress reports, meetings, major projects
+api.add_router("/plan", evaluation_router)  # a plan's final evaluation, the next plan
 api.add_router("/plan", plans_router)  # a plan's life: in force, close, new version, edit a draft
 api.add_router("/indicators", values_router)  # values, reported values
 api.add_router("/indicators", records_router)  # drill-down to the records behind a value

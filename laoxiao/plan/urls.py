@@ -1,14 +1,13 @@
 from django.urls import path
 
 from laoxiao.plan import views
-from laoxiao.plan.views import cockpit, plans, records, values
+from laoxiao.plan.views import cockpit, evaluation, plans, records, values
 
 urlpatterns = [
     # -- plans (views/plans.py) --
     path("plans/", plans.plans_page, name="plan-list"),
     path("plans/<slug:code>/", plans.plan_detail, name="plan-detail"),
     path("plans/<slug:code>/indicators/<str:icode>/", plans.indicator_edit, name="plan-indicator-edit"),
-    path("plans/<slug:code>/<str:step>/", plans.plan_step, name="plan-step"),
     path("indicators/", views.indicator_list, name="indicator-list"),
     path("indicators/<str:code>/", views.indicator_detail, name="indicator-detail"),
     path("tasks/", views.task_list, name="task-list"),
@@ -42,4 +41,15 @@ urlpatterns = [
     path("cockpit/", cockpit.cockpit_city, name="cockpit"),
     path("cockpit/<str:region_code>/", cockpit.cockpit_region, name="cockpit-region"),
     path("cockpit/<str:region_code>/recompute/", cockpit.cockpit_recompute, name="cockpit-recompute"),
+    # -- final evaluation and the next plan (views/evaluation.py) --
+    path("plans/<str:code>/evaluation/", evaluation.evaluation_page, name="plan-evaluation"),
+    path("plans/<str:code>/evaluation/print/", evaluation.evaluation_print, name="plan-evaluation-print"),
+    path(
+        "plans/<str:code>/evaluation/download/",
+        evaluation.evaluation_download,
+        name="plan-evaluation-download",
+    ),
+    path("plans/<str:code>/evaluation/next/", evaluation.evaluation_next, name="plan-evaluation-next"),
+    # after the evaluation's paths: its <step> would take them
+    path("plans/<slug:code>/<str:step>/", plans.plan_step, name="plan-step"),
 ]
