@@ -79,6 +79,7 @@ from laoxiao.demo.kernel import (
     DemoRegion as DemoRegion,  # other apps' tests build contexts from these
 )
 from laoxiao.demo.people import people_steps
+from laoxiao.demo.plan_life import plan_life_step
 from laoxiao.demo.plan_tracking import tasks_step
 from laoxiao.demo.providers import providers_step
 from laoxiao.demo.reported import reported_step
@@ -131,6 +132,12 @@ STEPS: list[Step] = [
     Step("indicators", "计算指标 computing indicator values", lambda ctx: None, indicators_step),
     # after the computation: the earlier years' figures join the first computed year's values
     Step("reported", "写入填报指标 writing reported indicator values", lambda ctx: None, reported_step),  # 32
+    Step(
+        "plan-life",
+        "结束规划并起草下一期 closing the plan, drafting the next",
+        lambda ctx: None,
+        plan_life_step,
+    ),
 ]
 
 
