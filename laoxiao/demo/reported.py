@@ -146,11 +146,7 @@ def reported_step(ctx: Any, advance: Any) -> None:
         if ind.kind == Indicator.Kind.REPORTED:
             years = [y for y in range(FIRST_YEAR - 1, as_of.year) if dt.date(y, 12, 31) < as_of]
             pace = PACE.get(ind.code, 0.9)
-
-            def city_value(
-                year: int, base: float = base, target: float = target, pace: float = pace
-            ) -> float:
-                return base + (target - base) * pace * (year - 2020) / 5
+            line_end, span = base + (target - base) * pace, 5
         else:
             years = history
             end = anchors.get((ind.measure_id, city.code))
@@ -159,15 +155,11 @@ def reported_step(ctx: Any, advance: Any) -> None:
             else:
                 end_value = float(end)
             span = max(1, (anchor_year or 2025) - 2020)
-
-            def city_value(
-                year: int, base: float = base, end_value: float = end_value, span: int = span
-            ) -> float:
-                return base + (end_value - base) * (year - 2020) / span
+            line_end = end_value
 
         for year in years:
             noise = 1 + float(rng.normal(0, 0.01))
-            value = city_value(year) * noise
+            value = (base + (line_end - base) * (year - 2020) / span) * noise
             if year == 2020 and ind.baseline is not None:
                 value = float(ind.baseline)
             made += _report(actor, ind, city.code, year, _quantize(value, unit))

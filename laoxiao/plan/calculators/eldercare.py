@@ -194,12 +194,13 @@ class E08(Definition):
         for m, sums in tallies:
             if until is not None and m.period.start > until:
                 continue
-            inputs = self.month.inputs(m)
+            month_inputs = self.month.inputs(m)
             month_figures = figures if figures is not None else Figures(m.period.year, region_codes)
-            by_month[m.period.text] = {
-                code: self.month.result(code, *sums.get(region_prefix(code), (0, 0)), month_figures, inputs)
-                for code in region_codes
-            }
+            results: dict[str, Result] = {}
+            for code in region_codes:
+                num, den = sums.get(region_prefix(code), (0, 0))
+                results[code] = self.month.result(code, num, den, month_figures, month_inputs)
+            by_month[m.period.text] = results
         out = {}
         for code in region_codes:
             prefix = region_prefix(code)

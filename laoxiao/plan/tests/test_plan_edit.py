@@ -82,7 +82,7 @@ def test_a_plan_in_force_is_frozen_and_changes_by_a_new_version(draft: Plan, adm
     assert draft.status == Plan.Status.IN_FORCE
     with pytest.raises(ValidationError) as exc:
         actions.indicator_update(admin_user, _ind("B1"), {"target": "60"})
-    assert "new version" in " ".join(exc.value.messages)
+    assert "新建版本" in " ".join(exc.value.messages)
     with pytest.raises(ValidationError):
         actions.plan_update(admin_user, draft, {"name": "x"})
     with pytest.raises(ValidationError):
@@ -155,7 +155,7 @@ def test_the_pages(draft: Plan, admin_user: Any, client: Client) -> None:
     html = client.get(f"/plan/plans/{CODE}/").content.decode()
     assert 'name="target"' not in html and 'name="reason"' in html
     response = client.post(f"/plan/plans/{CODE}/indicators/B1/", {"target": "99"}, follow=True)
-    assert _ind("B1").target == Decimal(51) and "new version" in response.content.decode()
+    assert _ind("B1").target == Decimal(51) and "新建版本" in response.content.decode()
     response = client.post(f"/plan/plans/{CODE}/version/", {"reason": "调整目标"})
     assert response.status_code == 302 and response["Location"].endswith(f"/plan/plans/{CODE}-v2/")
 
