@@ -15,12 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from laoxiao.core import clock
+from laoxiao.demo.reported import COUNT_UNITS
 from laoxiao.plan.actions.next_plan import plan_start_next
 from laoxiao.plan.actions.plans import indicator_update, plan_close
 from laoxiao.plan.models import Plan
 
 SEED_PLAN = "huaibei-2021-2025"
-COUNT_UNITS = ("家", "人", "个", "万元")
 
 
 def example_target(unit: str, baseline: Decimal | None, old_target: Decimal) -> Decimal:
