@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "laoxiao.portal",
     "laoxiao.people",
     "laoxiao.planning",
+    "laoxiao.services",
     "laoxiao.imports",
     "laoxiao.demo",
     "laoxiao.jobs",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("regions/", include("laoxiao.regions.urls")),
     path("plan/", include("laoxiao.plan.urls")),
     path("planning/", include("laoxiao.planning.urls")),
+    path("services/", include("laoxiao.services.urls")),
     path("imports/", include("laoxiao.imports.urls")),
     path("jobs/", include("laoxiao.jobs.urls")),
     path("providers/", include("laoxiao.providers.urls")),

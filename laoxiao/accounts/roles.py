@@ -88,6 +88,14 @@ ROLES: tuple[Role, ...] = (
         _("Runs one provider: its filing, capacity, staff, prices and the people it serves."),
     ),
     Role(
+        "family_member",
+        _("Family member"),
+        (),
+        _(
+            "A family member: sees and orders services only for the people linked to their account, with consent."
+        ),
+    ),
+    Role(
         "bureau_reporter",
         _("Bureau reporter"),
         (REPORT_PLAN,),
@@ -121,6 +129,7 @@ RECORD_SECTOR: dict[str, str] = {
     "people.contact": "eldercare",
     "people.abilityassessment": "eldercare",
     "people.welfarevisit": "eldercare",
+    "people.institutionstay": "eldercare",
     "people.child": "childcare",
     "people.guardian": "childcare",
     "people.newbornvisit": "child_health",

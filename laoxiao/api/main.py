@@ -31,6 +31,7 @@ from laoxiao.planning.api import router as planning_router  # noqa: E402
 from laoxiao.portal.api import router as portal_router  # noqa: E402
 from laoxiao.providers.api import router as providers_router  # noqa: E402
 from laoxiao.regions.api import router as regions_router  # noqa: E402
+from laoxiao.services.api import ROUTERS as SERVICES_ROUTERS  # noqa: E402
 from laoxiao.supervision.api import router as supervision_router  # noqa: E402
 
 api.add_router("/regions", regions_router)
@@ -47,4 +48,6 @@ api.add_router("/jobs", jobs_router)
 api.add_router("/providers", providers_router)
 api.add_router("/people", people_router)
 api.add_router("/supervision", supervision_router)
+for _services_router in SERVICES_ROUTERS:
+    api.add_router("/services", _services_router)
 api.add_router("/public", portal_router)  # no login: the portal router sets auth=None

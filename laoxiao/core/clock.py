@@ -47,14 +47,37 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def now() -> dt.datetime:
+    """The moment for laoxiao: a frozen moment (``frozen(datetime)``) as it is; a frozen or
+    configured day at the present time of day in ``TIME_ZONE``; else ``timezone.now()``. So a demo
+    built as of another day stamps its records on that day."""
+    moments: list[dt.datetime] = getattr(_local, "moments", [])
+    stack: list[dt.date] = getattr(_local, "days", [])
+    if moments and moments[-1] is not None:
+        return moments[-1]
+    if stack or getattr(settings, "LAOXIAO_TODAY", ""):
+        local = timezone.localtime()
+        return local.replace(year=(day := today()).year, month=day.month, day=day.day)
+    return timezone.now()
+
+
 @contextmanager
-def frozen(day: dt.date | str) -> Iterator[dt.date]:
-    """``today()`` answers ``day`` inside the block (a date or an ISO string)."""
+def frozen(day: dt.date | dt.datetime | str) -> Iterator[dt.date]:
+    """``today()`` answers ``day`` inside the block (a date, an ISO string, or a datetime: then
+    ``now()`` answers that moment too)."""
     value = _as_date(day)
+    moment: dt.datetime | None = None
+    if isinstance(day, dt.datetime):
+        moment = day if timezone.is_aware(day) else timezone.make_aware(day)
+        value = timezone.localtime(moment).date()
     stack: list[dt.date] = getattr(_local, "days", None) or []
+    moments: list[dt.datetime | None] = getattr(_local, "moments", None) or []
     _local.days = stack
+    _local.moments = moments
     stack.append(value)
+    moments.append(moment)
     try:
         yield value
     finally:
         stack.pop()
+        moments.pop()

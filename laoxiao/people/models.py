@@ -46,6 +46,9 @@ class Elder(models.Model):
     birth_date = models.DateField(_("birth date"), db_index=True)
     phone = EncryptedCharField(_("phone"), purpose="phone")
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # the home's position (WGS-84), for checking where a home visit was checked in (services)
+    home_lon = models.FloatField(_("home longitude"), null=True, blank=True)
+    home_lat = models.FloatField(_("home latitude"), null=True, blank=True)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="elders")
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
     living_arrangement = models.CharField(
@@ -427,3 +430,81 @@ class HandoverRequest(models.Model):
     def record_sector(self) -> str:
         """The change-log sector of its rows (accounts.roles.RECORD_READERS)."""
         return "eldercare" if self.kind == self.Kind.ELDER else "child_health"
+
+
+class InstitutionStay(models.Model):
+    """An older person's stay in a residential institution, from ``admitted_on`` until ``left_on``
+    (open while they live there). ``Elder.provider`` is where they live now; this is its dated
+    history, which the services check visits and entitlements against (a home visit during a stay
+    is flagged; a stay ends a home-care entitlement). A respite stay is not an institution stay."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="institution_stays")
+    region_code = models.CharField(max_length=12, db_index=True)
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="stays", verbose_name=_("institution")
+    )
+    admitted_on = models.DateField(_("admitted on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["elder", "-admitted_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("admitted_on")),
+                name="stay_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id}@{self.provider_id} {self.admitted_on}"
+
+
+class FamilyLinkQuerySet(models.QuerySet):
+    def live(self) -> FamilyLinkQuerySet:
+        """Links in force: consented and not revoked."""
+        return self.filter(consent_on__isnull=False, revoked_on__isnull=True)
+
+
+class FamilyLink(models.Model):
+    """A family member's account linked to one older person or one child, with the person's (or the
+    guardian's) consent: a family member sees and acts for their own people only, and only while
+    the link is consented and not revoked. Made by staff of the person's region."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_links")
+    elder = models.ForeignKey(
+        Elder, null=True, blank=True, on_delete=models.CASCADE, related_name="family_links"
+    )
+    child = models.ForeignKey(
+        Child, null=True, blank=True, on_delete=models.CASCADE, related_name="family_links"
+    )
+    region_code = models.CharField(max_length=12, db_index=True)
+    relation = models.CharField(_("relation"), max_length=30)
+    consent_on = models.DateField(_("consent date"), null=True, blank=True)
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FamilyLinkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(elder__isnull=False) & models.Q(child__isnull=True))
+                | (models.Q(elder__isnull=True) & models.Q(child__isnull=False)),
+                name="family_link_one_person",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "elder"], condition=models.Q(elder__isnull=False), name="family_link_elder"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "child"], condition=models.Q(child__isnull=False), name="family_link_child"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}→{self.elder_id or self.child_id}"
+
+    @property
+    def record_sector(self) -> str:
+        return "eldercare" if self.elder_id else "childcare"

@@ -339,10 +339,34 @@ class ServiceItem(models.Model):
         ELDERCARE = "eldercare", _("elder care")
         CHILDCARE = "childcare", _("childcare")
 
+    class ContentClass(models.TextChoices):
+        """The seven service contents of GB/T 43153-2023 (home-visit items; blank for the others)."""
+
+        DAILY_LIVING = "daily_living", _("daily-living care")  # 生活照料
+        BASIC_CARE = "basic_care", _("basic nursing care")  # 基础照护
+        HEALTH = "health", _("health management")  # 健康管理
+        VISITING = "visiting", _("visiting and caring")  # 探访关爱
+        COMFORT = "comfort", _("emotional comfort")  # 精神慰藉
+        ERRANDS = "errands", _("errands on commission")  # 委托代办
+        ADAPTATION = "adaptation", _("home adaptation")  # 适老化改造
+
+    class UnitKind(models.TextChoices):
+        VISIT = "visit", _("visit")
+        HOUR = "hour", _("hour")
+        MEAL = "meal", _("meal")
+        DAY = "day", _("day")
+        MONTH = "month", _("month")
+
     code = models.CharField(_("code"), max_length=40, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     unit = models.CharField(_("unit"), max_length=30)
     sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices)
+    content_class = models.CharField(
+        _("service content (GB/T 43153)"), max_length=16, choices=ContentClass.choices, blank=True
+    )
+    unit_kind = models.CharField(_("counted per"), max_length=8, choices=UnitKind.choices, blank=True)
+    min_minutes = models.PositiveIntegerField(_("minimum minutes"), null=True, blank=True)
+    certificate_kind = models.CharField(_("certificate the worker needs"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["sector", "code"]

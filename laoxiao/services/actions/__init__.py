@@ -1,0 +1,1 @@
+"""The services writes, one topic per module (``actions/orders.py``, ``actions/visits.py`` ...)."""

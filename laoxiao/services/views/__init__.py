@@ -1,0 +1,1 @@
+"""The services pages, one topic per module."""
