@@ -51,11 +51,12 @@ def now() -> dt.datetime:
     """The moment for laoxiao: a frozen moment (``frozen(datetime)``) as it is; a frozen or
     configured day at the present time of day in ``TIME_ZONE``; else ``timezone.now()``. So a demo
     built as of another day stamps its records on that day."""
-    moments: list[dt.datetime] = getattr(_local, "moments", [])
+    moments: list[dt.datetime | None] = getattr(_local, "moments", [])
     stack: list[dt.date] = getattr(_local, "days", [])
-    if moments and moments[-1] is not None:
-        return moments[-1]
-    if stack or getattr(settings, "LAOXIAO_TODAY", ""):
+    last = moments[-1] if moments else None
+    if last is not None:
+        return last
+    if stack or (getattr(settings, "LAOXIAO_TODAY", "") or ""):
         local = timezone.localtime()
         return local.replace(year=(day := today()).year, month=day.month, day=day.day)
     return timezone.now()
