@@ -56,7 +56,8 @@ def now() -> dt.datetime:
     last = moments[-1] if moments else None
     if last is not None:
         return last
-    if stack or (getattr(settings, "LAOXIAO_TODAY", "") or ""):
+    configured: str = getattr(settings, "LAOXIAO_TODAY", "") or ""
+    if stack or configured:
         local = timezone.localtime()
         return local.replace(year=(day := today()).year, month=day.month, day=day.day)
     return timezone.now()
