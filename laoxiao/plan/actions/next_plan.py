@@ -22,8 +22,9 @@ from laoxiao.core.access import is_city_admin
 from laoxiao.core.changelog import log_change, snapshot
 from laoxiao.core.i18n import fmt
 from laoxiao.core.models import ChangeLog
+from laoxiao.plan.actions.copying import copy_plan_contents
 from laoxiao.plan.evaluation import plan_evaluation
-from laoxiao.plan.models import Indicator, Plan, PlanTask, PlanTaskUnit
+from laoxiao.plan.models import Plan
 
 PLAN_FIELDS = ("code", "name", "first_year", "last_year", "baseline_year", "status", "follows_id")
 NO_BASELINE_NOTE = "No final value of the plan it follows: the baseline is to be filled in."
@@ -107,71 +108,27 @@ def plan_start_next(
         note=f"next plan of {plan.code}",
     )
     finals = {r.indicator.pk: r.city.value for r in evaluation.indicators}
-    old_indicators = list(Indicator.objects.filter(plan=plan).order_by("order"))
-    indicators = [
-        Indicator(
-            plan=new,
-            code=i.code,
-            order=i.order,
-            sector=i.sector,
-            name=i.name,
-            name_en=i.name_en,
-            unit=i.unit,
-            unit_en=i.unit_en,
-            baseline=finals.get(i.pk),
-            baseline_year=plan.last_year,
-            target=i.target,
-            target_year=last,
-            comparator=i.comparator,
-            kind=i.kind,
-            measure_id=i.measure_id,
-            responsible_unit_id=i.responsible_unit_id,
-            continues=i,
-            source=i.source,
-            note=NO_BASELINE_NOTE if finals.get(i.pk) is None else "",
-        )
-        for i in old_indicators
-    ]
-    Indicator.objects.bulk_create(indicators)
-    by_old = {i.continues_id: i for i in Indicator.objects.filter(plan=new)}
     done = {t.state.task.pk for t in evaluation.tasks if t.is_done}
-    old_tasks = list(PlanTask.objects.filter(plan=plan).prefetch_related("task_units", "indicators"))
-    PlanTask.objects.bulk_create(
-        [
-            PlanTask(
-                plan=new,
-                code=t.code,
-                number=t.number,
-                text=t.text,
-                text_en=t.text_en,
-                note="\n".join(x for x in (t.note, DONE_NOTE if t.pk in done else "") if x),
-                continues=t,
-            )
-            for t in old_tasks
-        ]
-    )
-    new_tasks = {t.continues_id: t for t in PlanTask.objects.filter(plan=new)}
-    PlanTaskUnit.objects.bulk_create(
-        [
-            PlanTaskUnit(task=new_tasks[t.pk], unit_id=tu.unit_id, order=tu.order, is_lead=tu.is_lead)
-            for t in old_tasks
-            for tu in t.task_units.all()
-        ]
-    )
-    through = PlanTask.indicators.through
-    through.objects.bulk_create(
-        [
-            through(plantask_id=new_tasks[t.pk].pk, indicator_id=by_old[i.pk].pk)
-            for t in old_tasks
-            for i in t.indicators.all()
-            if i.pk in by_old
-        ]
+    indicators, tasks = copy_plan_contents(
+        plan,
+        new,
+        indicator_changes=lambda i: {
+            "baseline": finals.get(i.pk),
+            "baseline_year": plan.last_year,
+            "target_year": last,
+            "continues_id": i.pk,
+            "note": NO_BASELINE_NOTE if finals.get(i.pk) is None else "",
+        },
+        task_changes=lambda t: {
+            "continues_id": t.pk,
+            "note": "\n".join(x for x in (t.note, DONE_NOTE if t.pk in done else "") if x),
+        },
     )
     log_change(
         actor=actor,
         action=ChangeLog.Action.UPDATE,
         target=new,
-        changes={"indicators": [None, len(indicators)], "tasks": [None, len(old_tasks)]},
+        changes={"indicators": [None, len(indicators)], "tasks": [None, len(tasks)]},
         region_code=new.region_code,
         note=(
             f"indicators and tasks copied from {plan.code}; "

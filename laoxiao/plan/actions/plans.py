@@ -21,6 +21,7 @@ from laoxiao.accounts.models import ResponsibleUnit
 from laoxiao.core.access import is_city_admin
 from laoxiao.core.changelog import diff_fields, log_change, snapshot
 from laoxiao.core.i18n import fmt
+from laoxiao.plan.actions.copying import copy_plan_contents
 from laoxiao.plan.models import Indicator, Measure, Plan, PlanTask, PlanTaskUnit
 
 PLAN_FIELDS = ("name", "name_en", "region_code", "first_year", "last_year", "baseline_year", "source", "note")
@@ -344,30 +345,7 @@ def plan_new_version(actor: Any, plan: Plan, reason: str) -> Plan:
         targets_are_examples=plan.targets_are_examples,
         **{k: getattr(plan, k) for k in PLAN_FIELDS},
     )
-    by_code: dict[str, Indicator] = {}
-    for ind in plan.indicators.all():
-        old_pk = ind.pk
-        ind.pk = None
-        ind.plan = new
-        ind.save()
-        by_code[ind.code] = ind
-        assert old_pk != ind.pk
-    for task in plan.tasks.prefetch_related("task_units", "indicators"):
-        units = list(task.task_units.all())
-        linked = [by_code[i.code] for i in task.indicators.all() if i.code in by_code]
-        copy = PlanTask.objects.create(
-            plan=new,
-            code=task.code,
-            number=task.number,
-            text=task.text,
-            text_en=task.text_en,
-            note=task.note,
-            continues=task.continues,
-        )
-        PlanTaskUnit.objects.bulk_create(
-            [PlanTaskUnit(task=copy, unit_id=tu.unit_id, order=tu.order, is_lead=tu.is_lead) for tu in units]
-        )
-        copy.indicators.set(linked)
+    copy_plan_contents(plan, new)
     log_change(
         actor=actor,
         action="create",

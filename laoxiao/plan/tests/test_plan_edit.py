@@ -87,12 +87,17 @@ def test_a_plan_in_force_is_frozen_and_changes_by_a_new_version(draft: Plan, adm
         actions.plan_update(admin_user, draft, {"name": "x"})
     with pytest.raises(ValidationError):
         actions.plan_new_version(admin_user, draft, "  ")  # a reason is required
+    draft.tasks.get(code="T1").indicators.add(_ind("B1"))  # a task linked to an indicator
     new = actions.plan_new_version(admin_user, draft, "目标调整")
     assert (new.code, new.version, new.replaces_id, new.status) == (f"{CODE}-v2", 2, CODE, "draft")
     assert new.reason == "目标调整"
     assert [i.code for i in new.indicators.all()] == ["B1", "V1", "S1", "R1"]
     assert _ind("R1", new.code).measure_id == _ind("R1").measure_id  # same measure, same values
     assert [u.code for u in new.tasks.get(code="T1").ordered_units] == ["civil_affairs", "health_commission"]
+    old_links = sorted(i.code for i in draft.tasks.get(code="T1").indicators.all())
+    new_links = new.tasks.get(code="T1").indicators.all()
+    assert old_links == ["B1"] and [i.code for i in new_links] == old_links
+    assert {i.plan_id for i in new_links} == {new.code}  # linked to the copy, not to the old row
     log = ChangeLog.objects.get(target_type="plan.plan", target_id=new.code, action="create")
     assert log.changes["reason"] == [None, "目标调整"]
     actions.indicator_update(admin_user, _ind("B1", new.code), {"target": "60"})
