@@ -11,13 +11,16 @@ client may correct the body and retry with the same key. Without the header noth
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
@@ -97,3 +100,13 @@ def idempotent(func: F) -> F:
     """Honour ``Idempotency-Key`` on this operation (put it below ``@router.post``).
     Built on ninja's ``decorate_view``, so it survives the router's cloning of operations."""
     return decorate_view(_wrap_run)(func)
+
+
+def prune(*, keep_hours: float | None = None) -> int:
+    """Delete the stored answers older than ``keep_hours`` (``LAOXIAO_IDEMPOTENCY_KEEP_HOURS``,
+    48 by default): a client retries within minutes, not days. Answers how many were deleted; the
+    job worker runs it every hour (``ApiConfig.ready``)."""
+    hours = settings.LAOXIAO_IDEMPOTENCY_KEEP_HOURS if keep_hours is None else keep_hours
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
+    deleted, _rows = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

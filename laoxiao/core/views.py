@@ -5,7 +5,6 @@ from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from laoxiao import __version__
 from laoxiao.core import clock, selectors
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog, RuleVersion
+from laoxiao.core.paging import page_of
 from laoxiao.core.reveal import reveal_field
 
 
@@ -51,7 +51,7 @@ def changelog(request: HttpRequest) -> HttpResponse:
         since=_date(request.GET.get("since")),
         until=_date(request.GET.get("until")),
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), per_page=50, params=request.GET)
     return render(
         request,
         "core/changelog.html",

@@ -1,7 +1,7 @@
 """``laoxiao jobs_worker``: the background worker (django-tasks-db's ``db_worker`` loop, plus ours).
 
 Between rounds of ready tasks it queues again the jobs whose lease expired (their worker was lost),
-so they are picked up here. ``laoxiao serve`` starts it beside the web server; in production run it
+so they are picked up here, and runs the periodic housekeeping that is due (``jobs/periodic.py``). ``laoxiao serve`` starts it beside the web server; in production run it
 as its own service (docs/deployment.md, "Background jobs").
 """
 
@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from laoxiao.jobs.actions import jobs_requeue_expired
 from laoxiao.jobs.models import Job
+from laoxiao.jobs.periodic import run_due
 from laoxiao.jobs.worker import worker_id
 
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                     jobs_requeue_expired()
                 except OperationalError:  # a locked database: try again next round
                     pass
+                run_due()  # housekeeping (laoxiao/jobs/periodic.py)
                 worker.run()
                 if opts["batch"] and not self._pending(opts["backend"]):
                     return
