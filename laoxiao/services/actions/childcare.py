@@ -126,6 +126,8 @@ def slots_open(
             "places": places,
             "price_fen": price_fen,
         },
+        fields=["day", "kind", "places", "price_fen"],
+        note=f"{start_time:%H:%M}–{end_time:%H:%M}",
     )
     return slot
 
