@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from laoxiao.accounts.models import User, hash_token
 from laoxiao.core import clock
-from laoxiao.core.access import is_city_admin, is_operator_of, require_region, require_region_and_sector
+from laoxiao.core.access import is_city_admin, is_operator_of, require_region_and_sector
 from laoxiao.core.bulk import save_logged
 from laoxiao.core.changelog import log_change
 from laoxiao.core.masking import mask_phone
@@ -299,7 +299,6 @@ def _require_can_handle(actor: Any, alarm: Alarm) -> None:
     """The routed provider's operator, or civil-affairs staff of the person's region."""
     if alarm.provider_id and is_operator_of(actor, alarm.provider):
         return
-    require_region(actor, alarm.region_code)
     require_region_and_sector(actor, alarm.region_code, "eldercare")
 
 
