@@ -15,6 +15,7 @@ from laoxiao.core.access import is_city_admin
 from laoxiao.imports import base
 from laoxiao.jobs.registry import Progress, job_kind
 from laoxiao.plan.actions.values import indicator_values_recompute
+from laoxiao.services.actions.alarms import alarms_escalate
 
 
 @job_kind("indicators.compute", allowed=is_city_admin, title=gettext_noop("Recompute indicator values"))
@@ -27,6 +28,16 @@ def indicators_compute_job(job: Any, progress: Progress) -> dict[str, Any]:
         progress=progress,
     )
     return {"period": done.period, "region": done.region_code, "regions": done.regions, "values": done.values}
+
+
+@job_kind(
+    "services.alarms_escalate", allowed=is_city_admin, title=gettext_noop("Escalate unacknowledged alarms")
+)
+def services_alarms_escalate_job(job: Any, progress: Progress) -> dict[str, Any]:
+    """Emergency alarms not acknowledged in time move up a level (repeatable: a conditional update)."""
+    moved = alarms_escalate()
+    progress(1, 1)
+    return {"escalated": moved}
 
 
 def upload_dir() -> Path:

@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 from laoxiao.accounts.actions import token_create
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.people.tests.factories import make_child, make_elder
+from laoxiao.services.actions.alarms import vendor_create
 from laoxiao.supervision.tests.factories import (
     make_complaint,
     make_incident,
@@ -119,7 +120,8 @@ def small_city(city: dict[str, Any]) -> dict[str, Any]:
     make_risk_signal(home, on)
     make_inspection(nursery, on)
     _row, raw = token_create(actor=admin, user=admin, name="contract")
-    return {"admin": admin, "token": raw, "home": home, "nursery": nursery}
+    _vendor, vendor_key = vendor_create(actor=admin, code="contract", name="contract")  # device events
+    return {"admin": admin, "token": raw, "vendor_key": vendor_key, "home": home, "nursery": nursery}
 
 
 def _schema() -> Any:
@@ -130,7 +132,11 @@ def _schema() -> Any:
 def test_every_operation_keeps_the_contract(small_city: dict[str, Any], no_connection_closing: None) -> None:
     schema = _schema()
     # English reasons: schema_could_say reads them
-    headers = {"Authorization": f"Bearer {small_city['token']}", "Accept-Language": "en"}
+    headers = {
+        "Authorization": f"Bearer {small_city['token']}",
+        "X-Vendor-Key": small_city["vendor_key"],  # read only by POST /services/device-events
+        "Accept-Language": "en",
+    }
     # the credentials are the test's (a city administrator's token), not generated input
     schema.config.generation.update(with_security_parameters=False)
     failures: list[str] = []
