@@ -1,0 +1,56 @@
+"""Reads of family care beds and respite: always from ``visible_to(actor)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from laoxiao.core import access
+from laoxiao.core.errors import NotFound
+from laoxiao.providers.models import Provider
+from laoxiao.services.models import CareBedContract, RespiteBooking
+
+
+def care_beds_of(
+    *, actor: Any, provider: Provider | None = None, status: str | None = None
+) -> QuerySet[CareBedContract]:
+    qs = CareBedContract.objects.visible_to(actor).select_related("provider", "elder")
+    if provider is not None:
+        qs = qs.filter(provider=provider)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-signed_on", "-pk")
+
+
+def care_bed_get(*, actor: Any, pk: int) -> CareBedContract:
+    found = care_beds_of(actor=actor).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(str(pk))
+    return found
+
+
+def respite_of(
+    *, actor: Any, provider: Provider | None = None, status: str | None = None
+) -> QuerySet[RespiteBooking]:
+    qs = RespiteBooking.objects.visible_to(actor).select_related("provider", "elder")
+    if provider is not None:
+        qs = qs.filter(provider=provider)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-start_on", "-pk")
+
+
+def respite_get(*, actor: Any, pk: int) -> RespiteBooking:
+    """A booking the actor sees, or one of a person linked to them (a family member)."""
+    found = respite_of(actor=actor).filter(pk=pk).first()
+    if found is None and access.is_active_actor(actor):
+        linked = actor.family_links.live().values("elder_id")
+        found = (
+            RespiteBooking.objects.filter(pk=pk, elder_id__in=linked)
+            .select_related("provider", "elder")
+            .first()
+        )
+    if found is None:
+        raise NotFound(str(pk))
+    return found
