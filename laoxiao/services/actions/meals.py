@@ -284,13 +284,19 @@ class MealsResult:
 
 @transaction.atomic
 def meals_record(
-    *, actor: Any, rows: Sequence[Mapping[str, Any]], progress: Callable[[int], None] | None = None
+    *,
+    actor: Any,
+    rows: Sequence[Mapping[str, Any]],
+    progress: Callable[[int], None] | None = None,
+    row_numbers: Sequence[int] | None = None,
 ) -> MealsResult:
     """Record many meals (the import, the demo). Each row: ``elder``, ``provider``, ``served_on``,
     ``slot``, ``mode``, ``verified_by``, ``price_fen``, ``external_ref``. Rows whose till reference
     is already stored at that point are skipped (re-import changes nothing). The subsidies follow
     the same rule as ``meal_record``, row by row in the given order. Checks scope and permission per
-    point and person; a content error is a ``ValidationError``; nothing is written then."""
+    point and person; a content error is a ``ValidationError``; nothing is written then. Meals over
+    the daily cap are written without a subsidy and named (by ``row_numbers``, default 1-based
+    indexes) in the note of the change-log row."""
     result = MealsResult()
     if not rows:
         return result
@@ -381,9 +387,17 @@ def meals_record(
                 "recorded_at": now,
             }
         )
+    numbers = list(row_numbers) if row_numbers is not None else [i + 1 for i in range(len(rows))]
+    note = ""
+    if result.capped:
+        shown = ", ".join(str(numbers[i]) for i in result.capped[:40])
+        note = _("%(n)d meals over the subsidised meals a day, without subsidy (rows %(rows)s)") % {
+            "n": len(result.capped),
+            "rows": shown,
+        }
     try:
         with transaction.atomic():
-            insert_rows(MealRecord, records, actor=actor, progress=progress or (lambda n: None))
+            insert_rows(MealRecord, records, actor=actor, progress=progress or (lambda n: None), note=note)
     except IntegrityError as exc:
         field_name = "slot" if SUBSIDY_CONSTRAINT in str(exc) else "external_ref"
         raise ValidationError(
