@@ -200,11 +200,12 @@ def care_bed_device_add(
 def care_beds_check_month(*, period: dt.date, actor: Any = None) -> list[CareBedMonth]:
     """The month's check of every contract in service in it: counted visits of the bed's provider
     to the person against the rule's minimum, ``short`` when fewer. Running it again changes
-    nothing (only what changed is written and logged)."""
+    nothing (only what changed is written and logged). With an actor: the contracts they see."""
     first, last = month_bounds(period)
     required = int(rule("services.care_bed_min_visits", on=first)["visits_per_month"])
+    base = CareBedContract.objects.visible_to(actor) if actor is not None else CareBedContract.objects.all()
     contracts = list(
-        CareBedContract.objects.filter(signed_on__lte=last)
+        base.filter(signed_on__lte=last)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first))
         .order_by("pk")
     )

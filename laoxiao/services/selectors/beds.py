@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from laoxiao.core import access
 from laoxiao.core.errors import NotFound
+from laoxiao.people.models import Elder
 from laoxiao.providers.models import Provider
 from laoxiao.services.models import CareBedContract, RespiteBooking
 
@@ -53,4 +54,28 @@ def respite_get(*, actor: Any, pk: int) -> RespiteBooking:
         )
     if found is None:
         raise NotFound(str(pk))
+    return found
+
+
+def elder_for_booking(*, actor: Any, pk: int, provider: Provider) -> Elder:
+    """The person a respite booking is for: one the actor sees, one linked to them by a live family
+    link, or (for the provider's operator) anyone — the action checks who may book."""
+    found = Elder.objects.visible_to(actor).filter(pk=pk).first()
+    if found is None and access.is_active_actor(actor):
+        if actor.family_links.live().filter(elder_id=pk).exists() or access.is_operator_of(actor, provider):
+            found = Elder.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(str(pk))
+    return found
+
+
+def respite_provider(*, actor: Any, uscc: str) -> Provider:
+    """The provider of a respite booking: one the actor sees, or any filed provider (the public
+    registry) for a family member."""
+    code = uscc.strip().upper()
+    found = Provider.objects.visible_to(actor).filter(uscc=code).first()
+    if found is None and access.is_active_actor(actor):
+        found = Provider.objects.filter(uscc=code, filing_status=Provider.FilingStatus.FILED).first()
+    if found is None:
+        raise NotFound(uscc)
     return found
