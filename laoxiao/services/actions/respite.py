@@ -77,8 +77,6 @@ def respite_book(
     elder = Elder.objects.select_for_update().get(pk=elder.pk)
     if end_on < start_on:
         raise ValidationError({"end_on": _("The end lies before the start.")})
-    if start_on < clock.today():
-        raise ValidationError({"start_on": _("The start lies in the past.")})
     if carer is not None and carer.elder_id != elder.pk:
         raise ValidationError({"carer": _("This carer is not a contact of the person.")})
     if access.sector_of_kind(provider.kind) != "eldercare" or not provider.beds:

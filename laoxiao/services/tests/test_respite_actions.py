@@ -16,8 +16,16 @@ from django.test import override_settings
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.errors import NotFound
 from laoxiao.services.actions import respite as actions
+from laoxiao.services.actions.meals import meals_record
 from laoxiao.services.models import RespiteBooking
-from laoxiao.services.tests.factories_meals import make_family, make_home, make_operator, make_person
+from laoxiao.services.tests.factories_meals import (
+    make_diner,
+    make_family,
+    make_home,
+    make_meal_point,
+    make_operator,
+    make_person,
+)
 
 D = dt.date(2025, 7, 1)
 
@@ -108,3 +116,46 @@ def test_parallel_bookings_take_the_last_bed_once(city: Any) -> None:
         results = list(pool.map(book, people))
     assert sorted(results) == ["ok"] + ["refused"] * 5
     assert RespiteBooking.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real parallel writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_bookings_of_one_person_keep_the_quota(city: Any) -> None:
+    officer = make_user("xs_par3", ["civil_affairs_county"], ["340603000000"])
+    home = make_home(beds=20, occupied=0)
+    elder = make_person(officer)
+    starts = [D + dt.timedelta(days=10 * i) for i in range(4)]  # 4 × 5 days, 12 a year
+
+    def book(start: dt.date) -> str:
+        try:
+            _book(officer, elder, home, start, 5)
+            return "ok"
+        except ValidationError:
+            return "refused"
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(book, starts))
+    assert sorted(results) == ["ok", "ok", "refused", "refused"]
+    assert actions.days_used(elder, 2025) == 10
+
+
+@pytest.mark.django_db
+def test_system_bulk_meals_without_actor(xiangshan_officer: Any, city: Any) -> None:
+    point = make_meal_point()
+    elder = make_person(xiangshan_officer, age=72)
+    make_diner(elder, point)
+    row = {
+        "elder": elder,
+        "provider": point,
+        "served_on": dt.date(2025, 6, 2),
+        "slot": "lunch",
+        "mode": "delivered",
+        "verified_by": "ss_card",
+        "price_fen": 800,
+        "external_ref": "D1",
+    }
+    out = meals_record(actor=None, rows=[row, {**row, "slot": "dinner", "external_ref": "D2"}])
+    assert out.created == 2 and out.capped == [1]
