@@ -202,3 +202,17 @@ def test_settlement_idempotent_and_approval_rules(xiangshan_officer: Any, point:
     s.refresh_from_db()
     assert (s.meals, s.status) == (2, "approved")
     assert MealRecord.objects.filter(settlement__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_constraint_hit_is_a_clean_refusal(xiangshan_officer: Any, point: Any, monkeypatch: Any) -> None:
+    """Were the per-person lock and the count ever bypassed, the database constraint still refuses
+    the second subsidised lunch, as a ValidationError on ``slot`` (a 422), not a 500."""
+    elder = make_person(xiangshan_officer, age=82, on=DAY)
+    make_diner(elder, point)
+    _meal(xiangshan_officer, elder, point)
+    monkeypatch.setattr(actions, "_existing_subsidised", lambda *_a: {})
+    with pytest.raises(ValidationError) as err:
+        _meal(xiangshan_officer, elder, point)
+    assert "slot" in err.value.message_dict
+    assert MealRecord.objects.filter(elder=elder).count() == 1
