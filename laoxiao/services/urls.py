@@ -3,6 +3,8 @@
 from django.urls import path
 
 from laoxiao.services.views import alarms as alarm_views
+from laoxiao.services.views import beds as beds_views
+from laoxiao.services.views import meals as meals_views
 
 urlpatterns: list = []
 
@@ -16,3 +18,20 @@ urlpatterns += [
     ),
 ]
 # --- end alarms ---
+
+# --- meals, family care beds, respite (parts 6-8) --------------------------------------------------
+urlpatterns += [
+    path("meals/", meals_views.meal_points, name="services-meals"),
+    path("meals/<str:uscc>/", meals_views.meal_day, name="services-meals-day"),
+    path("meals/<str:uscc>/month/", meals_views.meal_month, name="services-meals-month"),
+    path("meals/<str:uscc>/settlement/", meals_views.meal_settlement_build, name="services-meals-build"),
+    path(
+        "meal-settlements/<int:pk>/approve/",
+        meals_views.meal_settlement_approve,
+        name="services-meals-approve",
+    ),
+    path("care-beds/", beds_views.care_bed_list, name="services-care-beds"),
+    path("care-beds/<int:pk>/", beds_views.care_bed_detail, name="services-care-bed"),
+    path("respite/", beds_views.respite_list, name="services-respite"),
+    path("respite/new/", beds_views.respite_new, name="services-respite-new"),
+]

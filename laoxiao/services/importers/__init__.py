@@ -1,0 +1,4 @@
+"""Import kinds of the services app, one module per part (``ImportsConfig.ready()`` imports this
+package; each part adds its own import line)."""
+
+from laoxiao.services.importers import meals  # noqa: F401
