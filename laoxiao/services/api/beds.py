@@ -1,4 +1,3 @@
-# mypy: disable-error-code="attr-defined,union-attr"
 """The services API: family care beds (contracts, adaptations, devices, monthly checks) and respite
 bookings (mounted at /api/v1/services by ``laoxiao.api.main``). (No ``from __future__ import
 annotations``: ninja must see the real ``Query[...]`` types.)"""

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="attr-defined,union-attr"
 """The services API: meals, diners and meal settlements (mounted at /api/v1/services by
 ``laoxiao.api.main``). Amounts in fen. (No ``from __future__ import annotations``: ninja must see
 the real ``Query[...]`` types.)"""
