@@ -77,11 +77,11 @@ def care_plan_create(
             "provider_id",
             "item_id",
             "weekdays",
-            "start_time",
             "minutes",
             "valid_from",
             "valid_to",
         ],
+        note=f"{start_time:%H:%M}",
     )
     return plan
 
