@@ -2,7 +2,7 @@
 ``laoxiao.api.main``). (No ``from __future__ import annotations``: ninja reads the real types.)"""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -55,7 +55,7 @@ class MonthOut(Schema):
 
 @contract(Entitlement)
 class GrantIn(Schema):
-    monthly_fen: int = Field(gt=0)
+    monthly_fen: int = Field(gt=0, strict=True)
     valid_from: dt.date
     valid_to: dt.date | None = None
     note: str = Field(min_length=1)
@@ -136,12 +136,12 @@ class OrderOut(Schema):
 
 @contract(ServiceOrder)
 class OrderIn(Schema):
-    elder_id: int | None = Field(None, description="the person's id (or elder_id_number)")
+    elder_id: int | None = Field(None, strict=True, description="the person's id (or elder_id_number)")
     elder_id_number: str | None = Field(None, max_length=18, description="the person's ID number")
     provider: str = Field(description="the provider's unified social credit code", max_length=18)
     item: str = Field(description="a home-visit service item code", max_length=40)
     scheduled_at: dt.datetime
-    minutes: int = Field(ge=1, le=24 * 60)
+    minutes: int = Field(ge=1, le=24 * 60, strict=True)
     note: str = ""
 
 
@@ -154,13 +154,14 @@ class OrderFilters(Schema):
     overdue: bool | None = None
 
 
+@contract()
 class AssignIn(Schema):
-    worker: int
+    worker: int = Field(strict=True)
 
 
 @contract(ServiceOrder)
 class ConfirmIn(Schema):
-    rating: int = Field(ge=1, le=5)
+    rating: int = Field(ge=1, le=5, strict=True)
     comment: str = ""
 
 
@@ -169,6 +170,7 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=300)
 
 
+@contract()
 class DisputeIn(Schema):
     description: str = Field(min_length=1, max_length=2000)
 
@@ -197,22 +199,23 @@ class CarePlanOut(Schema):
 
 @contract(CarePlan)
 class CarePlanIn(Schema):
-    elder_id: int | None = None
+    elder_id: int | None = Field(None, strict=True)
     elder_id_number: str | None = Field(None, max_length=18)
     provider: str = Field(max_length=18)
     item: str = Field(max_length=40)
-    weekdays: list[int] = Field(min_length=1, max_length=7)
+    weekdays: list[Annotated[int, Field(ge=1, le=7, strict=True)]] = Field(min_length=1, max_length=7)
     start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
-    minutes: int = Field(ge=1, le=24 * 60)
+    minutes: int = Field(ge=1, le=24 * 60, strict=True)
     valid_from: dt.date
     valid_to: dt.date | None = None
-    worker: int | None = None
+    worker: int | None = Field(None, strict=True)
     note: str = ""
 
 
+@contract()
 class PlanRunIn(Schema):
     provider: str | None = Field(None, max_length=18)
-    days_ahead: int = Field(7, ge=0, le=60)
+    days_ahead: int = Field(7, ge=0, le=60, strict=True)
 
 
 class PlanRunOut(Schema):
@@ -299,7 +302,7 @@ def get_order(request: HttpRequest, pk: int):
 @router.post("/orders", response={201: OrderOut}, summary="Place an order (Idempotency-Key honoured)")
 @idempotent
 def place_order(request: HttpRequest, payload: OrderIn):
-    elder = sel.elder_for(actor=request.auth, pk=payload.elder_id, id_number=payload.elder_id_number)
+    elder = _person(request, payload.elder_id, payload.elder_id_number)
     order = actions.order_place(
         actor=request.auth,
         elder=elder,
@@ -310,6 +313,12 @@ def place_order(request: HttpRequest, payload: OrderIn):
         note=payload.note,
     )
     return Status(201, sel.order_get(actor=request.auth, pk=order.pk))
+
+
+def _person(request: Any, pk: int | None, id_number: str | None) -> Elder:
+    if pk is None and not id_number:
+        raise ValidationError({"elder_id": _("Name the person by elder_id or elder_id_number.")})
+    return sel.elder_for(actor=request.auth, pk=pk, id_number=id_number)
 
 
 def _order(request: Any, pk: int) -> ServiceOrder:
@@ -385,9 +394,11 @@ def create_care_plan(request: HttpRequest, payload: CarePlanIn):
     worker = None
     if payload.worker is not None:
         worker = StaffMember.objects.filter(pk=payload.worker, provider=provider).first()
+        if worker is None:
+            raise ValidationError({"worker": _("This worker is not staff of the provider.")})
     plan = plan_actions.care_plan_create(
         actor=request.auth,
-        elder=sel.elder_for(actor=request.auth, pk=payload.elder_id, id_number=payload.elder_id_number),
+        elder=_person(request, payload.elder_id, payload.elder_id_number),
         provider=provider,
         item=sel.item_for(payload.item),
         weekdays=payload.weekdays,
