@@ -230,7 +230,7 @@ def entitlements_refresh(
     return {
         "created": len(new_keys),
         "ended": len(ending) + len(reopen),
-        "updated": result.updated - len(reopen),
+        "updated": result.updated - len(ending) - len(reopen),
         "unchanged": unchanged,
     }
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import BeforeValidator
 
 from laoxiao.api.idempotency import idempotent
 from laoxiao.api.pagination import Pages
@@ -24,6 +25,16 @@ from laoxiao.services.selectors import entitlements as ent_sel
 from laoxiao.services.selectors import orders as sel
 
 router = Router(tags=["services"])
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("Input should be a valid integer, not true or false")
+    return value
+
+
+# an integer of a body: JSON true/false is not a number (pydantic's lax mode would read it as 1/0)
+Int = Annotated[int, BeforeValidator(_no_bool)]
 
 
 # --- schemas --------------------------------------------------------------------------------------
@@ -55,7 +66,7 @@ class MonthOut(Schema):
 
 @contract(Entitlement)
 class GrantIn(Schema):
-    monthly_fen: int = Field(gt=0, strict=True)
+    monthly_fen: Int = Field(gt=0)
     valid_from: dt.date
     valid_to: dt.date | None = None
     note: str = Field(min_length=1)
@@ -136,12 +147,12 @@ class OrderOut(Schema):
 
 @contract(ServiceOrder)
 class OrderIn(Schema):
-    elder_id: int | None = Field(None, strict=True, description="the person's id (or elder_id_number)")
+    elder_id: Int | None = Field(None, description="the person's id (or elder_id_number)")
     elder_id_number: str | None = Field(None, max_length=18, description="the person's ID number")
     provider: str = Field(description="the provider's unified social credit code", max_length=18)
     item: str = Field(description="a home-visit service item code", max_length=40)
     scheduled_at: dt.datetime
-    minutes: int = Field(ge=1, le=24 * 60, strict=True)
+    minutes: Int = Field(ge=1, le=24 * 60)
     note: str = ""
 
 
@@ -156,12 +167,12 @@ class OrderFilters(Schema):
 
 @contract()
 class AssignIn(Schema):
-    worker: int = Field(strict=True)
+    worker: Int
 
 
 @contract(ServiceOrder)
 class ConfirmIn(Schema):
-    rating: int = Field(ge=1, le=5, strict=True)
+    rating: Int = Field(ge=1, le=5)
     comment: str = ""
 
 
@@ -199,23 +210,23 @@ class CarePlanOut(Schema):
 
 @contract(CarePlan)
 class CarePlanIn(Schema):
-    elder_id: int | None = Field(None, strict=True)
+    elder_id: Int | None = None
     elder_id_number: str | None = Field(None, max_length=18)
     provider: str = Field(max_length=18)
     item: str = Field(max_length=40)
-    weekdays: list[Annotated[int, Field(ge=1, le=7, strict=True)]] = Field(min_length=1, max_length=7)
+    weekdays: list[Annotated[Int, Field(ge=1, le=7)]] = Field(min_length=1, max_length=7)
     start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
-    minutes: int = Field(ge=1, le=24 * 60, strict=True)
+    minutes: Int = Field(ge=1, le=24 * 60)
     valid_from: dt.date
     valid_to: dt.date | None = None
-    worker: int | None = Field(None, strict=True)
+    worker: Int | None = None
     note: str = ""
 
 
 @contract()
 class PlanRunIn(Schema):
     provider: str | None = Field(None, max_length=18)
-    days_ahead: int = Field(7, ge=0, le=60, strict=True)
+    days_ahead: Int = Field(7, ge=0, le=60)
 
 
 class PlanRunOut(Schema):

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
@@ -110,8 +111,6 @@ def test_assign_refuses_a_worker_without_a_valid_certificate(w: dict[str, Any]) 
 
 @pytest.mark.django_db
 def test_who_may_do_what(w: dict[str, Any], city: dict[str, Any]) -> None:
-    from laoxiao.accounts.tests.factories import make_user
-
     with clock.frozen(NOW):
         o = make_order(w["officer"], w["elder"], w["provider"])
         assert o.channel == "community"

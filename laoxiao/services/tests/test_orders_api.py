@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core import clock
 from laoxiao.core.models import ChangeLog
 from laoxiao.services.models import ServiceOrder
@@ -132,8 +133,6 @@ def test_dispute_and_cancel_by_api(world: dict[str, Any]) -> None:
 
 @pytest.mark.django_db
 def test_scope_other_county_and_revoked_link(world: dict[str, Any], city: dict[str, Any]) -> None:
-    from laoxiao.accounts.tests.factories import make_user
-
     with clock.frozen(NOW):
         pk = post(client(world["family"]), "/orders", order_body(world)).json()["id"]
         suixi = make_user("sx_mz", ["civil_affairs_county"], ["340621000000"])

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
@@ -133,8 +134,6 @@ def test_each_end_reason_with_the_records_own_date(
 
 @pytest.mark.django_db
 def test_scope_and_permission(people: dict[str, Elder], xiangshan_officer: Any, city: dict[str, Any]) -> None:
-    from laoxiao.accounts.tests.factories import make_user
-
     suixi = make_user("sx_mz", ["civil_affairs_county"], ["340621000000"])
     with pytest.raises(NotFound):
         entitlements_refresh(actor=suixi, region_code="340603000000", on=ON)
