@@ -214,7 +214,9 @@ class CarePlanIn(Schema):
     elder_id_number: str | None = Field(None, max_length=18)
     provider: str = Field(max_length=18)
     item: str = Field(max_length=40)
-    weekdays: list[Annotated[Int, Field(ge=1, le=7)]] = Field(min_length=1, max_length=7)
+    weekdays: list[Annotated[int, Field(ge=1, le=7), BeforeValidator(_no_bool)]] = Field(
+        min_length=1, max_length=7
+    )
     start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")
     minutes: Int = Field(ge=1, le=24 * 60)
     valid_from: dt.date
