@@ -21,11 +21,13 @@ from laoxiao.accounts.actions import system_actor
 from laoxiao.accounts.models import User
 from laoxiao.core import clock
 from laoxiao.core.access import (
+    allowed,
     has_sector,
     in_region,
     is_active_actor,
     is_operator_of,
     provider_id_of,
+    require_can_supervise,
     sector_of_kind,
 )
 from laoxiao.core.bulk import insert_rows, save_logged
@@ -450,7 +452,9 @@ def order_dispute(*, actor: User, order: ServiceOrder, description: str) -> Serv
     text = (description or "").strip()
     if not text:
         raise ValidationError({"description": _("Describe what went wrong.")})
-    by = actor if "staff" in rel else system_actor()
+    # who registers it: the actor when they supervise the provider (an officer of its region), else
+    # the system account on their behalf (a family member; a community worker of another region)
+    by = actor if "staff" in rel and allowed(require_can_supervise, actor, order.provider) else system_actor()
     who = actor.get_username()
     complaint = complaint_receive(
         actor=by,
