@@ -29,6 +29,7 @@ from laoxiao.services.tests.factories_orders import (
     make_person,
     make_worker,
 )
+from laoxiao.supervision.models import Complaint
 
 
 @pytest.fixture
@@ -191,3 +192,23 @@ def test_care_plan_makes_its_orders_once(w: dict[str, Any]) -> None:
     assert made.count() == 4 and set(made.values_list("channel", flat=True)) == {"care_plan"}
     assert {o.scheduled_at.isoweekday() for o in made} == {2, 4}
     assert CarePlan.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_dispute_opens_a_complaint_in_supervision(w: dict[str, Any]) -> None:
+    with clock.frozen(NOW):
+        worker = make_worker(w["provider"])
+        made = []
+        for who in ("family", "officer"):
+            o = make_order(w["family"], w["elder"], w["provider"], item="hv_walk", minutes=30)
+            orders.order_accept(actor=w["operator"], order=o)
+            orders.order_assign(actor=w["operator"], order=o, worker=worker)
+            orders.order_start(actor=w["operator"], order=o)
+            with pytest.raises(PermissionDenied):
+                orders.order_dispute(actor=w["operator"], order=o, description="x")
+            made.append(orders.order_dispute(actor=w[who], order=o, description=f"{who} 不满意"))
+    family_one, officer_one = (Complaint.objects.get(pk=o.complaint_id) for o in made)
+    assert all(o.status == "disputed" and o.disputed_at for o in made)
+    assert family_one.provider_id == officer_one.provider_id == w["provider"].pk
+    assert family_one.steps.get().actor_name == "system"
+    assert officer_one.steps.get().actor_name == w["officer"].username
