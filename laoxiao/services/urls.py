@@ -5,6 +5,7 @@ from django.urls import path
 from laoxiao.services.views import alarms as alarm_views
 from laoxiao.services.views import beds as beds_views
 from laoxiao.services.views import meals as meals_views
+from laoxiao.services.views import orders as order_views
 
 urlpatterns: list = []
 
@@ -35,3 +36,12 @@ urlpatterns += [
     path("respite/", beds_views.respite_list, name="services-respite"),
     path("respite/new/", beds_views.respite_new, name="services-respite-new"),
 ]
+
+# --- orders (entitlements, orders, care plans, the dispatch board) ---
+urlpatterns += [
+    path("dispatch/", order_views.dispatch_board, name="services-dispatch"),
+    path("orders/<int:pk>/", order_views.order_detail, name="services-order"),
+    path("orders/<int:pk>/accept/", order_views.order_accept_view, name="services-order-accept"),
+    path("orders/<int:pk>/assign/", order_views.order_assign_view, name="services-order-assign"),
+]
+# --- end orders ---

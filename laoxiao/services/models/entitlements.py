@@ -30,6 +30,7 @@ class Entitlement(models.Model):
         INSTITUTION = "institution", _("moved into an institution")
         MOVED = "moved", _("moved away")
         ENDED = "ended", _("ended by a worker")
+        RULE = "rule", _("the rule's value changed")
 
     elder = models.ForeignKey("people.Elder", on_delete=models.CASCADE, related_name="entitlements")
     region_code = models.CharField(max_length=12, db_index=True)
