@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from laoxiao.accounts.tests.factories import make_user
 from laoxiao.people.models import Elder
 from laoxiao.people.tests.factories import make_elder
 from laoxiao.providers.models import Provider, ServiceItem, StaffMember
@@ -88,3 +89,18 @@ def claims_world(admin: Any) -> dict[str, Any]:
     b = make_elder(admin, seq=2, region="340603001002")
     c = make_elder(admin, seq=3, region="340621100001")
     return {"xs": xs, "xs2": xs2, "sx": sx, "a": a, "b": b, "c": c}
+
+
+def sx_civil_officer() -> Any:
+    """A civil-affairs officer of 濉溪县 (another county)."""
+    return make_user("sx_mz", ["civil_affairs_county"], ["340621000000"])
+
+
+def xs_township_officer() -> Any:
+    """A civil-affairs officer of 东街道 (township level, inside 相山区)."""
+    return make_user("xs_town", ["civil_affairs_township"], ["340603001000"])
+
+
+def xs_health_officer() -> Any:
+    """A health officer of 相山区: childcare, not elder care."""
+    return make_user("xs_wj", ["health_county"], ["340603000000"])
