@@ -215,7 +215,9 @@ def _build(*, actor: Any, first: dt.date, last: dt.date, provider_ids: set[int] 
     moment = clock.now()
     new_claims: list[ServiceClaim] = []
     changed_claims: list[tuple[ServiceClaim, dict[str, list[Any]]]] = []
-    desired_lines: dict[int, tuple[int, int, int, str, int]] = {}  # visit → (provider, price, pay, region, elder)
+    desired_lines: dict[
+        int, tuple[int, int, int, str, int]
+    ] = {}  # visit → (provider, price, pay, region, elder)
     for pid, prow in by_provider.items():
         counted = [r for r in prow if r[4] in ServiceVisit.COUNTED]
         sig_lines = [(r[0], *priced[r[0]]) for r in counted]
@@ -296,7 +298,11 @@ def _build(*, actor: Any, first: dt.date, last: dt.date, provider_ids: set[int] 
     ClaimLine.objects.bulk_create(to_create, batch_size=5000)
     if to_update:
         ClaimLine.objects.bulk_update(to_update, ["claim_id", "price_fen", "payable_fen"], batch_size=5000)
-    counts.lines_created, counts.lines_updated, counts.lines_deleted = len(to_create), len(to_update), len(stale)
+    counts.lines_created, counts.lines_updated, counts.lines_deleted = (
+        len(to_create),
+        len(to_update),
+        len(stale),
+    )
 
     counts.callbacks_created = _sample_callbacks(first, by_provider, claim_of, approved_ids)
 
@@ -396,7 +402,11 @@ def claim_approve(*, actor: Any, claim: ServiceClaim, note: str = "") -> Service
     claim.note = note[:500]
     claim.save(update_fields=["status", "approved_by", "approved_at", "note"])
     log_change(
-        actor=actor, action=ChangeLog.Action.STATUS, target=claim, changes={"status": [old, claim.status]}, note=note
+        actor=actor,
+        action=ChangeLog.Action.STATUS,
+        target=claim,
+        changes={"status": [old, claim.status]},
+        note=note,
     )
     return claim
 
@@ -415,7 +425,11 @@ def claim_return(*, actor: Any, claim: ServiceClaim, note: str) -> ServiceClaim:
     claim.note = note.strip()[:500]
     claim.save(update_fields=["status", "note"])
     log_change(
-        actor=actor, action=ChangeLog.Action.STATUS, target=claim, changes={"status": [old, claim.status]}, note=note
+        actor=actor,
+        action=ChangeLog.Action.STATUS,
+        target=claim,
+        changes={"status": [old, claim.status]},
+        note=note,
     )
     return claim
 

@@ -32,7 +32,9 @@ COLUMNS = [
     Column("verified", "核验通过次数", p.integer(0), True, "visits counted (verified or cleared)"),
     Column("flagged", "预警次数", p.integer(0), True, "visits with flags (held, cleared or rejected)"),
     Column("minutes", "服务分钟数", p.integer(0), True, "minutes of the counted visits"),
-    Column("amount_claimed", "申报金额（元）", p.text(20), True, "government price of the counted visits, yuan"),
+    Column(
+        "amount_claimed", "申报金额（元）", p.text(20), True, "government price of the counted visits, yuan"
+    ),
     Column("amount_payable", "应付金额（元）", p.text(20), True, "within each person's entitlement, yuan"),
 ]
 
@@ -83,7 +85,9 @@ class ServiceClaimsExport(ImportKind):
                 "amount_payable_fen",
             )
         )
-        for uscc, period, visits, verified, flagged, minutes, claimed, payable in qs.iterator(chunk_size=2000):
+        for uscc, period, visits, verified, flagged, minutes, claimed, payable in qs.iterator(
+            chunk_size=2000
+        ):
             yield {
                 "provider_uscc": uscc,
                 "period": f"{period:%Y-%m}",

@@ -65,12 +65,16 @@ def make_visit(
         recorded_at=start + dt.timedelta(minutes=minutes),
         source=ServiceVisit.Source.APP,
         status=status,
-        flags=flags if flags is not None else (["too_short"] if status in ("held", "cleared", "rejected") else []),
+        flags=flags
+        if flags is not None
+        else (["too_short"] if status in ("held", "cleared", "rejected") else []),
         gov_fen=gov_fen,
     )
 
 
-def make_entitlement(elder: Elder, monthly_fen: int, *, valid_from: dt.date = dt.date(2026, 1, 1)) -> Entitlement:
+def make_entitlement(
+    elder: Elder, monthly_fen: int, *, valid_from: dt.date = dt.date(2026, 1, 1)
+) -> Entitlement:
     return Entitlement.objects.create(
         elder=elder,
         region_code=elder.region_code,

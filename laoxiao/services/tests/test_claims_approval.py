@@ -120,7 +120,9 @@ def test_an_edited_line_blocks_approval(w: dict[str, Any], xiangshan_officer: An
     assert "signature" in exc.value.message_dict
 
 
-def test_return_needs_a_note_and_the_next_build_prepares_again(w: dict[str, Any], xiangshan_officer: Any) -> None:
+def test_return_needs_a_note_and_the_next_build_prepares_again(
+    w: dict[str, Any], xiangshan_officer: Any
+) -> None:
     claim = _claim()
     with pytest.raises(ValidationError) as exc:
         claim_return(actor=xiangshan_officer, claim=claim, note=" ")

@@ -140,7 +140,9 @@ def test_an_approved_claim_is_not_changed_by_a_rebuild(w: dict[str, Any], xiangs
 
 
 def test_the_callback_sample_is_reproducible_and_at_least_the_minimum(w: dict[str, Any]) -> None:
-    visits = [make_visit(w["xs"], w["a"], day=PERIOD.replace(day=1 + i % 28), hour=8 + i % 10) for i in range(50)]
+    visits = [
+        make_visit(w["xs"], w["a"], day=PERIOD.replace(day=1 + i % 28), hour=8 + i % 10) for i in range(50)
+    ]
     make_visit(w["xs2"], w["b"])
     claims_build(period=PERIOD)
     first = set(Callback.objects.filter(claim__provider=w["xs"]).values_list("visit_id", flat=True))

@@ -13,19 +13,24 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.table import Table
 
 from laoxiao.providers.models import Provider
 from laoxiao.services.actions.claims import claims_build
+from laoxiao.services.selectors.claims import parse_period
 
 
 def month(text: str) -> dt.date:
     try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
-    except ValueError:
-        raise CommandError(f"月份应为 YYYY-MM / the period is YYYY-MM: {text!r}") from None
+        found = parse_period(text)
+    except ValidationError:
+        found = None
+    if found is None:
+        raise CommandError(f"月份应为 YYYY-MM / the period is YYYY-MM: {text!r}")
+    return found
 
 
 class Command(BaseCommand):
