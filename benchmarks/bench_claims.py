@@ -208,7 +208,12 @@ def main() -> None:
             )
             params = {"first": PERIOD, "last": LAST}
             with connection.cursor() as cur:  # fresh statistics, as autovacuum would give a real city
-                for table in ("services_servicevisit", "services_entitlement", "people_elder", "providers_provider"):
+                for table in (
+                    "services_servicevisit",
+                    "services_entitlement",
+                    "people_elder",
+                    "providers_provider",
+                ):
                     cur.execute(f"ANALYZE {table}")
 
             sid = transaction.savepoint()
@@ -221,7 +226,15 @@ def main() -> None:
             transaction.savepoint_rollback(sid)
 
             t = time.perf_counter()
-            counts = claims_build(period=PERIOD)
+            if os.environ.get("BENCH_PROFILE"):  # where the time goes
+                import cProfile
+                import pstats
+
+                prof = cProfile.Profile()
+                counts = prof.runcall(claims_build, period=PERIOD)
+                pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+            else:
+                counts = claims_build(period=PERIOD)
             build_s = time.perf_counter() - t
             build_totals = _totals(ServiceClaim)
             t = time.perf_counter()
@@ -229,7 +242,9 @@ def main() -> None:
             refresh_s = time.perf_counter() - t
 
             same = floor_totals == build_totals
-            print(f"claims {counts.created}, lines {counts.lines_created}, call-backs {counts.callbacks_created}")
+            print(
+                f"claims {counts.created}, lines {counts.lines_created}, call-backs {counts.callbacks_created}"
+            )
             print(f"totals (claims, visits, verified, flagged, minutes, claimed, payable): {build_totals}")
             print(f"floor totals equal: {same}")
             print(f"hand-written SQL floor : {floor_s:7.2f} s")

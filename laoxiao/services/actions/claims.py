@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Model, Q
 from django.utils.translation import gettext_lazy as _
 
 from laoxiao.core import access, clock
@@ -110,35 +110,29 @@ def callback_size(counted: int, period: dt.date) -> int:
 
 def _visit_rows(first: dt.date, last: dt.date, provider_ids: set[int] | None) -> list[tuple[Any, ...]]:
     """The month's visits of these providers (all providers when None), plus the counted visits of
-    the same people at other providers (they share the entitlement)."""
-    fields = (
-        "id",
-        "provider_id",
-        "elder_id",
-        "region_code",
-        "status",
-        "flags",
-        "minutes",
-        "gov_fen",
-        "check_in_at",
-    )
+    the same people at other providers (they share the entitlement), in ``(check_in_at, id)`` order:
+    ``(id, provider, elder, region_code, status, has flags, minutes, gov_fen)``."""
     month = ServiceVisit.objects.filter(service_day__gte=first, service_day__lte=last)
-    if provider_ids is None:
-        return list(month.values_list(*fields).iterator(chunk_size=10000))
-    own = list(month.filter(provider_id__in=provider_ids).values_list(*fields))
-    elders = {r[2] for r in own}
-    others = (
-        month.filter(elder_id__in=elders, status__in=ServiceVisit.COUNTED)
-        .exclude(provider_id__in=provider_ids)
-        .values_list(*fields)
+    if provider_ids is not None:
+        elders = month.filter(provider_id__in=provider_ids).values("elder_id")
+        month = month.filter(
+            Q(provider_id__in=provider_ids) | Q(elder_id__in=elders, status__in=ServiceVisit.COUNTED)
+        )
+    rows = (
+        month.annotate(has_flags=ExpressionWrapper(~Q(flags=[]), output_field=BooleanField()))
+        .order_by("check_in_at", "id")
+        .values_list(
+            "id", "provider_id", "elder_id", "region_code", "status", "has_flags", "minutes", "gov_fen"
+        )
     )
-    return own + list(others)
+    return list(rows.iterator(chunk_size=20000))
 
 
 def _price(
     rows: list[tuple[Any, ...]], period: dt.date, frozen: dict[int, int], provider_ids: set[int] | None
 ) -> dict[int, tuple[int, int]]:
-    """visit id → (price, payable) of every counted visit, the entitlement shared in time order."""
+    """visit id → (price, payable) of every counted visit, the entitlement shared in time order
+    (``rows`` come in ``(check_in_at, id)`` order)."""
     counted = [r for r in rows if r[4] in ServiceVisit.COUNTED]
     elders = {r[2] for r in counted}
     left = month_values(None if provider_ids is None else elders, period)
@@ -149,7 +143,6 @@ def _price(
         if r is not None:
             left[r[2]] = left.get(r[2], 0) - payable
     out: dict[int, tuple[int, int]] = {}
-    counted.sort(key=lambda r: (r[8], r[0]))
     for r in counted:
         visit_id, elder_id, gov = r[0], r[2], r[7] or 0
         if visit_id in frozen:
@@ -159,6 +152,27 @@ def _price(
         left[elder_id] = left.get(elder_id, 0) - pay
         out[visit_id] = (gov, pay)
     return out
+
+
+def _insert(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]], types: list[str]) -> None:
+    """Append many rows: on PostgreSQL one ``INSERT … SELECT unnest(arrays)`` per 50,000 rows (no
+    model instances), elsewhere ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(
+            [model(**dict(zip(columns, r, strict=True))) for r in rows], batch_size=2000
+        )
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    names = ", ".join(connection.ops.quote_name(column_of[c]) for c in columns)
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the model)
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), 50000):
+            part = rows[start : start + 50000]
+            cur.execute(sql, [list(col) for col in zip(*part, strict=True)])
 
 
 def _providers_for(actor: Any, provider: Provider | None) -> set[int] | None:
@@ -198,10 +212,9 @@ def _build(*, actor: Any, first: dt.date, last: dt.date, provider_ids: set[int] 
         )
     }
     approved_ids = {c.pk for c in claims.values() if c.status == ServiceClaim.Status.APPROVED}
-    visit_ids = [r[0] for r in rows]
     line_qs = ClaimLine.objects.filter(claim__period=first)
     if provider_ids is not None:
-        line_qs = line_qs.filter(visit_id__in=visit_ids)
+        line_qs = line_qs.filter(visit_id__in=[r[0] for r in rows])
     lines = {
         v: (pk, claim_id, price, pay)
         for pk, v, claim_id, price, pay in line_qs.values_list(
@@ -274,28 +287,24 @@ def _build(*, actor: Any, first: dt.date, last: dt.date, provider_ids: set[int] 
 
     # lines: create, update, delete (only of the claims built here)
     built_claim_ids = {claim_of[pid].pk for pid in by_provider if claim_of[pid].pk not in approved_ids}
-    to_create: list[ClaimLine] = []
+    to_create: list[tuple[Any, ...]] = []
     to_update: list[ClaimLine] = []
     for visit_id, (pid, price, pay, region, elder_id) in desired_lines.items():
         claim_id = claim_of[pid].pk
         old = lines.get(visit_id)
         if old is None:
-            to_create.append(
-                ClaimLine(
-                    claim_id=claim_id,
-                    visit_id=visit_id,
-                    region_code=region,
-                    elder_id=elder_id,
-                    price_fen=price,
-                    payable_fen=pay,
-                )
-            )
+            to_create.append((claim_id, visit_id, region, elder_id, price, pay))
         elif old[1:] != (claim_id, price, pay):
             to_update.append(ClaimLine(pk=old[0], claim_id=claim_id, price_fen=price, payable_fen=pay))
     stale = [line[0] for v, line in lines.items() if line[1] in built_claim_ids and v not in desired_lines]
     if stale:
         ClaimLine.objects.filter(pk__in=stale).delete()
-    ClaimLine.objects.bulk_create(to_create, batch_size=5000)
+    _insert(
+        ClaimLine,
+        ["claim_id", "visit_id", "region_code", "elder_id", "price_fen", "payable_fen"],
+        to_create,
+        ["bigint", "bigint", "text", "bigint", "integer", "integer"],
+    )
     if to_update:
         ClaimLine.objects.bulk_update(to_update, ["claim_id", "price_fen", "payable_fen"], batch_size=5000)
     counts.lines_created, counts.lines_updated, counts.lines_deleted = (
@@ -337,7 +346,7 @@ def _sample_callbacks(
         "claim_id", "visit_id"
     ):
         existing[claim_id].add(visit_id)
-    new: list[Callback] = []
+    new: list[tuple[Any, ...]] = []
     for pid, prow in by_provider.items():
         claim = claim_of[pid]
         if claim.pk in approved_ids:
@@ -349,8 +358,13 @@ def _sample_callbacks(
         candidates = sorted(counted | have, key=lambda v: sample_key(first, v))
         for visit_id in candidates[:k]:
             if visit_id not in have:
-                new.append(Callback(visit_id=visit_id, claim_id=claim.pk, region_code=region[visit_id]))
-    Callback.objects.bulk_create(new, batch_size=5000)
+                new.append((visit_id, claim.pk, region[visit_id], Callback.Answer.PENDING, ""))
+    _insert(
+        Callback,
+        ["visit_id", "claim_id", "region_code", "answer", "note"],
+        new,
+        ["bigint", "bigint", "text", "text", "text"],
+    )
     return len(new)
 
 
