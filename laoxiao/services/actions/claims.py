@@ -207,9 +207,9 @@ def _build(*, actor: Any, first: dt.date, last: dt.date, provider_ids: set[int] 
 
     claims = {
         c.provider_id: c
-        for c in ServiceClaim.objects.filter(period=first).filter(
-            Q(provider_id__in=list(by_provider)) if provider_ids is not None else Q()
-        )
+        for c in ServiceClaim.objects.select_related("provider")
+        .filter(period=first)
+        .filter(Q(provider_id__in=list(by_provider)) if provider_ids is not None else Q())
     }
     approved_ids = {c.pk for c in claims.values() if c.status == ServiceClaim.Status.APPROVED}
     line_qs = ClaimLine.objects.filter(claim__period=first)
@@ -223,7 +223,7 @@ def _build(*, actor: Any, first: dt.date, last: dt.date, provider_ids: set[int] 
     }
     frozen = {v: line[3] for v, line in lines.items() if line[1] in approved_ids}
     priced = _price(rows, first, frozen, provider_ids)
-    providers = {p.pk: p for p in Provider.objects.filter(pk__in=list(by_provider)).only("pk", "region_code")}
+    providers = {p.pk: p for p in Provider.objects.filter(pk__in=list(by_provider))}
 
     moment = clock.now()
     new_claims: list[ServiceClaim] = []
@@ -253,7 +253,7 @@ def _build(*, actor: Any, first: dt.date, last: dt.date, provider_ids: set[int] 
             desired_lines[r[0]] = (pid, priced[r[0]][0], priced[r[0]][1], r[3], r[2])
         if claim is None:
             claim = ServiceClaim(
-                provider_id=pid,
+                provider=providers[pid],  # the instance: the change log reads its sector
                 region_code=providers[pid].region_code,
                 period=first,
                 prepared_by=actor if getattr(actor, "pk", None) else None,
