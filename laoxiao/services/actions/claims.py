@@ -183,6 +183,9 @@ def _providers_for(actor: Any, provider: Provider | None) -> set[int] | None:
         return {provider.pk}
     if actor is None or access.is_city_admin(actor):
         return None
+    own = access.provider_id_of(actor)
+    if own and access.is_active_actor(actor):
+        return {own}  # a provider's operator builds its own claim
     access.require_sector(actor, "eldercare")
     return set(Provider.objects.visible_to(actor).values_list("pk", flat=True))
 

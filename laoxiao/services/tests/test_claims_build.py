@@ -162,3 +162,12 @@ def test_an_operator_builds_only_its_own_provider(w: dict[str, Any]) -> None:
         claims_build(actor=op, period=PERIOD, provider=w["xs2"])
     assert exc.type.__name__ in ("NotFound", "PermissionDenied")
     assert not ServiceClaim.objects.exists()
+
+
+def test_an_operator_building_the_month_builds_its_own_claim_only(w: dict[str, Any]) -> None:
+    op = make_user("op2", ["provider_operator"], [], provider=w["xs"])
+    make_visit(w["xs"], w["a"])
+    make_visit(w["xs2"], w["b"])
+    claims_build(actor=op, period=PERIOD)
+    assert list(ServiceClaim.objects.values_list("provider_id", flat=True)) == [w["xs"].pk]
+    assert ServiceClaim.objects.get().prepared_by == op
