@@ -4,6 +4,7 @@ from django.urls import path
 
 from laoxiao.services.views import alarms as alarm_views
 from laoxiao.services.views import beds as beds_views
+from laoxiao.services.views import claims as claims_views
 from laoxiao.services.views import meals as meals_views
 from laoxiao.services.views import orders as order_views
 
@@ -45,3 +46,12 @@ urlpatterns += [
     path("orders/<int:pk>/assign/", order_views.order_assign_view, name="services-order-assign"),
 ]
 # --- end orders ---
+
+
+# --- claims (part 5) ---
+urlpatterns += [
+    path("claims/", claims_views.claim_list, name="services-claims"),
+    path("claims/<int:pk>/", claims_views.claim_detail, name="services-claim"),
+    path("claims/<int:pk>/statement.xlsx", claims_views.claim_statement, name="services-claim-statement"),
+]
+# --- end claims ---

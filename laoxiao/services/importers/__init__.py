@@ -1,7 +1,6 @@
-"""Import kinds of the services app, one module per part (``ImportsConfig.ready()`` imports this
-package through ``autodiscover_modules``; each part adds its own import line)."""
+"""Import (and export) kinds of the services app, one module per part; ``ImportsConfig.ready()``
+imports this package through ``autodiscover_modules("importers")``."""
 
-from laoxiao.services.importers import (
-    meals,  # noqa: F401
-    orders,  # noqa: F401
-)
+from laoxiao.services.importers import claims, meals, orders
+
+__all__ = ["claims", "meals", "orders"]
