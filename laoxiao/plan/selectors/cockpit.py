@@ -46,6 +46,19 @@ class Point:
     value: Decimal | None
 
 
+# measures shown with a second definition beside them on their card (docs/indicators.md, E04)
+SECOND_DEFINITIONS = {"home_community_care_coverage": "home_community_service_coverage_records"}
+
+
+def second_values(region_code: str, period: str) -> dict[str, tuple[Any, ...]]:
+    """The stored values of the second definitions for a region and period, by the first's key."""
+    rows = IndicatorValue.objects.filter(
+        region_code=region_code, period=period, measure_id__in=list(SECOND_DEFINITIONS.values())
+    ).values_list("measure_id", "value", "numerator", "denominator")
+    by_key = {r[0]: r for r in rows}
+    return {first: by_key[key] for first, key in SECOND_DEFINITIONS.items() if key in by_key}
+
+
 @dataclass(frozen=True)
 class Card:
     """One indicator of the region for the chosen period."""
@@ -83,6 +96,8 @@ class Cockpit:
     series: dict[str, dict[str, Decimal | None]]  # indicator → period → value (the region)
     ancestors: list[Region] = field(default_factory=list)
     plan: Plan | None = None
+    # a second definition of a measure (E04 from service records): measure → (key, value, num, den)
+    second: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def cards_of(self, sector: str) -> list[Card]:
         return [c for c in self.cards if c.indicator.sector == sector]
@@ -245,6 +260,7 @@ def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = No
         {c.indicator.code: series.get(c.indicator.measure_id, {}) for c in cards},
         ancestors,
         plan,
+        second_values(region.code, chosen.text),
     )
 
 
