@@ -3,13 +3,12 @@ columns and the person page's form."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from laoxiao.people.models import Elder
-import datetime as dt
-
 from laoxiao.people.tests.factories import make_elder, make_elder_id, run_csv
 
 pytestmark = pytest.mark.django_db
