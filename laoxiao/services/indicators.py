@@ -41,7 +41,9 @@ class E04Records(c.QuerySetDefinition):
             service_day__gte=start,
             service_day__lte=end,
         )
-        meals = MealRecord.objects.filter(region_code=OuterRef("code"), served_on__gte=start, served_on__lte=end)
+        meals = MealRecord.objects.filter(
+            region_code=OuterRef("code"), served_on__gte=start, served_on__lte=end
+        )
         return Q(Exists(visits)) | Q(Exists(meals))
 
     def inputs(self, ctx: c.Ctx) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def _snapshot() -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def city(django_db_setup, django_db_blocker):
+def demo_month(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
             ctx = build_demo_city(SEED, SCALE, as_of=REF, skip=SKIP)
@@ -62,8 +62,8 @@ def city(django_db_setup, django_db_blocker):
 
 
 @pytest.mark.django_db
-def test_every_kind_of_record_is_written(city):
-    ctx, _snap = city
+def test_every_kind_of_record_is_written(demo_month):
+    ctx, _snap = demo_month
     for model in (
         Entitlement,
         CarePlan,
@@ -94,7 +94,7 @@ def test_every_kind_of_record_is_written(city):
 
 
 @pytest.mark.django_db
-def test_every_elder_has_a_home_inside_the_city(city):
+def test_every_elder_has_a_home_inside_the_city(demo_month):
     assert not Elder.objects.filter(home_lon__isnull=True).exists()
     lo = Elder.objects.order_by("home_lon").values_list("home_lon", flat=True).first()
     hi = Elder.objects.order_by("-home_lon").values_list("home_lon", flat=True).first()
@@ -102,7 +102,7 @@ def test_every_elder_has_a_home_inside_the_city(city):
 
 
 @pytest.mark.django_db
-def test_about_three_percent_of_visits_are_flagged(city):
+def test_about_three_percent_of_visits_are_flagged(demo_month):
     done = ServiceVisit.objects.exclude(status="open")
     held = done.filter(status="held").count()
     assert done.count() > 200
@@ -113,7 +113,7 @@ def test_about_three_percent_of_visits_are_flagged(city):
 
 
 @pytest.mark.django_db
-def test_the_flags_are_the_check_engines(city):
+def test_the_flags_are_the_check_engines(demo_month):
     """Every closed visit checked again from the stored rows gives the stored flags."""
     visits = list(ServiceVisit.objects.exclude(status="open").select_related("item", "elder"))
     vins = [
@@ -163,7 +163,7 @@ def test_the_flags_are_the_check_engines(city):
 
 
 @pytest.mark.django_db
-def test_subsidised_meals_follow_the_rule(city):
+def test_subsidised_meals_follow_the_rule(demo_month):
     subsidised = MealRecord.objects.filter(subsidy_fen__gt=0)
     keys = list(subsidised.values_list("elder_id", "served_on"))
     assert keys and len(keys) == len(set(keys))  # at most one subsidised meal a day
@@ -174,14 +174,14 @@ def test_subsidised_meals_follow_the_rule(city):
 
 
 @pytest.mark.django_db
-def test_childcare_slots_are_not_overbooked(city):
+def test_childcare_slots_are_not_overbooked(demo_month):
     for slot in ChildcareSlot.objects.all():
         live = slot.bookings.exclude(status="cancelled").count()
         assert live == slot.booked <= slot.places
 
 
 @pytest.mark.django_db
-def test_orders_split_their_price_within_the_entitlement(city):
+def test_orders_split_their_price_within_the_entitlement(demo_month):
     entitled = dict(Entitlement.objects.values_list("elder_id", "monthly_fen"))
     used: Counter[int] = Counter()
     for elder_id, gov in ServiceOrder.objects.values_list("elder_id", "gov_fen"):
@@ -190,8 +190,8 @@ def test_orders_split_their_price_within_the_entitlement(city):
 
 
 @pytest.mark.django_db
-def test_the_month_is_the_same_from_the_same_seed(city):
-    _ctx, snap = city
+def test_the_month_is_the_same_from_the_same_seed(demo_month):
+    _ctx, snap = demo_month
     with transaction.atomic():
         sid = transaction.savepoint()
         ServiceVisit.objects.all().delete()
@@ -232,3 +232,41 @@ def test_meal_subsidy_takes_the_highest_and_never_more_than_the_price():
     assert ds.meal_subsidy(data, 65, {"dibao": ""}, 1000)[0] == 300
     assert ds.meal_subsidy(data, 85, {}, 200)[0] == 200
     assert ds.meal_subsidy(data, 59, {}, 1000)[0] == 0
+
+
+@pytest.mark.django_db
+def test_the_person_page_shows_the_services_section(demo_month, client):
+    from django.urls import reverse
+
+    from laoxiao.accounts.tests.factories import make_user
+
+    admin_user = make_user("demo_admin", ["city_admin"], ["340600000000"])
+    visit = ServiceVisit.objects.filter(status="held").order_by("pk").first()
+    client.force_login(admin_user)
+    page = client.get(reverse("people-elder-detail", args=[visit.elder_id]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for part in ('id="services"', 'id="services-orders"', 'id="services-visits"', 'id="services-meals"'):
+        assert part in html
+    assert f"flag-{visit.flags[0]}" in html
+    bed = CareBedContract.objects.order_by("pk").first()
+    page = client.get(reverse("people-elder-detail", args=[bed.elder_id]))
+    assert 'id="services-care-bed"' in page.content.decode()
+    alarm = Alarm.objects.order_by("pk").first()
+    page = client.get(reverse("people-elder-detail", args=[alarm.elder_id]))
+    assert 'id="services-alarms"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_another_countys_officer_sees_no_services_of_the_person(demo_month, client):
+    from laoxiao.accounts.tests.factories import make_user
+    from laoxiao.services.selectors.person import person_services
+
+    visit = ServiceVisit.objects.order_by("pk").first()
+    elder = visit.elder
+    other = next(c for c in ("340602", "340603", "340604", "340621") if not elder.region_code.startswith(c))
+    officer = make_user("other_county", ["civil_affairs_county"], [other.ljust(12, "0")])
+    s = person_services(actor=officer, elder=elder, on=REF)
+    assert s.empty and not s.visits
+    own = make_user("own_county", ["civil_affairs_county"], [elder.region_code[:6].ljust(12, "0")])
+    assert person_services(actor=own, elder=elder, on=REF).visits

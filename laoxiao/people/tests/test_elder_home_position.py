@@ -61,3 +61,23 @@ def test_the_action_checks_the_position(city: dict[str, Any], admin_user: Any) -
     assert "home_lat" in err.value.message_dict
     e = make_elder(admin_user, home_lon=116.8, home_lat=33.95)
     assert e.home_lat == 33.95
+
+
+def test_the_person_page_shows_and_saves_the_position(
+    city: dict[str, Any], admin_user: Any, client: Any
+) -> None:
+    from django.urls import reverse
+
+    e = make_elder(admin_user, home_lon=116.8, home_lat=33.95)
+    client.force_login(admin_user)
+    page = client.get(reverse("people-elder-detail", args=[e.pk]))
+    assert page.status_code == 200
+    assert b'id="home-position"' in page.content and b"116.800000" in page.content
+    url = reverse("people-elder-record", args=[e.pk, "home"])
+    assert client.post(url, {"lon": "116.81", "lat": "33.96"}).status_code == 302
+    e.refresh_from_db()
+    assert (e.home_lon, e.home_lat) == (116.81, 33.96)
+    bad = client.post(url, {"lon": "116.81", "lat": ""})
+    assert bad.status_code == 422
+    e.refresh_from_db()
+    assert e.home_lat == 33.96
