@@ -900,7 +900,8 @@ def _beds_and_alarms(
     adaptation = [i for i in rule("services.adaptation_items", on=as_of)["items"]]
     basic = [i["code"] for i in adaptation if i.get("class") == "basic"] or [i["code"] for i in adaptation]
     eligible = [p for p in people if p.at_home and p.level in levels and p.assessment_id]
-    beds, respite = [], []
+    beds: list[dict[str, Any]] = []
+    respite: list[dict[str, Any]] = []
     homes: dict[str, list[int]] = defaultdict(list)
     for pk, region in (
         Provider.objects.filter(
@@ -971,7 +972,7 @@ def _beds_and_alarms(
             key_hash=hashlib.sha256(DEMO_VENDOR_KEY.encode()).hexdigest(),
             key_prefix=DEMO_VENDOR_KEY[:8],
         )
-    devices = []
+    devices: list[dict[str, Any]] = []
     for b in bed_rows:
         for kind in ("sos", "fall") if rng.random() < 0.6 else ("sos",):
             devices.append(
