@@ -50,13 +50,13 @@ class Point:
 SECOND_DEFINITIONS = {"home_community_care_coverage": "home_community_service_coverage_records"}
 
 
-def second_values(region_code: str, period: str) -> dict[str, tuple[Any, ...]]:
-    """The stored values of the second definitions for a region and period, by the first's key."""
-    rows = IndicatorValue.objects.filter(
-        region_code=region_code, period=period, measure_id__in=list(SECOND_DEFINITIONS.values())
-    ).values_list("measure_id", "value", "numerator", "denominator")
-    by_key = {r[0]: r for r in rows}
-    return {first: by_key[key] for first, key in SECOND_DEFINITIONS.items() if key in by_key}
+def second_values(rows: list[tuple[Any, ...]], measures: set[str]) -> dict[str, tuple[Any, ...]]:
+    """The second definitions' values among the region's stored ``rows`` of the chosen period
+    (measure, region, period, value, numerator, denominator, ...), by the first measure's key."""
+    by_key = {r[0]: (r[0], r[3], r[4], r[5]) for r in rows}
+    return {
+        first: by_key[key] for first, key in SECOND_DEFINITIONS.items() if first in measures and key in by_key
+    }
 
 
 @dataclass(frozen=True)
@@ -203,12 +203,13 @@ def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = No
     child_codes = [c.code for c in children]
     indicators = list(plan_indicators(plan))
     measures = {i.measure_id for i in indicators}
+    seconds = set(SECOND_DEFINITIONS.values()) - measures  # read in the same query, shown on the first's card
 
     # every stored value of the region, and the sub-regions' values for the period (one query;
     # the sub-regions' rows are filtered by period once it is known)
     rows = list(
         IndicatorValue.objects.filter(Q(region_code=region.code) | Q(region_code__in=child_codes))
-        .filter(measure_id__in=measures)
+        .filter(measure_id__in=measures | seconds)
         .values_list(
             "measure_id",
             "region_code",
@@ -222,6 +223,8 @@ def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = No
         .order_by()
     )
     rows = [r for r in rows if in_plan_period(plan, r[2])]
+    second_rows = [r for r in rows if r[0] in seconds and r[1] == region.code]
+    rows = [r for r in rows if r[0] not in seconds]
     own = [r for r in rows if r[1] == region.code]
     periods = _sort_periods({r[2] for r in own})
     chosen = chosen_first
@@ -260,7 +263,7 @@ def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = No
         {c.indicator.code: series.get(c.indicator.measure_id, {}) for c in cards},
         ancestors,
         plan,
-        second_values(region.code, chosen.text),
+        second_values([r for r in second_rows if r[2] == chosen.text], measures),
     )
 
 
