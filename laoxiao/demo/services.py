@@ -47,6 +47,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -86,6 +87,7 @@ WINDOW_DAYS = 30
 AHEAD_DAYS = 7  # orders already placed for the coming days
 SLOTS = (dt.time(8, 0), dt.time(10, 0), dt.time(14, 0), dt.time(16, 0))  # a worker's two-hour slots
 PRICE_FROM = dt.date(2021, 1, 1)
+MIN_DINERS = 5  # at every meal point
 MEAL_PRICE_FEN = 1200  # a meal point without a price list charges this (the demo's choice)
 DEMO_VENDOR = "demo-devices"
 DEMO_VENDOR_KEY = "demo-device-vendor-key"  # noqa: S105 - the demo vendor's published key
@@ -283,7 +285,7 @@ def _centres(first: dt.date, as_of: dt.date) -> list[Centre]:
 
 
 def _aware(day: dt.date, t: dt.time) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, t))
+    return dt.datetime.combine(day, t, tzinfo=timezone.get_current_timezone())
 
 
 def _fen(price: Decimal) -> int:
@@ -311,6 +313,47 @@ def _insert(ctx: DemoContext, model: Any, records: list[dict[str, Any]]) -> list
     if not records:
         return []
     return bulk.insert_rows(model, records, actor=ctx.actor, note=LOG_NOTE, batch_size=5000)
+
+
+def _raw(ctx: DemoContext, model: Any, records: list[dict[str, Any]], now: dt.datetime) -> int:
+    """Write ``records`` (field name or attname → value) through the demo's column-wise insert
+    (COPY on PostgreSQL): every concrete field filled (defaults, ``auto_now`` fields at ``now``),
+    datetimes adapted once per distinct value; one change-log summary per community."""
+    if not records:
+        return 0
+    conn = connections[router.db_for_write(model)]
+    adapt = conn.ops.adapt_datetimefield_value
+    cache: dict[dt.datetime, Any] = {}
+
+    def value(v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            if v not in cache:
+                cache[v] = adapt(v)
+            return cache[v]
+        if isinstance(v, dt.date | dt.time):
+            return v.isoformat()
+        if isinstance(v, dict | list):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, Decimal | str):
+            return str(v)  # choices are str subclasses: plain text for COPY
+        return v
+
+    columns: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        names = (f.name, f.attname)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            columns[f.name] = [value(now)] * len(records)
+            continue
+        if not any(n in records[0] for n in names):
+            columns[f.name] = [value(f.get_default())] * len(records)
+            continue
+        default = f.get_default()
+        columns[f.name] = [value(r[f.name] if f.name in r else r.get(f.attname, default)) for r in records]
+    insert_rows(model, columns, lambda k: None)
+    _summaries(ctx, model, [r["region_code"] for r in records])
+    return len(records)
 
 
 def services_size(ctx: DemoContext) -> int:
@@ -400,7 +443,7 @@ def _entitlements(ctx: DemoContext, people: list[Person], as_of: dt.date) -> tup
             )
         if groups:
             value[p.pk] = max(int(g["monthly_fen"]) for g in groups)
-    _insert(ctx, Entitlement, records)
+    _raw(ctx, Entitlement, records, demo_now(as_of))
     return len(value), value
 
 
@@ -447,7 +490,7 @@ def _orders(
     items: dict[str, ServiceItem],
     first: dt.date,
     as_of: dt.date,
-) -> tuple[list[ServiceOrder], int]:
+) -> tuple[list[Any], int]:
     pick = _centre_for(centres)
     days = [first + dt.timedelta(days=k) for k in range(WINDOW_DAYS + AHEAD_DAYS)]
     wanted: list[Planned] = []
@@ -596,7 +639,17 @@ def _orders(
     for i in sorted(rng.choice(len(confirmed), size=min(2, len(confirmed)), replace=False).tolist()):
         r = records[confirmed[i]]
         r.update(status="disputed", disputed_at=r["confirmed_at"], confirmed_at=None, rating=None, comment="")
-    rows = _insert(ctx, ServiceOrder, records)
+    for r in records:
+        r.setdefault("worker_id", None)
+        r.setdefault("care_plan_id", r.pop("care_plan").pk if r.get("care_plan") is not None else None)
+        r.pop("care_plan", None)
+    _raw(ctx, ServiceOrder, records, now)
+    pks = dict(
+        ServiceOrder.objects.filter(provider_id__in=[c.pk for c in centres], external_ref__startswith="demo-")
+        .values_list("external_ref", "pk")
+        .iterator(chunk_size=20000)
+    )
+    rows = [SimpleNamespace(pk=pks[r["external_ref"]], **r) for r in records]
     return rows, len(plan_rows)
 
 
@@ -606,7 +659,7 @@ def _orders(
 def _visits(
     ctx: DemoContext,
     rng: np.random.Generator,
-    orders: list[ServiceOrder],
+    orders: list[Any],
     people: list[Person],
     items: dict[str, ServiceItem],
     first: dt.date,
@@ -616,7 +669,7 @@ def _visits(
     now = demo_now(as_of)
     served = [o for o in orders if o.status in ("done", "confirmed", "disputed", "in_service")]
     visits: list[ver.VisitIn] = []
-    meta: list[tuple[ServiceOrder, str]] = []
+    meta: list[tuple[Any, str]] = []
     methods = ("app_gps", "card", "qr", "phone_callback")
     method_p = np.array([0.8, 0.1, 0.07, 0.03])
     for o in served:
@@ -819,65 +872,86 @@ def _meals(
     for p in people:
         if p.at_home:
             by_comm[p.region].append(p)
-    point_of: dict[int, tuple[int, str]] = {}
-    diners = []
+    seen: set[int] = set()
+    diners: list[dict[str, Any]] = []
     for pid, region in points:
-        pool = by_comm.get(region, [])
-        for p in pool:
-            if p.pk not in point_of and rng.random() < SHARE["diner"] * 3:
-                point_of[p.pk] = (pid, region)
+        pool = [p for p in by_comm.get(region, []) if p.pk not in seen]
+        if not pool:
+            continue
+        u = rng.random((len(pool), 3))
+        # at least a few diners at every point (a small demo city still has meals)
+        cut = max(SHARE["diner"], float(np.sort(u[:, 0])[min(len(pool), MIN_DINERS) - 1]) + 1e-12)
+        for p, (draw, registered, delivered) in zip(pool, u.tolist(), strict=True):
+            if draw < cut:
+                seen.add(p.pk)
                 diners.append(
                     {
                         "elder_id": p.pk,
                         "provider_id": pid,
                         "region_code": p.region,
-                        "registered_on": first - dt.timedelta(days=int(rng.integers(0, 400))),
-                        "delivery": bool(rng.random() < 0.15),
+                        "registered_on": first - dt.timedelta(days=int(registered * 400)),
+                        "delivery": delivered < 0.15,
                     }
                 )
-    diner_rows = _insert(ctx, Diner, diners)
+    now = demo_now(as_of)
+    _raw(ctx, Diner, diners, now)
     by_pk = {p.pk: p for p in people}
     conn = connections[router.db_for_write(MealRecord)]
     adapt = conn.ops.adapt_datetimefield_value
     subsidy_data = rule("services.meal_subsidy", on=as_of)
     cols: dict[str, list[Any]] = defaultdict(list)
-    now = demo_now(as_of)
-    for d in diner_rows:
-        p = by_pk[d.elder_id]
-        price = meal_price.get(d.provider_id, MEAL_PRICE_FEN)
-        age = _age(p.birth, as_of)
-        sub, why = meal_subsidy(subsidy_data, age, p.categories, price)
-        often = rng.uniform(0.3, 0.9)
+    tz = timezone.get_current_timezone()
+    # every moment a meal can be served at (a day, a slot, a minute): adapted once
+    moments: dict[tuple[int, int, int], tuple[Any, Any, bool]] = {}
+    slots = (("lunch", dt.time(11, 30), 1.0, True), ("dinner", dt.time(17, 30), 0.3, False))
+    for k in range(WINDOW_DAYS):
+        day = first + dt.timedelta(days=k)
+        for j, (_slot, t, _share, _sub) in enumerate(slots):
+            base = dt.datetime.combine(day, t, tzinfo=tz)
+            for minute in range(50):
+                served = base + dt.timedelta(minutes=minute)
+                moments[(k, j, minute)] = (
+                    adapt(served),
+                    adapt(min(now, served + dt.timedelta(minutes=1))),
+                    served <= now,
+                )
+    days = [(first + dt.timedelta(days=k)).isoformat() for k in range(WINDOW_DAYS)]
+    ways = ("face", "ss_card", "id_card")
+    for d in diners:
+        p = by_pk[d["elder_id"]]
+        price = meal_price.get(d["provider_id"], MEAL_PRICE_FEN)
+        sub, why = meal_subsidy(subsidy_data, _age(p.birth, as_of), p.categories, price)
+        often = float(rng.uniform(0.3, 0.9))
+        draws = rng.random((WINDOW_DAYS, len(slots))).tolist()
+        minutes = rng.integers(0, 50, (WINDOW_DAYS, len(slots))).tolist()
+        way = ways[int(rng.integers(len(ways)))]
+        mode = "delivered" if d["delivery"] else "dine_in"
         for k in range(WINDOW_DAYS):
-            day = first + dt.timedelta(days=k)
-            for slot, t, share, subsidised in (
-                ("lunch", dt.time(11, 30), often, True),
-                ("dinner", dt.time(17, 30), often * 0.3, False),
-            ):
-                if rng.random() >= share:
+            for j, (slot, _t, share, subsidised) in enumerate(slots):
+                if draws[k][j] >= often * share:
                     continue
-                served = _aware(day, t) + dt.timedelta(minutes=int(rng.integers(0, 50)))
-                if served > now:
+                served_at, recorded_at, past = moments[(k, j, minutes[k][j])]
+                if not past:
                     continue
-                s = sub if subsidised else 0
-                cols["elder"].append(d.elder_id)
-                cols["provider"].append(d.provider_id)
-                cols["region_code"].append(d.region_code)
-                cols["served_on"].append(day.isoformat())
+                sv = sub if subsidised else 0
+                cols["elder"].append(d["elder_id"])
+                cols["provider"].append(d["provider_id"])
+                cols["region_code"].append(d["region_code"])
+                cols["served_on"].append(days[k])
                 cols["slot"].append(slot)
-                cols["mode"].append("delivered" if d.delivery else "dine_in")
-                cols["verified_by"].append(("face", "ss_card", "id_card")[int(rng.integers(3))])
-                cols["served_at"].append(adapt(served))
+                cols["mode"].append(mode)
+                cols["verified_by"].append(way)
+                cols["served_at"].append(served_at)
                 cols["price_fen"].append(price)
-                cols["subsidy_fen"].append(s)
-                cols["paid_fen"].append(price - s)
-                cols["subsidy_reason"].append(why if s else "")
-                cols["recorded_at"].append(adapt(min(now, served + dt.timedelta(minutes=1))))
+                cols["subsidy_fen"].append(sv)
+                cols["paid_fen"].append(price - sv)
+                cols["subsidy_reason"].append(why if sv else "")
+                cols["recorded_at"].append(recorded_at)
     n = len(cols["elder"])
     if n:
         insert_rows(
             MealRecord,
-            {**cols, "external_ref": Const(""), "settlement": Const(None)},
+            {**cols, "external_ref": [""] * n, "settlement": Const(None)},
             lambda k: None,
         )
         _summaries(ctx, MealRecord, cols["region_code"])
