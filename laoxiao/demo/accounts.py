@@ -10,13 +10,16 @@ import dataclasses
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count
 
 from laoxiao.accounts import roles
 from laoxiao.accounts.actions import user_create
 from laoxiao.accounts.models import ResponsibleUnit, User
+from laoxiao.core import clock
 from laoxiao.core.changelog import log_change
 from laoxiao.core.models import ChangeLog
 from laoxiao.demo.kernel import CITY_CODE
+from laoxiao.people.models import Child, Elder, FamilyLink
 from laoxiao.providers.models import Provider
 from laoxiao.regions.models import Region
 
@@ -49,6 +52,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("xiangnan_sq", "社区网格员", "community_worker", "community"),
     DemoUser("provider_demo", "服务机构操作员", "provider_operator", "", provider="eldercare_home"),
     DemoUser("provider_childcare", "托育机构操作员", "provider_operator", "", provider="childcare_centre"),
+    DemoUser("provider_centre", "居家养老服务站操作员", "provider_operator", "", provider="community_centre"),
+    DemoUser("family_demo", "家属（演示）", "family_member", ""),
     DemoUser("mzj_reporter", "市民政局填报员", "bureau_reporter", "", unit_name=REPORTER_UNIT_NAME),
     DemoUser("wjw_reporter", "市卫健委填报员", "bureau_reporter", "", unit_name="市卫健委"),
     DemoUser("fgw_reporter", "市发改委填报员", "bureau_reporter", "", unit_name="市发改委"),
@@ -110,6 +115,8 @@ def demo_accounts_ensure(*, actor: Any) -> tuple[list[str], list[dict[str, str]]
     for spec in DEMO_USERS:
         if spec.provider:
             _assign_provider(actor, spec)
+        if spec.role == "family_member":
+            _family_links(actor, spec)
     rows = [_row(spec) for spec in DEMO_USERS]
     return created, [r for r in rows if r]
 
@@ -118,6 +125,8 @@ def demo_provider(kind: str) -> Any:
     """The demo provider an operator account runs: a filed provider of ``kind`` in 相山区 (the
     largest, then by credit code), else any of that kind; None before the providers exist."""
     qs = Provider.objects.filter(kind=kind).order_by("-beds", "uscc")
+    if kind == "community_centre":  # the centre with the most home-care orders (the demo month)
+        qs = qs.annotate(orders=Count("service_orders")).order_by("-orders", "uscc")
     return (
         qs.filter(region_code__startswith=XIANGSHAN, filing_status=Provider.FilingStatus.FILED).first()
         or qs.filter(region_code__startswith=XIANGSHAN).first()
@@ -142,6 +151,47 @@ def _assign_provider(actor: Any, spec: DemoUser) -> None:
         changes={"provider": [None, provider.pk]},
         note=f"demo operator of {provider.name}",
     )
+
+
+FAMILY_RELATIONS = ("子女", "父母")  # the demo family member is a child of the elder, a parent of the child
+
+
+def _family_links(actor: Any, spec: DemoUser) -> None:
+    """Link the demo family member (live: consented, not revoked) to one older person with
+    home-care orders from the family in 相山区 (else anyone) and to one young child there; existing
+    links are kept."""
+    user = User.objects.filter(username=spec.username).first()
+    if user is None or FamilyLink.objects.filter(user=user).exists():
+        return
+    elder = (
+        Elder.objects.filter(region_code__startswith=XIANGSHAN, service_orders__channel="family")
+        .order_by("pk")
+        .first()
+        or Elder.objects.filter(region_code__startswith=XIANGSHAN).order_by("pk").first()
+        or Elder.objects.order_by("pk").first()
+    )
+    child = (
+        Child.objects.filter(region_code__startswith=XIANGSHAN).order_by("pk").first()
+        or Child.objects.order_by("pk").first()
+    )
+    for person, relation in ((elder, FAMILY_RELATIONS[0]), (child, FAMILY_RELATIONS[1])):
+        if person is None:
+            continue
+        field = "elder" if isinstance(person, Elder) else "child"
+        link = FamilyLink.objects.create(
+            user=user,
+            region_code=person.region_code,
+            relation=relation,
+            consent_on=clock.today(),
+            **{field: person},
+        )
+        log_change(
+            actor=actor,
+            action=ChangeLog.Action.CREATE,
+            target=link,
+            changes={field: [None, person.pk]},
+            note="demo family link",
+        )
 
 
 _SECTORS = (
@@ -178,6 +228,14 @@ def _row(spec: DemoUser) -> dict[str, str]:
             if provider is not None
             else "no provider yet: run laoxiao demo-city, then demo-accounts again"
         )
+    elif "family_member" in role_codes:
+        links = user.family_links.live().select_related("elder", "child")
+        names = [
+            f"{link.elder.name if link.elder else link.child.name} ({link.relation})"
+            for link in links
+            if link.elder or link.child
+        ]
+        sees = "linked people: " + ", ".join(names) if names else "no linked person yet"
     elif "bureau_reporter" in role_codes:
         try:
             unit = user.unit

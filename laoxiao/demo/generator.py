@@ -84,6 +84,7 @@ from laoxiao.demo.plan_tracking import tasks_step
 from laoxiao.demo.providers import providers_step
 from laoxiao.demo.reported import reported_step
 from laoxiao.demo.residential import residential_step
+from laoxiao.demo.services import services_size, services_step
 from laoxiao.demo.supervision import supervision_step
 from laoxiao.regions.actions import population_upsert, regions_upsert
 from laoxiao.regions.models import Region
@@ -129,6 +130,7 @@ STEPS: list[Step] = [
     Step(
         "residential", "写入居住区项目 writing residential projects", lambda ctx: None, residential_step
     ),  # 33
+    Step("services", "写入一个月的服务 writing a month of service", services_size, services_step),  # 41
     Step("indicators", "计算指标 computing indicator values", lambda ctx: None, indicators_step),
     # after the computation: the earlier years' figures join the first computed year's values
     Step("reported", "写入填报指标 writing reported indicator values", lambda ctx: None, reported_step),  # 32

@@ -79,6 +79,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
@@ -753,6 +754,7 @@ def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
             options = homes.get(comms[plan.comm[i]].county) or homes["*"]
             inst_id[i] = options[int(pick.integers(len(options)))]
     hashes = _index_all(plan.id_number)
+    home_lon, home_lat = home_positions(ctx, comms, plan.comm)
     insert_rows(
         Elder,
         {
@@ -771,6 +773,8 @@ def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
             "consent_on": Const(None),
             "died_on": Const(None),
             "moved_out_on": Const(None),
+            "home_lon": home_lon,
+            "home_lat": home_lat,
             "created_at": [now] * n,
             "updated_at": [now] * n,
         },
@@ -823,6 +827,32 @@ def __elders_step_body(ctx: DemoContext, advance: Advance) -> None:
     columns["assessor"] = [assessors[c] for c in plan.comm[who].tolist()]
     insert_rows(AbilityAssessment, columns, lambda k: None)
     log_summaries(ctx, AbilityAssessment, plan.comm[who], codes)
+
+
+HOME_SPREAD_KM = {False: 0.45, True: 0.7}  # urban communities are compact, villages spread wider
+
+
+def home_positions(
+    ctx: DemoContext, comms: Sequence[Community], comm: np.ndarray
+) -> tuple[list[float | None], list[float | None]]:
+    """Each person's home (lon, lat): scattered around their community's centre point (a normal
+    spread of ``HOME_SPREAD_KM``, cut at 2.5 spreads), rounded to 6 decimals (about 0.1 m). Drawn
+    from its own stream (``STREAM_ELDERS, 4``): the people themselves stay as they were."""
+    n = len(comm)
+    if n == 0:
+        return [], []
+    centres = {r.code: (r.lon, r.lat) for r in ctx.regions if r.profile is not None}
+    lon0 = np.array([centres.get(c.code, (None, None))[0] or np.nan for c in comms], dtype=float)
+    lat0 = np.array([centres.get(c.code, (None, None))[1] or np.nan for c in comms], dtype=float)
+    spread = np.array([HOME_SPREAD_KM[c.rural] for c in comms], dtype=float)[comm]
+    rng = rng_for(ctx.seed, STREAM_ELDERS, 4)
+    dx = np.clip(rng.standard_normal(n), -2.5, 2.5) * spread
+    dy = np.clip(rng.standard_normal(n), -2.5, 2.5) * spread
+    lat = lat0[comm] + dy / 111.32
+    lon = lon0[comm] + dx / (111.32 * np.cos(np.radians(np.nan_to_num(lat0[comm], nan=34.0))))
+    lons = [None if math.isnan(x) else x for x in np.round(lon, 6).tolist()]
+    lats = [None if math.isnan(y) else y for y in np.round(lat, 6).tolist()]
+    return lons, lats
 
 
 def _eldercare_homes() -> dict[str, list[int]]:

@@ -113,6 +113,13 @@ class HealthCheckForm(HardenedForm):
     complete = forms.BooleanField(label=_("All parts done"), required=False, initial=True)
 
 
+class HomePositionForm(HardenedForm):
+    """The home's position (WGS-84 degrees): both or neither; the action checks the ranges."""
+
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+
+
 class DeathForm(HardenedForm):
     died_on = forms.DateField(label=_("Date of death"), widget=DATE)
 

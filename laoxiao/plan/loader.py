@@ -221,6 +221,23 @@ def load_reference_data(apps: Any = None) -> dict[str, Counts]:
                 },
                 counts["indicators"],
             )
+        # measures that are no indicator of the plan (a second definition of one: measures.json)
+        for m in read_data("measures.json") if (DATA_DIR / "measures.json").exists() else []:
+            _upsert(
+                Measure,
+                {"key": m["key"]},
+                {
+                    "alias": m.get("alias", ""),
+                    "sector": m["sector"],
+                    "name": m["name"],
+                    "name_en": m.get("name_en", ""),
+                    "unit": m["unit"],
+                    "unit_en": m.get("unit_en", ""),
+                    "kind": m["kind"],
+                    "responsible_unit_id": m.get("responsible_unit") or None,
+                },
+                counts["measures"],
+            )
         for t in tasks:
             before = (counts["tasks"].created, counts["tasks"].updated)
             task = _upsert(

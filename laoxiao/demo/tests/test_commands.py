@@ -119,7 +119,17 @@ def test_demo_accounts_are_created_once_and_see_their_regions():
         "wjw_reporter": "health_commission",
         "fgw_reporter": "development_reform",
     }
-    assert len(DEMO_USERS) == 13
+    assert len(DEMO_USERS) == 15
+    # the family member: live links to one older person with family orders and one child
+    from laoxiao.people.models import FamilyLink
+    from laoxiao.services.models import ServiceOrder
+
+    links = FamilyLink.objects.live().filter(user=users["family_demo"])
+    assert links.filter(elder__isnull=False).count() == 1 and links.filter(child__isnull=False).count() == 1
+    assert ServiceOrder.objects.filter(elder=links.get(elder__isnull=False).elder, channel="family").exists()
+    assert "family_demo" in out and "provider_centre" in out
+    centre = users["provider_centre"].provider
+    assert centre.kind == "community_centre" and ServiceOrder.objects.filter(provider=centre).exists()
     assert ChangeLog.objects.filter(target_type="accounts.user", action="create").count() == len(DEMO_USERS)
     users_before = User.objects.count()
     out = run("demo-accounts")

@@ -74,6 +74,7 @@ from laoxiao.people.actions.elders import (
     elder_handover,
     elder_set_categories,
     elder_upsert,
+    home_position_errors,
     move_follow_up,
     open_categories,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "elder_refs",
     "elder_set_categories",
     "elder_upsert",
+    "home_position_errors",
     "elders_upsert_many",
     "existing_children",
     "field_error",

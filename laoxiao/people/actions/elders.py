@@ -61,7 +61,12 @@ ELDER_FIELDS = (
     "consent_on",
     "died_on",
     "moved_out_on",
+    "home_lon",
+    "home_lat",
 )
+# a home position (WGS-84) must lie within China's extent; both coordinates or neither
+HOME_LON_RANGE = (73.0, 136.0)
+HOME_LAT_RANGE = (3.0, 54.0)
 FOLLOW_UP_MODELS: tuple[type[Model], ...] = (
     ElderCategory,
     Contact,
@@ -97,9 +102,33 @@ def _clean_elder_data(data: Mapping[str, Any], *, creating: bool, today: dt.date
     for key in ("died_on", "moved_out_on", "consent_on"):
         if clean.get(key) and clean[key] > today:
             errors[key] = _("The date is in the future.")
+    errors.update(home_position_errors(clean))
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def home_position_errors(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Errors of a home position in ``data`` (``home_lon``, ``home_lat``): both or neither, each a
+    number within China's extent (WGS-84 degrees)."""
+    if "home_lon" not in data and "home_lat" not in data:
+        return {}
+    lon, lat = data.get("home_lon"), data.get("home_lat")
+    if (lon is None) != (lat is None):
+        missing = "home_lat" if lat is None else "home_lon"
+        return {missing: _("Give both the longitude and the latitude of the home, or neither.")}
+    errors: dict[str, Any] = {}
+    for key, value, (lo, hi) in (("home_lon", lon, HOME_LON_RANGE), ("home_lat", lat, HOME_LAT_RANGE)):
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            errors[key] = _("Not a number.")
+            continue
+        if not lo <= number <= hi:
+            errors[key] = fmt(_("Must be between %(lo)s and %(hi)s."), lo=lo, hi=hi)
+    return errors
 
 
 @transaction.atomic

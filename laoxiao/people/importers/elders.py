@@ -226,6 +226,20 @@ class EldersImport(ElderKindBase):
         ),
         Column("address", "住址", p.text(300), False, "address"),
         Column(
+            "lon",
+            "住址经度",
+            p.decimal_number(-180, 180),
+            False,
+            "longitude of the home (WGS-84 degrees, with lat; an empty cell leaves a recorded position alone)",
+        ),
+        Column(
+            "lat",
+            "住址纬度",
+            p.decimal_number(-90, 90),
+            False,
+            "latitude of the home (WGS-84 degrees, with lon)",
+        ),
+        Column(
             "categories",
             "人员类别",
             p.code_list(CATEGORIES),
@@ -359,6 +373,10 @@ class EldersImport(ElderKindBase):
         start = v.get("categories_from")
         if start is not None and start > context["today"]:
             errors.add(row, "categories_from", _("The date is in the future."))
+        if v.get("lon") is not None or v.get("lat") is not None:
+            found = actions.home_position_errors({"home_lon": v.get("lon"), "home_lat": v.get("lat")})
+            for key, message in found.items():
+                errors.add(row, key.removeprefix("home_"), message)
 
     def check_table(self, rows: list[Row], errors: ErrorSink, context: dict[str, Any]) -> None:
         super().check_table(rows, errors, context)
@@ -411,6 +429,8 @@ class EldersImport(ElderKindBase):
                 rec["provider_id"] = context["providers"][uscc][0] if uscc else None
             if v.get("died_on"):
                 rec["died_on"] = v["died_on"]
+            if v.get("lon") is not None and v.get("lat") is not None:
+                rec["home_lon"], rec["home_lat"] = round(v["lon"], 6), round(v["lat"], 6)
             if "categories" in raw:
                 rec["categories"] = v.get("categories") or []
                 rec["support_mode"] = v.get("support_mode") or ""
@@ -428,6 +448,8 @@ class EldersImport(ElderKindBase):
                 "phone": mask_phone(e.phone),
                 "region_code": e.region_code,
                 "address": e.address,
+                "lon": e.home_lon,
+                "lat": e.home_lat,
                 "categories": r.categories,
                 "support_mode": r.support_mode,
                 "living_arrangement": e.living_arrangement,

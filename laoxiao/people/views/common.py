@@ -97,6 +97,7 @@ def done_message(key: str) -> str:
         "visit": _("The visit is recorded."),
         "health_check": _("The health check is recorded."),
         "death": _("The death is recorded."),
+        "home": _("The home position is saved."),
         "handover": _("The hand-over is recorded."),
         "newborn_visit": _("The newborn visit is recorded."),
         "check": _("The check is recorded."),

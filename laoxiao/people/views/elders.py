@@ -33,6 +33,7 @@ from laoxiao.people.views.common import (
 from laoxiao.providers import selectors as provider_sel
 from laoxiao.providers.models import ELDERCARE_KINDS, Provider
 from laoxiao.regions.scoping import code_within
+from laoxiao.services.selectors.person import person_services
 
 
 @login_required
@@ -111,6 +112,7 @@ def _elder_forms(user: Any, elder: Elder, bound: dict[str, Any] | None = None) -
             initial={"visited_on": today, "mode": "home"},
         )
         out["death"] = forms.DeathForm()
+        out["home"] = forms.HomePositionForm(initial={"lon": elder.home_lon, "lat": elder.home_lat})
         out["handover"] = forms.HandoverForm(exclude=elder.region_code, initial={"on": today})
     if sectors & {"eldercare", "health"}:
         out["health_check"] = forms.HealthCheckForm(initial={"checked_on": today, "complete": True})
@@ -175,6 +177,9 @@ def _render_elder(request: HttpRequest, elder: Elder, bound: dict[str, Any] | No
             "forms": _elder_forms(user, followup.elder, bound),
             "eldercare": "eldercare" in user.sectors(),  # type: ignore[union-attr]
             "age": _age(followup.elder.birth_date, today),
+            "person_services": person_services(actor=user, elder=followup.elder, on=today)
+            if "eldercare" in user.sectors()  # type: ignore[union-attr]
+            else None,
         },
         status=422 if bound else 200,
     )
@@ -252,6 +257,17 @@ def _elder_write(
             )
 
         return "health_check", form, save, {}
+    if kind == "home":
+        form = forms.HomePositionForm(post)
+
+        def save(f: Any) -> Any:
+            d = f.cleaned_data
+            return actions.elder_upsert(
+                actor=user,
+                data={"id_number": elder.id_number, "home_lon": d["lon"], "home_lat": d["lat"]},
+            )
+
+        return "home", form, save, {"home_lon": "lon", "home_lat": "lat"}
     if kind == "death":
         form = forms.DeathForm(post)
         return (

@@ -46,6 +46,19 @@ class Point:
     value: Decimal | None
 
 
+# measures shown with a second definition beside them on their card (docs/indicators.md, E04)
+SECOND_DEFINITIONS = {"home_community_care_coverage": "home_community_service_coverage_records"}
+
+
+def second_values(rows: list[tuple[Any, ...]], measures: set[str]) -> dict[str, tuple[Any, ...]]:
+    """The second definitions' values among the region's stored ``rows`` of the chosen period
+    (measure, region, period, value, numerator, denominator, ...), by the first measure's key."""
+    by_key = {r[0]: (r[0], r[3], r[4], r[5]) for r in rows}
+    return {
+        first: by_key[key] for first, key in SECOND_DEFINITIONS.items() if first in measures and key in by_key
+    }
+
+
 @dataclass(frozen=True)
 class Card:
     """One indicator of the region for the chosen period."""
@@ -83,6 +96,8 @@ class Cockpit:
     series: dict[str, dict[str, Decimal | None]]  # indicator → period → value (the region)
     ancestors: list[Region] = field(default_factory=list)
     plan: Plan | None = None
+    # a second definition of a measure (E04 from service records): measure → (key, value, num, den)
+    second: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def cards_of(self, sector: str) -> list[Card]:
         return [c for c in self.cards if c.indicator.sector == sector]
@@ -188,12 +203,13 @@ def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = No
     child_codes = [c.code for c in children]
     indicators = list(plan_indicators(plan))
     measures = {i.measure_id for i in indicators}
+    seconds = set(SECOND_DEFINITIONS.values()) - measures  # read in the same query, shown on the first's card
 
     # every stored value of the region, and the sub-regions' values for the period (one query;
     # the sub-regions' rows are filtered by period once it is known)
     rows = list(
         IndicatorValue.objects.filter(Q(region_code=region.code) | Q(region_code__in=child_codes))
-        .filter(measure_id__in=measures)
+        .filter(measure_id__in=measures | seconds)
         .values_list(
             "measure_id",
             "region_code",
@@ -207,6 +223,8 @@ def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = No
         .order_by()
     )
     rows = [r for r in rows if in_plan_period(plan, r[2])]
+    second_rows = [r for r in rows if r[0] in seconds and r[1] == region.code]
+    rows = [r for r in rows if r[0] not in seconds]
     own = [r for r in rows if r[1] == region.code]
     periods = _sort_periods({r[2] for r in own})
     chosen = chosen_first
@@ -245,6 +263,7 @@ def cockpit(*, region: Region, period: str | None = None, plan: Plan | None = No
         {c.indicator.code: series.get(c.indicator.measure_id, {}) for c in cards},
         ancestors,
         plan,
+        second_values([r for r in second_rows if r[2] == chosen.text], measures),
     )
 
 

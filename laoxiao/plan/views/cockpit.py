@@ -231,7 +231,16 @@ def _card_view(card: selectors.Card, data: selectors.Cockpit, *, can_drill: bool
         drill.append((_("numerator"), f"{records}?{urlencode({**query, 'part': 'numerator'})}"))
         if card.denominator is not None:
             drill.append((_("denominator"), f"{records}?{urlencode({**query, 'part': 'denominator'})}"))
+    second = data.second.get(card.indicator.measure_id)
     return {
+        "second": {
+            "value": second[1],
+            "display": _display(second[1]),
+            "numerator_display": _display(second[2]),
+            "denominator_display": _display(second[3]),
+        }
+        if second
+        else None,
         "card": card,
         "i": card.indicator,
         "value": _plain(card.value),

@@ -154,6 +154,9 @@ class Command(BaseCommand):
         people = ctx.summary.get("people")
         if people:
             self.stdout.write(f"人员 people: {_people_line(people)}")
+        services = ctx.summary.get("services")
+        if services:
+            self.stdout.write(f"服务 a month of service: {_people_line(services)}")
         seconds = ctx.summary.get("seconds", {})
         steps = ", ".join(f"{name} {s:.1f}" for name, s in seconds.items())
         self.stdout.write(f"用时 took {elapsed:.1f} s ({steps})")
