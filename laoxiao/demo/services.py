@@ -29,7 +29,8 @@ The month is the 30 days ending on the as-of day (``month_window``). The step wr
   from ``services.adaptation_items``, devices of a demo device vendor), respite bookings at homes,
   a few alarms from device events in every state (one escalated), childcare slots and bookings.
 
-Claims are not built here: the claims step runs after this one (see ``CLAIMS_HOOK``).
+Last, the claims of the months the window touches are built by ``services.actions.claims.claims_build``
+(prepared, with their call-back samples, for the county offices to approve).
 
 Everything is drawn from the stream ``STREAM_SERVICES`` (``kernel.rng_for``) and read from the
 database in primary-key order, so the same seed and as-of day give the same month. The big tables
@@ -63,6 +64,7 @@ from laoxiao.demo.people import CITY_CODE, Const, insert_rows
 from laoxiao.people.models import AbilityAssessment, Child, Elder, ElderCategory
 from laoxiao.providers.models import Certificate, ChildcareClass, Price, Provider, ServiceItem, StaffMember
 from laoxiao.services import verification as ver
+from laoxiao.services.actions.claims import claims_build
 from laoxiao.services.models import (
     Alarm,
     CareBedContract,
@@ -91,7 +93,6 @@ MIN_DINERS = 5  # at every meal point
 MEAL_PRICE_FEN = 1200  # a meal point without a price list charges this (the demo's choice)
 DEMO_VENDOR = "demo-devices"
 DEMO_VENDOR_KEY = "demo-device-vendor-key"  # noqa: S105 - the demo vendor's published key
-CLAIMS_HOOK = "claims_build"  # the lead calls services' claims_build for the month after this step
 
 # the demo's choices (shares of the eligible people)
 SHARE = {
@@ -390,8 +391,12 @@ def services_step(ctx: DemoContext, advance: Advance) -> None:
     advance(1)
     summary["childcare_bookings"] = _childcare(ctx, rng, as_of)
     advance(1)
-    # CLAIMS_HOOK: the month's claims are built here at merge, e.g.
-    #   claims_build(actor=ctx.actor, period=as_of.replace(day=1))  (laoxiao/services, claims part)
+    # the claims of the months the window touches, prepared by the system (the command's path): the
+    # county offices answer the call-backs and approve them on the claims pages
+    claims = 0
+    for period in sorted({first.replace(day=1), as_of.replace(day=1)}):
+        claims += claims_build(actor=None, period=period).claims
+    summary["claims"] = claims
 
 
 # --- prices and entitlements ------------------------------------------------------------------------

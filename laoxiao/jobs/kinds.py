@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from laoxiao.accounts.models import RegionAssignment
 from laoxiao.core.access import is_city_admin
 from laoxiao.imports import base
+from laoxiao.jobs.periodic import register_periodic
 from laoxiao.jobs.registry import Progress, job_kind
 from laoxiao.plan.actions.values import indicator_values_recompute
 from laoxiao.services.actions.alarms import alarms_escalate
@@ -38,6 +39,10 @@ def services_alarms_escalate_job(job: Any, progress: Progress) -> dict[str, Any]
     moved = alarms_escalate()
     progress(1, 1)
     return {"escalated": moved}
+
+
+# the worker escalates overdue alarms every minute (the rule's step is minutes)
+register_periodic("services.alarms_escalate", 60, alarms_escalate)
 
 
 def upload_dir() -> Path:

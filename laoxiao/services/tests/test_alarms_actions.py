@@ -192,7 +192,7 @@ def test_escalation_one_level_per_ack_minutes_and_idempotent(
 @pytest.mark.django_db
 def test_escalate_command_and_job_kind(setup: dict[str, Any]) -> None:
     alarm, _ = _ingest(setup)
-    call_command("services_alarms", "escalate", "--at", (T0 + dt.timedelta(minutes=6)).isoformat())
+    call_command("services", "escalate", "--at", (T0 + dt.timedelta(minutes=6)).isoformat())
     alarm.refresh_from_db()
     assert alarm.escalation_level == 1
     assert "services.alarms_escalate" in KINDS
