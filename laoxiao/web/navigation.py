@@ -94,6 +94,7 @@ def navigation_for(user: Any) -> list[Entry]:
         )
     entries.extend(_provider_entries(user))
     entries.extend(_people_entries(user))
+    entries.extend(_services_entries(user))
     if user.has_perm(roles.IMPORT) or user.has_perm(roles.MANAGE_REGIONS):
         entries.append(
             Entry(reverse("import-upload"), _("Import"), _("Load records from .xlsx or .csv files"), "⇪")
@@ -102,6 +103,55 @@ def navigation_for(user: Any) -> list[Entry]:
         entries.append(Entry(reverse("export-list"), _("Export"), _("Download records of your regions"), "⇩"))
     entries.append(Entry(reverse("changelog"), _("Change log"), _("Who changed what, and when"), "☰"))
     return entries
+
+
+# the services pages (laoxiao/services): (url name, label, description, icon, who: "office" = the
+# elder-care offices, "operator" = an elder-care provider's operator, "both")
+SERVICES_PAGES: tuple[tuple[str, Any, Any, str, str], ...] = (
+    ("services-dispatch", _("Dispatch board"), _("Today's orders, workers and the map"), "➤", "operator"),
+    (
+        "services-review",
+        _("Visit review"),
+        _("Home visits held by a check, to clear or reject"),
+        "✓",
+        "office",
+    ),
+    ("services-claims", _("Claims"), _("Providers' monthly claims from verified visits"), "¥", "both"),
+    (
+        "services-alarms",
+        _("Alarms"),
+        _("Emergency calls: open alarms, escalation, response times"),
+        "⚠",
+        "both",
+    ),
+    ("services-meals", _("Meals"), _("Meal points: diners, meals, subsidies, settlements"), "◍", "both"),
+    (
+        "services-care-beds",
+        _("Family care beds"),
+        _("Bed contracts, home adaptations, monthly visits"),
+        "⌂",
+        "both",
+    ),
+    ("services-respite", _("Respite"), _("Respite days for carer families"), "☾", "both"),
+)
+
+
+def _services_entries(user: Any) -> list[Entry]:
+    """The services pages for the elder-care offices and for an elder-care provider's operator."""
+    office = user.is_superuser or "eldercare" in user.sectors()
+    provider = getattr(user, "provider", None) if getattr(user, "provider_id", None) else None
+    operator = provider is not None and not provider.is_childcare()
+    out: list[Entry] = []
+    for name, label, description, icon, who in SERVICES_PAGES:
+        if (who == "office" and not office) or (who == "operator" and not operator):
+            continue
+        if who == "both" and not (office or operator):
+            continue
+        try:
+            out.append(Entry(reverse(name), label, description, icon))
+        except NoReverseMatch:  # a page of a part not installed
+            continue
+    return out
 
 
 def _provider_entries(user: Any) -> list[Entry]:
