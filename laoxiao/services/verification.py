@@ -188,8 +188,8 @@ def check_visit(v: VisitIn, facts: Facts, limits: Limits, *, local_day: dt.date)
             flag("no_location", str(_("the person's home has no position")))
         else:
             missing = []
-            for lon, lat, accuracy, label in positions:
-                if label == positions[1][3] and v.check_out_at is None:
+            for n, (lon, lat, accuracy, label) in enumerate(positions):
+                if n == 1 and v.check_out_at is None:
                     continue
                 if lon is None or lat is None:
                     missing.append(str(label))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ from laoxiao.core.access import (
     require_region,
     require_sector,
 )
-from laoxiao.core.bulk import Progress, chunks, insert_rows, save_logged
+from laoxiao.core.bulk import Progress, chunks, save_logged, summary_entry
 from laoxiao.core.changelog import build_entry, log_many
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
@@ -344,7 +344,13 @@ class RecordResult:
     held: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     held_stored: int = 0
-    visits: list[ServiceVisit] = field(default_factory=list)
+    visit_ids: list[Any] = field(default_factory=list)
+
+    @property
+    def visits(self) -> list[ServiceVisit]:
+        """The new visits, in the order of the rows (read back)."""
+        got = ServiceVisit.objects.in_bulk(self.visit_ids)
+        return [got[pk] for pk in self.visit_ids]
 
     def summary(self) -> dict[str, int]:
         out = {"verified": self.verified, "held": self.held, "held_earlier": self.held_stored}
@@ -443,88 +449,138 @@ def _record(
     ]
     for part in chunks(sorted(set(need))):
         regions.update(Elder.objects.filter(pk__in=list(part)).values_list("pk", "region_code"))
-    recorded_by = actor if getattr(actor, "pk", None) else None
-    objs: list[ServiceVisit] = []
+    recorded_by = getattr(actor, "pk", None)
+    values: list[dict[str, Any]] = []
     for (_i, r, v), res in zip(todo, results, strict=True):
         provider = r["provider"]
         day = local_day(v.check_in_at)
         region = r.get("region_code") or getattr(r["elder"], "region_code", None) or regions[v.elder_id]
-        obj = ServiceVisit(
-            order_id=getattr(r.get("order"), "pk", r.get("order")),
-            provider=provider,
-            region_code=region,
-            elder_id=v.elder_id,
-            worker_id=v.worker_id,
-            item_id=v.item_code,
-            method=v.method,
-            check_in_at=v.check_in_at,
-            check_in_lon=v.check_in_lon,
-            check_in_lat=v.check_in_lat,
-            check_in_accuracy_m=v.check_in_accuracy_m,
-            check_out_at=v.check_out_at,
-            check_out_lon=v.check_out_lon,
-            check_out_lat=v.check_out_lat,
-            check_out_accuracy_m=v.check_out_accuracy_m,
-            service_day=day,
-            recorded_at=v.recorded_at,
-            recorded_by=recorded_by,
-            source=source,
-            integrity_hash=integrity_hash(v),
+        values.append(
+            {
+                "order_id": getattr(r.get("order"), "pk", r.get("order")),
+                "provider_id": provider.pk,
+                "region_code": region,
+                "elder_id": v.elder_id,
+                "worker_id": v.worker_id,
+                "item_id": v.item_code,
+                "method": v.method,
+                "check_in_at": v.check_in_at,
+                "check_in_lon": v.check_in_lon,
+                "check_in_lat": v.check_in_lat,
+                "check_in_accuracy_m": v.check_in_accuracy_m,
+                "check_out_at": v.check_out_at,
+                "check_out_lon": v.check_out_lon,
+                "check_out_lat": v.check_out_lat,
+                "check_out_accuracy_m": v.check_out_accuracy_m,
+                "minutes": res.minutes,
+                "distance_m": res.distance_m,
+                "service_day": day,
+                "recorded_at": v.recorded_at,
+                "recorded_by_id": recorded_by,
+                "source": source,
+                "status": _status_of(res),
+                "flags": list(res.flags),
+                "flag_detail": dict(res.detail),
+                "rule_versions": {"services.visit_checks": limits.version(day)[1]},
+                "reviewed_by_id": None,
+                "reviewed_at": None,
+                "review_note": "",
+                "gov_fen": prices.fen(
+                    item=v.item_code,
+                    county=provider.region_code[:6],
+                    day=day,
+                    unit_kind=unit_kinds.get(v.item_code, ""),
+                    minutes=res.minutes,
+                ),
+                "integrity_hash": integrity_hash(v),
+            }
         )
-        _apply(
-            obj,
-            res,
-            limits.version(day)[1],
-            prices.fen(
-                item=v.item_code,
-                county=provider.region_code[:6],
-                day=day,
-                unit_kind=unit_kinds.get(v.item_code, ""),
-                minutes=res.minutes,
-            ),
-        )
-        objs.append(obj)
         if res.verified:
             out.verified += 1
         else:
             out.held += 1
             out.flags.update(res.flags)
-    created = insert_rows(
-        ServiceVisit,
-        objs,
-        actor=actor,
-        build=lambda o: o,  # type: ignore[arg-type,return-value]
-        log_created="summary",
-        note=f"visits {source}",
-        progress=progress,
-        atomic=False,
-    )
-    out.created = len(created)
-    out.visits = created
-    # a row that overlaps a stored visit: the stored one is held too; name the new one in its reason
+    _insert(values, progress)
+    # the new rows' keys, by (worker, elder, check-in)
+    pk_of: dict[tuple[Any, Any, dt.datetime], int] = {}
+    for part in chunks(worker_ids):
+        for pk, w_id, e_id, cin in ServiceVisit.objects.filter(
+            worker_id__in=list(part), check_in_at__gte=lo, check_in_at__lte=hi
+        ).values_list("pk", "worker_id", "elder_id", "check_in_at"):
+            if (w_id, e_id, cin) not in existing:
+                pk_of[(w_id, e_id, cin)] = pk
+    row_pk = {v.key: pk_of.get((v.worker_id, v.elder_id, v.check_in_at)) for v in batch}
+    out.created = len(values)
+    out.visit_ids = [row_pk[v.key] for v in batch]
+    log_many(_summary_entries(actor, values, source, sample_pk=out.visit_ids[0]))
+    # a row that overlaps a stored visit: the stored one is held too, its reason names the new one
     by_key: dict[Any, Any] = {}
     if hit:
-        by_row = {v.key: o.pk for (_i, _r, v), o in zip(todo, created, strict=True)}
-        for (_i, _r, v), res in zip(todo, results, strict=True):
+        for v, res in zip(batch, results, strict=True):
             if "overlap" in res.flags:
                 for start, stop, key in facts.workers[v.worker_id].busy:
                     if key in hit and stop > v.check_in_at and start < (v.check_out_at or v.check_in_at):
-                        by_key.setdefault(key, by_row[v.key])
-        # the new rows name their stored partner by pk already (the engine's key)
+                        by_key.setdefault(key, row_pk[v.key])
     out.held_stored = len(_hold_overlapped(actor, hit, by_key, note=f"visits {source}: overlap"))
-    # the reasons of rows that overlap other rows of the batch name the row; now name the visit
+    # the reasons of rows that overlap other rows of the batch name the row: name the visit
     fix = []
-    pk_of_row = {("row", i): o.pk for (i, _r, _v), o in zip(todo, created, strict=True)}
-    for o in created:
-        reason = o.flag_detail.get("overlap", "")
+    for v, val in zip(batch, values, strict=True):
+        reason = val["flag_detail"].get("overlap", "")
         if "('row'," in reason:
-            for key, pk in pk_of_row.items():
+            for key, pk in row_pk.items():
                 reason = reason.replace(str(key), str(pk))
-            o.flag_detail["overlap"] = reason
-            fix.append(o)
-    if fix and all(o.pk for o in fix):
+            fix.append(ServiceVisit(pk=row_pk[v.key], flag_detail={**val["flag_detail"], "overlap": reason}))
+    if fix:
         ServiceVisit.objects.bulk_update(fix, ["flag_detail"], batch_size=2000)
     return out
+
+
+_COLUMNS: list[Any] = []
+
+
+def _insert(values: list[dict[str, Any]], progress: Progress) -> None:
+    """One ``executemany`` per chunk of the stored columns (the rows are already checked; a
+    model instance and ``bulk_create`` per row would cost more than the checks)."""
+    if not _COLUMNS:
+        _COLUMNS.extend(f for f in ServiceVisit._meta.concrete_fields if not f.primary_key)
+    conn = connections[router.db_for_write(ServiceVisit)]
+    ops = conn.ops
+    table = ServiceVisit._meta.db_table
+    names = ",".join(conn.ops.quote_name(f.column) for f in _COLUMNS)
+    marks = ",".join(["%s"] * len(_COLUMNS))
+    sql = f"INSERT INTO {conn.ops.quote_name(table)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model
+    json_fields = [f for f in _COLUMNS if isinstance(f, models.JSONField)]
+    adapt: list[Any] = []
+    for f in _COLUMNS:
+        if f in json_fields:
+            adapt.append(lambda x, f=f: f.get_db_prep_save(x, conn))
+        elif isinstance(f, models.DateTimeField):
+            adapt.append(ops.adapt_datetimefield_value)
+        elif isinstance(f, models.DateField):
+            adapt.append(ops.adapt_datefield_value)
+        else:
+            adapt.append(None)
+    plan = [(f.attname, a) for f, a in zip(_COLUMNS, adapt, strict=True)]
+    with conn.cursor() as cur:
+        for part in chunks(values, 2000):
+            cur.executemany(
+                sql,
+                [tuple(a(row[n]) if a and row[n] is not None else row[n] for n, a in plan) for row in part],
+            )
+            progress(len(part))
+
+
+def _summary_entries(
+    actor: Any, values: list[dict[str, Any]], source: str, sample_pk: Any
+) -> list[ChangeLog]:
+    per_region: Counter[str] = Counter(v["region_code"] for v in values)
+    sample = ServiceVisit.objects.select_related("provider").filter(pk=sample_pk).first()
+    return [
+        summary_entry(
+            actor=actor, model=ServiceVisit, region_code=code, count=n, note=f"visits {source}", sample=sample
+        )
+        for code, n in sorted(per_region.items())
+    ]
 
 
 # --- review ---------------------------------------------------------------------------------------
