@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from laoxiao.api.pagination import Pages
@@ -153,7 +153,7 @@ def check_in(request: HttpRequest, payload: CheckInIn):
         accuracy_m=payload.accuracy_m,
         method=payload.method,
     )
-    return 201, selectors.visit_get(actor=actor, pk=visit.pk)
+    return Status(201, selectors.visit_get(actor=actor, pk=visit.pk))
 
 
 @router.post("/visits/{pk}/check-out", response=VisitDetailOut, summary="Check out (the visit is checked)")
