@@ -17,12 +17,17 @@ the visit's own day. The order a visit is linked to is only *set* here: its tran
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import math
+import operator
+import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models, router, transaction
 from django.utils import timezone
@@ -60,9 +65,14 @@ NOT_REVIEWER = _("Only a township or county civil-affairs officer may review vis
 OWN_PROVIDER = _("A reviewer may not be the worker or staff of the visit's provider.")
 
 
+@functools.cache
+def _zone() -> Any:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 def local_day(at: dt.datetime) -> dt.date:
-    """The day of a moment in the platform's time zone."""
-    return timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+    """The day of a moment in the platform's time zone (``TIME_ZONE``, not a request's zone)."""
+    return at.astimezone(_zone()).date() if at.utcoffset() is not None else at.date()
 
 
 class LimitsByDay:
@@ -552,7 +562,9 @@ def _insert(values: list[dict[str, Any]], progress: Progress) -> None:
     json_fields = [f for f in _COLUMNS if isinstance(f, models.JSONField)]
     adapt: list[Any] = []
     for f in _COLUMNS:
-        if f in json_fields:
+        if f in json_fields and conn.vendor == "sqlite":
+            adapt.append(json.dumps)  # what JSONField stores there, without its per-value overhead
+        elif f in json_fields:
             adapt.append(lambda x, f=f: f.get_db_prep_save(x, conn))
         elif isinstance(f, models.DateTimeField):
             adapt.append(ops.adapt_datetimefield_value)
@@ -560,13 +572,18 @@ def _insert(values: list[dict[str, Any]], progress: Progress) -> None:
             adapt.append(ops.adapt_datefield_value)
         else:
             adapt.append(None)
-    plan = [(f.attname, a) for f, a in zip(_COLUMNS, adapt, strict=True)]
+    getter = operator.itemgetter(*(f.attname for f in _COLUMNS))
+    adapters = [(i, a) for i, a in enumerate(adapt) if a is not None]
     with conn.cursor() as cur:
         for part in chunks(values, 2000):
-            cur.executemany(
-                sql,
-                [tuple(a(row[n]) if a and row[n] is not None else row[n] for n, a in plan) for row in part],
-            )
+            params = []
+            for row in part:
+                t = list(getter(row))
+                for i, a in adapters:
+                    if t[i] is not None:
+                        t[i] = a(t[i])
+                params.append(t)
+            cur.executemany(sql, params)
             progress(len(part))
 
 
