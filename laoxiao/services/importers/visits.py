@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from laoxiao.core.access import provider_id_of
 from laoxiao.core.bulk import Progress, WriteResult
 from laoxiao.core.crypto import blind_index
+from laoxiao.core.masking import mask_id_number
 from laoxiao.imports import parsers as p
 from laoxiao.imports.base import Column, ErrorSink, ImportKind, Row, register
 from laoxiao.people.models import Elder
@@ -84,7 +85,7 @@ class ServiceVisitsImport(ImportKind):
     )
     natural_key = ("worker_id_number", "elder_id_number", "check_in_at")
     columns = COLUMNS
-    permission_note = "provider operators, for their own provider"
+    permission_note = "provider operators, for their own provider; exports show ID numbers masked"
 
     def allowed(self, actor: Any) -> bool:
         return bool(actor.has_perm(self.permission) or provider_id_of(actor))
@@ -190,8 +191,8 @@ class ServiceVisitsImport(ImportKind):
         ):
             yield {
                 "provider_uscc": visit.provider.uscc,
-                "worker_id_number": visit.worker.id_number,
-                "elder_id_number": visit.elder.id_number,
+                "worker_id_number": mask_id_number(visit.worker.id_number),
+                "elder_id_number": mask_id_number(visit.elder.id_number),
                 "service_item": visit.item_id,
                 "check_in_at": timezone.localtime(visit.check_in_at).isoformat(),
                 "check_in_lon": visit.check_in_lon,
