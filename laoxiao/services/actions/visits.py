@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -265,14 +265,20 @@ def visit_check_in(
         source=ServiceVisit.Source.APP,
         status=S.OPEN,
     )
-    if ServiceVisit.objects.filter(worker=staff, elder=elder, check_in_at=at).exists():
-        return ServiceVisit.objects.get(worker=staff, elder=elder, check_in_at=at)  # an app retry
-    save_logged(
-        visit,
-        actor=actor,
-        values={},
-        fields=["provider", "elder", "worker", "item", "method", "check_in_at", "status"],
-    )
+    stored = ServiceVisit.objects.filter(worker=staff, elder=elder, check_in_at=at).first()
+    if stored is not None:
+        return stored  # an app retry: the same visit
+    try:
+        with transaction.atomic():  # a savepoint: a parallel retry may win the unique constraint
+            save_logged(
+                visit,
+                actor=actor,
+                values={},
+                fields=["provider", "elder", "worker", "item", "method", "check_in_at", "status"],
+                exclude=["worker", "elder", "check_in_at"],  # the constraint decides, below
+            )
+    except IntegrityError:
+        return ServiceVisit.objects.get(worker=staff, elder=elder, check_in_at=at)
     return visit
 
 

@@ -119,3 +119,13 @@ def make_reviewer(
     name: str = "rev", region: str = "340603000000", role: str = "civil_affairs_county", **extra: Any
 ) -> Any:
     return make_user(name, [role], [region], **extra)
+
+
+def load_reference() -> None:
+    """Service items and rules, for ``transaction=True`` tests (a flush after an earlier one
+    empties the tables the migrations filled)."""
+    from laoxiao.core.rules import load_rules
+    from laoxiao.providers.loader import load_service_items
+
+    load_service_items()
+    load_rules()

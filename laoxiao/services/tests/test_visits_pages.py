@@ -16,6 +16,7 @@ from laoxiao.services.tests.factories_visits import (
     HOME_LAT,
     HOME_LON,
     at,
+    load_reference,
     make_home_provider,
     make_operator,
     make_person,
@@ -194,6 +195,7 @@ def test_the_review_queue_page(w: dict[str, Any]) -> None:
 def test_the_review_queue_in_a_real_browser(live_server: Any, city: dict[str, Any]) -> None:
     if chromium_path() is None:
         pytest.skip("Debian's chromium is not installed")
+    load_reference()
     provider = make_home_provider()
     op = make_operator(provider)
     worker = make_worker(provider)
