@@ -101,6 +101,8 @@ class ImportReport:
     error_total: int = 0  # every error, kept or not
     error_counts: list[ErrorCount] = dataclasses.field(default_factory=list)  # by column and reason
     chunks: int = 0  # transactions the write took
+    # counts a kind adds to its report (``service-visits``: verified, held, by flag); summed over chunks
+    summary: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -126,6 +128,7 @@ class ImportReport:
             "updated": self.result.updated,
             "unchanged": self.result.unchanged,
             "error_total": self.error_total,
+            "summary": dict(self.summary),
             "error_counts": [dataclasses.asdict(c) for c in self.error_counts],
             "errors": [e.as_dict() for e in self.errors],
         }
@@ -456,6 +459,8 @@ def run_import(
         report.result.created += r.created
         report.result.updated += r.updated
         report.result.unchanged += r.unchanged
+        for name, n in (getattr(r, "summary", None) or {}).items():
+            report.summary[name] = report.summary.get(name, 0) + n
         report.chunks += 1
         done += len(part)
         if notify:

@@ -7,6 +7,7 @@ from laoxiao.services.views import beds as beds_views
 from laoxiao.services.views import claims as claims_views
 from laoxiao.services.views import meals as meals_views
 from laoxiao.services.views import orders as order_views
+from laoxiao.services.views import visits as visits_views
 
 urlpatterns: list = []
 
@@ -55,3 +56,10 @@ urlpatterns += [
     path("claims/<int:pk>/statement.xlsx", claims_views.claim_statement, name="services-claim-statement"),
 ]
 # --- end claims ---
+
+# --- visits (the officers' review queue) ---
+urlpatterns += [
+    path("review/", visits_views.review_queue, name="services-review"),
+    path("review/<int:pk>/", visits_views.review_visit, name="services-review-visit"),
+]
+# --- end visits ---

@@ -144,11 +144,16 @@ def _valid_on(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
     return (start is None or start <= day) and (end is None or day <= end)
 
 
+def _span(entry: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Order busy entries by time only (keys of stored visits and of batch rows do not compare)."""
+    return entry[:2]
+
+
 def _overlaps(worker: Worker, v: VisitIn) -> Any:
     """The key of a visit of the worker that overlaps ``v`` (None if none)."""
     end = v.check_out_at or v.check_in_at
     # visits starting before ``end``; any of them ending after ``v`` starts overlaps
-    i = bisect.bisect_left(worker.busy, (end,))
+    i = bisect.bisect_left(worker.busy, (end,), key=_span)
     for start, stop, key in reversed(worker.busy[max(0, i - 50) : i]):
         if key == v.key:
             continue
@@ -183,8 +188,8 @@ def check_visit(v: VisitIn, facts: Facts, limits: Limits, *, local_day: dt.date)
             flag("no_location", str(_("the person's home has no position")))
         else:
             missing = []
-            for lon, lat, accuracy, label in positions:
-                if label == positions[1][3] and v.check_out_at is None:
+            for n, (lon, lat, accuracy, label) in enumerate(positions):
+                if n == 1 and v.check_out_at is None:
                     continue
                 if lon is None or lat is None:
                     missing.append(str(label))
@@ -248,7 +253,7 @@ def check_visit(v: VisitIn, facts: Facts, limits: Limits, *, local_day: dt.date)
 
 def add_busy(worker: Worker, v: VisitIn) -> None:
     """Put ``v`` among the worker's visits (for the overlap check of the rows after it)."""
-    bisect.insort(worker.busy, (v.check_in_at, v.check_out_at or v.check_in_at, v.key))
+    bisect.insort(worker.busy, (v.check_in_at, v.check_out_at or v.check_in_at, v.key), key=_span)
 
 
 def check_batch(
