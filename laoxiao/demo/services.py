@@ -1067,6 +1067,9 @@ def _beds_and_alarms(
             )
     device_rows = _insert(ctx, Device, devices)
     bed_provider = {b.pk: b.provider_id for b in bed_rows}
+    provider_names = dict(
+        Provider.objects.filter(pk__in=set(bed_provider.values())).values_list("pk", "name")
+    )
     n_alarms = min(len(device_rows), max(6, len(device_rows) // 40))
     chosen = sorted(rng.choice(len(device_rows), size=n_alarms, replace=False).tolist()) if n_alarms else []
     now = demo_now(as_of)
@@ -1099,14 +1102,26 @@ def _beds_and_alarms(
             "kind": events[-1]["kind"],
             "provider_id": bed_provider.get(dev.contract_id),
             "opened_at": opened,
-            "notified": ["provider"],
+            # the shape services.actions.alarms writes: who was told, by which rule, when
+            "notified": [
+                {
+                    "to": "provider",
+                    "name": provider_names.get(bed_provider.get(dev.contract_id), ""),
+                    "rule": "care_bed",
+                    "at": opened.isoformat(),
+                },
+                {"to": "community", "region_code": dev.region_code, "at": opened.isoformat()},
+            ],
             "status": {"escalated": "open"}.get(state, state),
         }
         if state == "escalated":
             rec.update(
                 escalation_level=1,
                 escalated_at=opened + dt.timedelta(minutes=5),
-                notified=["provider", "family"],
+                notified=[
+                    *rec["notified"],
+                    {"to": "family", "escalation": 1, "at": (opened + dt.timedelta(minutes=5)).isoformat()},
+                ],
             )
         if state in ("acknowledged", "on_site", "closed"):
             rec["acknowledged_at"] = ack

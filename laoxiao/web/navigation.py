@@ -140,7 +140,7 @@ def _services_entries(user: Any) -> list[Entry]:
     """The services pages for the elder-care offices and for an elder-care provider's operator."""
     office = user.is_superuser or "eldercare" in user.sectors()
     provider = getattr(user, "provider", None) if getattr(user, "provider_id", None) else None
-    operator = provider is not None and not provider.is_childcare()
+    operator = provider is not None and not provider.is_childcare
     out: list[Entry] = []
     for name, label, description, icon, who in SERVICES_PAGES:
         if (who == "office" and not office) or (who == "operator" and not operator):

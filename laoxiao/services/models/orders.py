@@ -124,6 +124,7 @@ class ServiceOrder(models.Model):
         indexes = [
             models.Index(fields=["provider", "status", "scheduled_at"], name="order_provider_status"),
             models.Index(fields=["elder", "scheduled_at"], name="order_elder_when"),
+            models.Index(fields=["scheduled_at", "id"], name="order_when_id"),  # the lists' order
         ]
         constraints = [
             models.UniqueConstraint(
