@@ -25,7 +25,7 @@ from laoxiao.services.selectors import meals as common
 router = Router(tags=["services"])
 
 
-class _Row(Schema):
+class _BedRow(Schema):
     id: int
     provider: str
     provider_name: str
@@ -53,7 +53,7 @@ class AdaptationOut(Schema):
     note: str
 
 
-class DeviceOut(Schema):
+class CareBedDeviceOut(Schema):
     id: int
     vendor: str = Field(alias="vendor_id")
     serial: str
@@ -62,14 +62,14 @@ class DeviceOut(Schema):
     removed_on: dt.date | None
 
 
-class MonthOut(Schema):
+class CareBedMonthOut(Schema):
     period: dt.date
     visits: int
     required: int
     short: bool
 
 
-class CareBedOut(_Row):
+class CareBedOut(_BedRow):
     county_code: str
     assessment: int = Field(alias="assessment_id")
     number: str
@@ -81,8 +81,8 @@ class CareBedOut(_Row):
 
 class CareBedDetailOut(CareBedOut):
     adaptations: list[AdaptationOut]
-    devices: list[DeviceOut]
-    months: list[MonthOut]
+    devices: list[CareBedDeviceOut]
+    months: list[CareBedMonthOut]
 
     @staticmethod
     def resolve_adaptations(obj: Any) -> list[Any]:
@@ -97,7 +97,7 @@ class CareBedDetailOut(CareBedOut):
         return list(obj.months.order_by("-period"))
 
 
-class RespiteOut(_Row):
+class RespiteOut(_BedRow):
     carer: int | None = Field(None, alias="carer_id")
     start_on: dt.date
     end_on: dt.date
@@ -135,7 +135,7 @@ class AdaptationIn(Schema):
 
 
 @contract(Device)
-class DeviceIn(Schema):
+class CareBedDeviceIn(Schema):
     vendor: str = Field(max_length=40)
     serial: str
     kind: Device.Kind
@@ -234,7 +234,7 @@ def add_adaptation(request: HttpRequest, pk: int, payload: AdaptationIn):
 
 
 @router.post("/care-beds/{pk}/devices", response={201: CareBedDetailOut}, summary="Record a device installed")
-def add_device(request: HttpRequest, pk: int, payload: DeviceIn):
+def add_device(request: HttpRequest, pk: int, payload: CareBedDeviceIn):
     vendor = DeviceVendor.objects.filter(code=payload.vendor, active=True).first()
     if vendor is None:
         raise ValidationError({"vendor": _("No such device vendor.")})
@@ -249,7 +249,7 @@ def add_device(request: HttpRequest, pk: int, payload: DeviceIn):
     return Status(201, _detail(request, pk))
 
 
-@router.post("/care-bed-months", response={200: list[MonthOut]}, summary="Run the monthly visit check")
+@router.post("/care-bed-months", response={200: list[CareBedMonthOut]}, summary="Run the monthly visit check")
 def check_months(request: HttpRequest, payload: MonthIn):
     if not request.auth.has_perm("accounts.sector_eldercare"):
         raise NotFound("care-bed-months")

@@ -54,7 +54,7 @@ class EntitlementOut(Schema):
     end_reason: str
 
 
-class MonthOut(Schema):
+class EntitlementMonthOut(Schema):
     elder_id: int
     month: str
     monthly_fen: int
@@ -228,7 +228,7 @@ class CarePlanIn(Schema):
 @contract()
 class PlanRunIn(Schema):
     provider: str | None = Field(None, max_length=18)
-    days_ahead: Int = Field(7, ge=0, le=60)
+    days_ahead: Int = Field(ge=0, le=60, description="how many days ahead to make the orders (7 a week)")
 
 
 class PlanRunOut(Schema):
@@ -253,7 +253,7 @@ def list_entitlements(request: HttpRequest, elder_id: int):
 
 @router.get(
     "/elders/{elder_id}/entitlement",
-    response=MonthOut,
+    response=EntitlementMonthOut,
     summary="A person's entitlement of a month (month=YYYY-MM): value, reasons, used, remaining",
 )
 def month_entitlement(

@@ -22,7 +22,7 @@ router = Router(tags=["services"])
 
 
 def _actor(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+    return request.auth
 
 
 @contract(
@@ -56,7 +56,7 @@ class CheckOutIn(Schema):
 
 
 @contract(ServiceVisit, note="review_note")
-class ReviewIn(Schema):
+class VisitReviewIn(Schema):
     decision: str = Field(description="clear or reject")
     note: str = Field(min_length=1, max_length=500)
 
@@ -190,7 +190,7 @@ def get_visit(request: HttpRequest, pk: int):
 
 
 @router.post("/visits/{pk}/review", response=VisitDetailOut, summary="Clear or reject a held visit")
-def review(request: HttpRequest, pk: int, payload: ReviewIn):
+def review(request: HttpRequest, pk: int, payload: VisitReviewIn):
     visit = selectors.visit_get(actor=_actor(request), pk=pk)
     actions.visit_review(actor=_actor(request), visit=visit, decision=payload.decision, note=payload.note)
     return selectors.visit_get(actor=_actor(request), pk=pk)
