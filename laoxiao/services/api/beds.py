@@ -19,30 +19,11 @@ from laoxiao.people.models import AbilityAssessment, Contact
 from laoxiao.services.actions import beds as actions
 from laoxiao.services.actions import respite as respite_actions
 from laoxiao.services.models import CareBedContract, Device, DeviceVendor, HomeAdaptation, RespiteBooking
+from laoxiao.services.schemas import PersonServiceRow
 from laoxiao.services.selectors import beds as selectors
 from laoxiao.services.selectors import meals as common
 
 router = Router(tags=["services"])
-
-
-class _BedRow(Schema):
-    id: int
-    provider: str
-    provider_name: str
-    elder: int
-    region_code: str
-
-    @staticmethod
-    def resolve_provider(obj: Any) -> str:
-        return str(obj.provider.uscc)
-
-    @staticmethod
-    def resolve_provider_name(obj: Any) -> str:
-        return str(obj.provider.name)
-
-    @staticmethod
-    def resolve_elder(obj: Any) -> int:
-        return int(obj.elder_id)
 
 
 class AdaptationOut(Schema):
@@ -69,7 +50,7 @@ class CareBedMonthOut(Schema):
     short: bool
 
 
-class CareBedOut(_BedRow):
+class CareBedOut(PersonServiceRow):
     county_code: str
     assessment: int = Field(alias="assessment_id")
     number: str
@@ -97,7 +78,7 @@ class CareBedDetailOut(CareBedOut):
         return list(obj.months.order_by("-period"))
 
 
-class RespiteOut(_BedRow):
+class RespiteOut(PersonServiceRow):
     carer: int | None = Field(None, alias="carer_id")
     start_on: dt.date
     end_on: dt.date

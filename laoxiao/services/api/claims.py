@@ -15,6 +15,7 @@ from laoxiao.core.schemas import contract
 from laoxiao.providers.models import Provider
 from laoxiao.services.actions import claims as actions
 from laoxiao.services.models import Callback, ServiceClaim
+from laoxiao.services.schemas import ProviderNamed
 from laoxiao.services.selectors import claims as selectors
 from laoxiao.services.selectors.claims import parse_period
 
@@ -29,10 +30,8 @@ class ClaimFilters(Schema):
     status: ServiceClaim.Status | None = None
 
 
-class ClaimOut(Schema):
+class ClaimOut(ProviderNamed):
     id: int
-    provider: str
-    provider_name: str
     region_code: str
     period: str
     status: str
@@ -46,14 +45,6 @@ class ClaimOut(Schema):
     prepared_at: dt.datetime | None
     approved_at: dt.datetime | None
     note: str
-
-    @staticmethod
-    def resolve_provider(obj: Any) -> str:
-        return str(obj.provider.uscc)
-
-    @staticmethod
-    def resolve_provider_name(obj: Any) -> str:
-        return str(obj.provider.name)
 
     @staticmethod
     def resolve_period(obj: Any) -> str:

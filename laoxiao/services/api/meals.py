@@ -16,32 +16,13 @@ from laoxiao.api.pagination import Pages
 from laoxiao.core.schemas import contract
 from laoxiao.services.actions import meals as actions
 from laoxiao.services.models import Diner, MealRecord
+from laoxiao.services.schemas import PersonServiceRow
 from laoxiao.services.selectors import meals as selectors
 
 router = Router(tags=["services"])
 
 
-class _Row(Schema):
-    id: int
-    provider: str
-    provider_name: str
-    elder: int
-    region_code: str
-
-    @staticmethod
-    def resolve_provider(obj: Any) -> str:
-        return str(obj.provider.uscc)
-
-    @staticmethod
-    def resolve_provider_name(obj: Any) -> str:
-        return str(obj.provider.name)
-
-    @staticmethod
-    def resolve_elder(obj: Any) -> int:
-        return int(obj.elder_id)
-
-
-class MealOut(_Row):
+class MealOut(PersonServiceRow):
     served_on: dt.date
     slot: str
     mode: str
@@ -54,7 +35,7 @@ class MealOut(_Row):
     settlement: int | None = Field(None, alias="settlement_id")
 
 
-class DinerOut(_Row):
+class DinerOut(PersonServiceRow):
     registered_on: dt.date
     ended_on: dt.date | None
     delivery: bool

@@ -21,6 +21,7 @@ from laoxiao.services.actions import care_plans as plan_actions
 from laoxiao.services.actions import entitlements as ent_actions
 from laoxiao.services.actions import orders as actions
 from laoxiao.services.models import CarePlan, Entitlement, ServiceOrder
+from laoxiao.services.schemas import ProviderNamed
 from laoxiao.services.selectors import entitlements as ent_sel
 from laoxiao.services.selectors import orders as sel
 
@@ -91,12 +92,10 @@ class RefreshOut(Schema):
     unchanged: int
 
 
-class OrderOut(Schema):
+class OrderOut(ProviderNamed):
     id: int
     elder_id: int
     region_code: str
-    provider: str
-    provider_name: str
     item: str
     channel: str
     status: str
@@ -123,14 +122,6 @@ class OrderOut(Schema):
     complaint_id: int | None
     care_plan_id: int | None
     external_ref: str
-
-    @staticmethod
-    def resolve_provider(obj: Any) -> str:
-        return str(obj.provider.uscc)
-
-    @staticmethod
-    def resolve_provider_name(obj: Any) -> str:
-        return str(obj.provider.name)
 
     @staticmethod
     def resolve_item(obj: Any) -> str:
