@@ -188,7 +188,7 @@ def child_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     key, form, save, field_map = _child_write(user, child, kind, request.POST)
     if form.is_valid() and run_action(form, lambda: save(form), field_map=field_map) is not None:
         messages.success(request, done_message(key))
-        if key == "handover" and not code_within(form.cleaned_data["to_region_code"], user.region_prefixes()):  # type: ignore[union-attr]
+        if key == "handover" and not code_within(form.cleaned_data["to_region_code"], user.region_prefixes()):
             return redirect("people-child-list")
         return redirect(reverse("people-child-detail", args=[pk]) + f"#{key}")
     child = Child.objects.select_related("provider", "childcare_class", "region").get(pk=child.pk)

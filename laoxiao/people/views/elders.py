@@ -51,7 +51,7 @@ def elder_list(request: HttpRequest) -> HttpResponse:
         else:
             error = _("An ID number has 18 characters: 17 digits and a digit or X.")
     region = g.get("region") or None
-    visit = parse_bool(g.get("visit")) if "eldercare" in user.sectors() else None  # type: ignore[union-attr]
+    visit = parse_bool(g.get("visit")) if "eldercare" in user.sectors() else None
     filters = {
         "region": region,
         "q": q,
@@ -87,7 +87,7 @@ def elder_list(request: HttpRequest) -> HttpResponse:
             "regions": region_choices(user),
             "categories": ElderCategory.Category.choices,
             "levels": AbilityLevel.choices,
-            "eldercare": "eldercare" in user.sectors(),  # type: ignore[union-attr]
+            "eldercare": "eldercare" in user.sectors(),
         },
     )
 
@@ -175,10 +175,10 @@ def _render_elder(request: HttpRequest, elder: Elder, bound: dict[str, Any] | No
             "latest": latest,
             "assessments": _assessment_rows(followup),
             "forms": _elder_forms(user, followup.elder, bound),
-            "eldercare": "eldercare" in user.sectors(),  # type: ignore[union-attr]
+            "eldercare": "eldercare" in user.sectors(),
             "age": _age(followup.elder.birth_date, today),
             "person_services": person_services(actor=user, elder=followup.elder, on=today)
-            if "eldercare" in user.sectors()  # type: ignore[union-attr]
+            if "eldercare" in user.sectors()
             else None,
         },
         status=422 if bound else 200,
@@ -298,7 +298,7 @@ def elder_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     key, form, save, field_map = _elder_write(user, elder, kind, request.POST)
     if form.is_valid() and run_action(form, lambda: save(form), field_map=field_map) is not None:
         messages.success(request, done_message(key))
-        if key == "handover" and not code_within(form.cleaned_data["to_region_code"], user.region_prefixes()):  # type: ignore[union-attr]
+        if key == "handover" and not code_within(form.cleaned_data["to_region_code"], user.region_prefixes()):
             return redirect("people-elder-list")
         return redirect(reverse("people-elder-detail", args=[pk]) + f"#{key}")
     elder.refresh_from_db()

@@ -109,7 +109,7 @@ def _worklist_context(request: HttpRequest, region: str | None, month: dt.date) 
     today = clock.today()
     rows: list[elder_sel.WorklistRow] = []
     if region:
-        if not code_within(region, user.region_prefixes()):  # type: ignore[union-attr]
+        if not code_within(region, user.region_prefixes()):
             raise Http404
         rows = elder_sel.visit_worklist(actor=user, region_code=region, month=month, today=today)  # type: ignore[arg-type]
     renderer = VisitRowRenderer(month=month, visit_day=min(today, visitlist.month_end(month)))

@@ -103,7 +103,7 @@ def evaluation_json(e: Evaluation) -> dict[str, Any]:
 
 @router.get("/plans/{code}/evaluation", response=dict[str, Any], summary="A plan's final evaluation")
 def get_evaluation(request: HttpRequest, code: str):
-    if not can_read_values(request.auth):  # type: ignore[attr-defined]
+    if not can_read_values(request.auth):
         raise PermissionDenied
     return evaluation_json(plan_evaluation(plan=plan_get(code)))
 
@@ -115,7 +115,7 @@ def get_evaluation(request: HttpRequest, code: str):
 )
 def start_next(request: HttpRequest, code: str, payload: NextIn):
     new = plan_start_next(
-        request.auth,  # type: ignore[attr-defined]
+        request.auth,
         plan_get(code),
         first_year=payload.first_year,
         last_year=payload.last_year,

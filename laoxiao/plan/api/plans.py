@@ -22,7 +22,7 @@ router = Router(tags=["plan"])
 
 
 def _actor(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
+    return request.auth
 
 
 @contract()

@@ -68,7 +68,7 @@ def list_records(request: HttpRequest, code: str, query: Query[RecordsQuery]):
         city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
         region = city.code if city else ""
     found = records.indicator_records(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         code=code,
         region_code=region,
         period=query.period,

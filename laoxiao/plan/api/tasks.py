@@ -355,7 +355,7 @@ def _link(row: Any, period: str | None) -> dict[str, Any]:
 
 def _actor(request: HttpRequest) -> Any:
     """The caller (ninja sets ``request.auth``)."""
-    return request.auth  # type: ignore[attr-defined]
+    return request.auth
 
 
 def _plan(request: HttpRequest, code: str | None = None) -> Plan:

@@ -156,7 +156,7 @@ def _reported_out(r: ReportedValue) -> ReportedValue:
 
 
 def _reader(request: HttpRequest) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = request.auth
     if not selectors.can_read_values(actor):
         raise PermissionDenied(_("Only the platform's staff read indicator values."))
     return actor
@@ -192,12 +192,12 @@ def list_values(request: HttpRequest, query: Query[ValuesQuery]):
 )
 @paginate(Pages)
 def list_reported(request: HttpRequest, filters: Query[ReportedFilters]):
-    return selectors.reported_list(actor=request.auth, **filters.dict())  # type: ignore[attr-defined]
+    return selectors.reported_list(actor=request.auth, **filters.dict())
 
 
 @router.get("/reported/{pk}", response=ReportedOut, summary="One reported figure")
 def get_reported(request: HttpRequest, pk: int):
-    return _reported_out(selectors.reported_get(actor=request.auth, pk=pk))  # type: ignore[attr-defined]
+    return _reported_out(selectors.reported_get(actor=request.auth, pk=pk))
 
 
 @router.post(
@@ -214,7 +214,7 @@ def submit_reported(request: HttpRequest, payload: ReportedIn):
     if indicator is None:
         raise ValidationError({"indicator": _("There is no such indicator.")})
     row = actions.reported_value_submit(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         indicator=indicator,
         region_code=payload.region_code,
         period=payload.period,
@@ -231,7 +231,7 @@ def submit_reported(request: HttpRequest, payload: ReportedIn):
     summary="Approve a submitted figure (city administrators): it becomes the indicator's value",
 )
 def approve_reported(request: HttpRequest, pk: int, payload: ReviewIn):
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = request.auth
     row = selectors.reported_get(actor=actor, pk=pk)
     return _reported_out(actions.reported_value_approve(actor=actor, reported=row, note=payload.note))
 
@@ -242,7 +242,7 @@ def approve_reported(request: HttpRequest, pk: int, payload: ReviewIn):
     summary="Reject a submitted figure, saying why (city administrators)",
 )
 def reject_reported(request: HttpRequest, pk: int, payload: ReviewIn):
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = request.auth
     row = selectors.reported_get(actor=actor, pk=pk)
     return _reported_out(actions.reported_value_reject(actor=actor, reported=row, note=payload.note))
 
@@ -253,7 +253,7 @@ def reject_reported(request: HttpRequest, pk: int, payload: ReviewIn):
     summary="Withdraw a submitted figure before it is reviewed",
 )
 def withdraw_reported(request: HttpRequest, pk: int):
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = request.auth
     row = selectors.reported_get(actor=actor, pk=pk)
     return _reported_out(actions.reported_value_withdraw(actor=actor, reported=row))
 
@@ -272,7 +272,7 @@ class ComputeIn(Schema):
 )
 def compute_values(request: HttpRequest, payload: ComputeIn):
     job = actions.indicator_values_recompute_enqueue(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         period=payload.period,
         region_code=payload.region.strip(),
     )

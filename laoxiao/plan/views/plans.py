@@ -95,7 +95,7 @@ def plan_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
         )
         if ok:
             messages.success(request, _("A new version was made as a draft."))
-            return redirect("plan-detail", code=made[0].code)  # type: ignore[attr-defined]
+            return redirect("plan-detail", code=made[0].code)
     else:
         return HttpResponse(status=404)
     return redirect("plan-detail", code=plan.code)

@@ -124,7 +124,7 @@ class ReportForm(HardenedForm):
 
     def __init__(self, *args: Any, milestones: list[TaskMilestone] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+        self.fields["milestone"].choices = [("", "—")] + [
             (m.pk, f"{m.title}（{m.due_on:%Y-%m-%d}）") for m in milestones
         ]
 
@@ -168,7 +168,7 @@ def task_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _milestones_response(request: HttpRequest, code: str, **extra: Any) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "plan/tasks/_milestones.html", _detail_context(request, code, **extra))
     if extra.get("milestone_form") is not None and extra["milestone_form"].errors:
         return render(
@@ -360,7 +360,7 @@ class ProjectForm(HardenedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region_code"].choices = _region_choices()  # type: ignore[attr-defined]
+        self.fields["region_code"].choices = _region_choices()
 
     def data_for_action(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

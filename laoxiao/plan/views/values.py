@@ -176,12 +176,12 @@ def reporting_submit(request: HttpRequest) -> HttpResponse:
     if row is not None:
         back = reverse("reporting") + f"?period={row.period}&plan={plan.code}"
         messages.success(request, _("The figure is submitted and waits for review."))
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = back
             return response
         return redirect(back)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # htmx swaps only 2xx answers: the form comes back with its errors inline
         return render(request, "plan/values/_form.html", {"form": form})
     ctx = _context(request, _period(request), form=form)
@@ -209,7 +209,7 @@ def reporting_review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             row = actions.reported_value_withdraw(actor=actor, reported=row)
     except ValidationError as exc:
         error = " ".join(str(m) for m in exc.messages)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         row.refresh_from_db()
         _with_region_names([row])
         return render(
@@ -229,7 +229,7 @@ def reporting_review(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def _with_region_names(rows: list[ReportedValue]) -> None:
     names = dict(Region.objects.filter(code__in={r.region_code for r in rows}).values_list("code", "name"))
     for r in rows:
-        r.region_name = names.get(r.region_code, r.region_code)  # type: ignore[attr-defined]
+        r.region_name = names.get(r.region_code, r.region_code)
 
 
 @login_required

@@ -54,7 +54,7 @@ class SitingQuery(CircleQuery):
 
 def _checked(request: HttpRequest, q: CircleQuery) -> tuple[Any, float]:
     """The region (404 outside the caller's regions or sectors) and the radius (422 if too large)."""
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = request.auth
     if malformed_region(q.region):
         raise ValidationError({"region": [_("Give a division code of 6, 9 or 12 digits.")]})
     region = region_for(q.region, actor=actor)

@@ -30,7 +30,7 @@ Measure = Literal["beds", "nursing_beds", "slots", "floor_area"]
 
 def _actor(request: HttpRequest) -> Any:
     """The caller (ninja sets ``request.auth``)."""
-    return request.auth  # type: ignore[attr-defined]
+    return request.auth
 
 
 @contract()

@@ -153,7 +153,7 @@ def _page(request: HttpRequest, form_class: type[CircleForm], template: str, run
     form = _bind(form_class, request)
     report: dict[str, Any] | None = None
     problem = ""
-    if not form.fields["group"].choices or not form.fields["region"].choices:  # type: ignore[attr-defined]
+    if not form.fields["group"].choices or not form.fields["region"].choices:
         problem = _("Your roles and regions give you no population to analyse. Ask the city administrator.")
     elif "region" in form.errors and demand_selectors.region_outside_scope(
         actor=request.user, code=str(form.data.get("region", ""))

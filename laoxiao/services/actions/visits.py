@@ -49,6 +49,7 @@ from laoxiao.core.models import ChangeLog
 from laoxiao.core.rules import rule, rule_version
 from laoxiao.people.models import Elder
 from laoxiao.providers.models import Provider, ServiceItem, StaffMember
+from laoxiao.services.actions.orders import order_finish, order_start
 from laoxiao.services.models import ClaimLine, ServiceClaim, ServiceOrder, ServiceVisit
 from laoxiao.services.selectors.verification import facts_for
 from laoxiao.services.verification import (
@@ -243,6 +244,11 @@ def visit_check_in(
             raise ValidationError({"item": _("No such service item.")})
         item = item_obj
     staff = _worker_of(provider, worker)
+    if order is not None:
+        if order.status not in (ServiceOrder.Status.ASSIGNED, ServiceOrder.Status.IN_SERVICE):
+            raise ValidationError({"order": _("An order is served once it is assigned to a worker.")})
+        if order.worker_id is not None and order.worker_id != staff.pk:
+            raise ValidationError({"worker": _("The order is assigned to another worker.")})
     if method not in ServiceVisit.Method.values:
         raise ValidationError({"method": _("Not a check-in method.")})
     _check_position(lon, lat, accuracy_m, "check_in")
@@ -279,6 +285,8 @@ def visit_check_in(
             )
     except IntegrityError:
         return ServiceVisit.objects.get(worker=staff, elder=elder, check_in_at=at)
+    if order is not None and order.status == ServiceOrder.Status.ASSIGNED:
+        order_start(actor=actor, order=order)  # the check-in starts the service
     return visit
 
 
@@ -346,6 +354,10 @@ def visit_check_out(
         clean=False,
     )
     _hold_overlapped(actor, hit, {k: row.pk for k in hit}, note="overlap")
+    if row.order_id is not None:
+        order = ServiceOrder.objects.get(pk=row.order_id)
+        if order.status == ServiceOrder.Status.IN_SERVICE:
+            order_finish(actor=actor, order=order)  # the check-out ends it; the family confirms
     return row
 
 

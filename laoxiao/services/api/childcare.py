@@ -70,6 +70,7 @@ class SlotIn(Schema):
     price_fen: int = 0
 
 
+@contract()
 class BookIn(Schema):
     child_id: int
 

@@ -3,11 +3,13 @@ bad bodies."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core import clock
@@ -196,3 +198,38 @@ def test_entitlement_endpoints(world: dict[str, Any]) -> None:
         r = post(officer, "/entitlements/refresh", {"region_code": "340603000000"})
         assert r.status_code == 200 and set(r.json()) == {"created", "ended", "updated", "unchanged"}
         assert post(fam, "/entitlements/refresh", {"region_code": "340603000000"}).status_code in (403, 404)
+
+
+@pytest.mark.django_db
+def test_the_visit_of_an_order_starts_and_ends_it_and_a_verified_visit_is_what_the_family_confirms(
+    world: dict[str, Any], city: dict[str, Any]
+) -> None:
+    """An assigned order is started by the worker's check-in and done at check-out (EVV), not by a
+    button; a requested order cannot be checked in, nor by another worker than the assigned one."""
+    fam, op = client(world["family"]), client(world["operator"])
+    with clock.frozen(NOW):
+        pk = post(fam, "/orders", order_body(world)).json()["id"]
+        check_in = {
+            "order": pk,
+            "worker": world["worker"].pk,
+            "at": "2026-03-03T10:00:00+08:00",
+            "method": "card",
+        }
+        r = post(op, "/visits/check-in", check_in)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "order"  # not yet assigned
+        assert post(op, f"/orders/{pk}/accept").status_code == 200
+        other = make_worker(world["provider"], seq=2)
+        assert post(op, f"/orders/{pk}/assign", {"worker": world["worker"].pk}).status_code == 200
+        r = post(op, "/visits/check-in", {**check_in, "worker": other.pk})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "worker"
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 3, 3, 10, 0, 5))):
+        r = post(op, "/visits/check-in", check_in)
+        assert r.status_code == 201, r.content
+        visit = r.json()["id"]
+        assert fam.get(f"{API}/orders/{pk}").json()["status"] == "in_service"
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 3, 3, 11, 5))):
+        r = post(op, f"/visits/{visit}/check-out", {"at": "2026-03-03T11:02:00+08:00"})
+        assert r.status_code == 200, r.content
+        assert r.json()["status"] == "verified", r.json()
+        assert fam.get(f"{API}/orders/{pk}").json()["status"] == "done"
+        assert post(fam, f"/orders/{pk}/confirm", {"rating": 4}).json()["status"] == "confirmed"
