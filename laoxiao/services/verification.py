@@ -277,6 +277,12 @@ def check_batch(
     return results, hit_stored
 
 
+def _utc(moment: dt.datetime | None) -> str:
+    """A moment in UTC (ISO 8601), so that the hash of a visit read back from the database (which
+    answers UTC) equals the hash of the visit as it was sent (in any offset)."""
+    return "" if moment is None else moment.astimezone(dt.UTC).isoformat()
+
+
 def integrity_hash(v: VisitIn) -> str:
     """SHA-256 over the six elements, the positions, the method and when it was received: an edit
     of a stored visit shows as a mismatch."""
@@ -285,12 +291,12 @@ def integrity_hash(v: VisitIn) -> str:
         v.elder_id,
         v.item_code,
         v.method,
-        v.check_in_at.isoformat(),
-        v.check_out_at.isoformat() if v.check_out_at else "",
+        _utc(v.check_in_at),
+        _utc(v.check_out_at),
         v.check_in_lon,
         v.check_in_lat,
         v.check_out_lon,
         v.check_out_lat,
-        v.recorded_at.isoformat(),
+        _utc(v.recorded_at),
     )
     return hashlib.sha256("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()

@@ -20,6 +20,7 @@ from laoxiao.services.tests.factories_visits import (
     record,
     row,
 )
+from laoxiao.services.verification import VisitIn, integrity_hash
 
 DAY = dt.date(2026, 11, 10)
 NOW = at(DAY, 20)
@@ -229,3 +230,29 @@ def test_another_providers_operator_may_not_record(w: dict[str, Any]) -> None:
     with clock.frozen(NOW), pytest.raises(PermissionDenied):
         record(op2, row(w["provider"], w["worker"], w["elder"], start=at(DAY, 9)))
     assert not ServiceVisit.objects.exists()
+
+
+def test_the_integrity_hash_of_a_stored_visit_can_be_recomputed_and_shows_an_edit(w: dict[str, Any]) -> None:
+    """The hash is over UTC moments: the row read back (the database answers UTC) gives the same
+    hash as the visit as sent in +08:00; a changed check-out time gives another."""
+    v = one(w)
+
+    def again(row: ServiceVisit, **change: Any) -> str:
+        values = {
+            "worker_id": row.worker_id,
+            "elder_id": row.elder_id,
+            "item_code": row.item_id,
+            "method": row.method,
+            "check_in_at": row.check_in_at,
+            "check_out_at": row.check_out_at,
+            "recorded_at": row.recorded_at,
+            "check_in_lon": row.check_in_lon,
+            "check_in_lat": row.check_in_lat,
+            "check_out_lon": row.check_out_lon,
+            "check_out_lat": row.check_out_lat,
+        }
+        values.update(change)
+        return integrity_hash(VisitIn(**values))
+
+    assert v.integrity_hash and again(v) == v.integrity_hash
+    assert again(v, check_out_at=v.check_out_at + dt.timedelta(minutes=30)) != v.integrity_hash
