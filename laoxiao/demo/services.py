@@ -680,6 +680,7 @@ def _visits(
     meta: list[tuple[Any, str]] = []
     methods = ("app_gps", "card", "qr", "phone_callback")
     method_p = np.array([0.8, 0.1, 0.07, 0.03])
+    late_made = 0  # at least one back-filled visit in any month (a small city's share may round to none)
     for o in served:
         p = by_pk[o.elder_id]
         u = rng.random(8)
@@ -705,8 +706,13 @@ def _visits(
             olon = p.lon + off[2] / (111_320 * math.cos(math.radians(p.lat)))
         happened = check_out or check_in
         recorded = happened + dt.timedelta(seconds=int(20 + u[4] * 600))
-        if u[6] < SHARE["late"] and check_out is not None and (as_of - check_out.date()).days > 10:
+        if (
+            (u[6] < SHARE["late"] or not late_made)
+            and check_out is not None
+            and (as_of - check_out.date()).days > 10
+        ):
             recorded = happened + dt.timedelta(days=int(4 + u[7] * 5), hours=3)
+            late_made += 1
         recorded = min(recorded, max(now, happened))
         v = ver.VisitIn(
             worker_id=o.worker_id,
