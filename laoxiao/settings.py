@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "laoxiao.people",
     "laoxiao.planning",
     "laoxiao.services",
+    "laoxiao.ledger",
+    "laoxiao.benefits",
     "laoxiao.imports",
     "laoxiao.demo",
     "laoxiao.jobs",

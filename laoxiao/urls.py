@@ -11,6 +11,7 @@ urlpatterns = [
     path("plan/", include("laoxiao.plan.urls")),
     path("planning/", include("laoxiao.planning.urls")),
     path("services/", include("laoxiao.services.urls")),
+    path("benefits/", include("laoxiao.benefits.urls")),
     path("imports/", include("laoxiao.imports.urls")),
     path("jobs/", include("laoxiao.jobs.urls")),
     path("providers/", include("laoxiao.providers.urls")),

@@ -20,6 +20,7 @@ openapi.install(api)  # every error answer declared, with the one error schema
 # lone surrogates, NUL, integers beyond 64 bits: 422 with the field on every operation
 api.add_decorator(refuse_unstorable, mode="operation")  # wraps the view: after validation
 
+from laoxiao.benefits.api import ROUTERS as BENEFITS_ROUTERS  # noqa: E402
 from laoxiao.core.api import reveal_router  # noqa: E402
 from laoxiao.core.api import router as changelog_router  # noqa: E402
 from laoxiao.jobs.api import router as jobs_router  # noqa: E402
@@ -50,4 +51,6 @@ api.add_router("/people", people_router)
 api.add_router("/supervision", supervision_router)
 for _services_router in SERVICES_ROUTERS:
     api.add_router("/services", _services_router)
+for _benefits_router in BENEFITS_ROUTERS:
+    api.add_router("/benefits", _benefits_router)
 api.add_router("/public", portal_router)  # no login: the portal router sets auth=None
