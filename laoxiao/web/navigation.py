@@ -95,6 +95,7 @@ def navigation_for(user: Any) -> list[Entry]:
     entries.extend(_provider_entries(user))
     entries.extend(_people_entries(user))
     entries.extend(_services_entries(user))
+    entries.extend(_benefits_entries(user))
     if user.has_perm(roles.IMPORT) or user.has_perm(roles.MANAGE_REGIONS):
         entries.append(
             Entry(reverse("import-upload"), _("Import"), _("Load records from .xlsx or .csv files"), "⇪")
@@ -147,6 +148,35 @@ def _services_entries(user: Any) -> list[Entry]:
             continue
         if who == "both" and not (office or operator):
             continue
+        try:
+            out.append(Entry(reverse(name), label, description, icon))
+        except NoReverseMatch:  # a page of a part not installed
+            continue
+    return out
+
+
+# the benefits pages (laoxiao/benefits): (url name, label, description, icon); shown to the offices
+# of a sector that has programmes (civil affairs, health) and to city administrators
+BENEFITS_PAGES: tuple[tuple[str, Any, Any, str], ...] = (
+    ("benefits-programmes", _("Benefit programmes"), _("Programmes, their rules and who is eligible"), "◈"),
+    ("benefits-applications", _("Applications"), _("Applications waiting for your review"), "✎"),
+    ("benefits-batches", _("Payment batches"), _("Monthly payments: build, approve, send, reconcile"), "¥"),
+    ("benefits-overpayments", _("Overpayments"), _("Money paid after an entitlement ended, to recover"), "↺"),
+    (
+        "benefits-ledger",
+        _("Ledger and budgets"),
+        _("Balances per programme, county and year; budget use"),
+        "⚖",
+    ),
+)
+
+
+def _benefits_entries(user: Any) -> list[Entry]:
+    """The benefits pages for the offices of elder care and childcare."""
+    if not (user.is_superuser or user.sectors() & {"eldercare", "childcare", "health"}):
+        return []
+    out: list[Entry] = []
+    for name, label, description, icon in BENEFITS_PAGES:
         try:
             out.append(Entry(reverse(name), label, description, icon))
         except NoReverseMatch:  # a page of a part not installed
