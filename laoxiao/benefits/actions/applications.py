@@ -171,7 +171,12 @@ def review_steps(programme: Programme, on: dt.date) -> list[dict[str, Any]]:
     out = []
     for s in steps:
         level, approvals = s.get("level"), s.get("approvals", 1)
-        if level not in LEVELS or not isinstance(approvals, int) or isinstance(approvals, bool) or approvals < 1:
+        if (
+            level not in LEVELS
+            or not isinstance(approvals, int)
+            or isinstance(approvals, bool)
+            or approvals < 1
+        ):
             raise ValidationError({"programme": _("The review steps of this programme are not set right.")})
         out.append({"level": level, "approvals": approvals})
     if not out:
@@ -318,10 +323,7 @@ def first_of_next_month(day: dt.date) -> dt.date:
 
 def _locked(application: Application) -> Application:
     app = (
-        Application.objects.select_for_update()
-        .select_related("programme")
-        .filter(pk=application.pk)
-        .first()
+        Application.objects.select_for_update().select_related("programme").filter(pk=application.pk).first()
     )
     if app is None:
         raise NotFound("benefits.application")
@@ -426,7 +428,9 @@ def application_withdraw(*, actor: Any, application: Application, note: str = ""
     app = _locked(application)
     mine = bool(is_active_actor(actor) and app.submitted_by_id == actor.pk)
     if not mine:
-        linked = is_family_of(actor, elder=app.elder, child=app.child) if (app.elder_id or app.child_id) else False
+        linked = (
+            is_family_of(actor, elder=app.elder, child=app.child) if (app.elder_id or app.child_id) else False
+        )
         if not linked and not in_region(actor, app.region_code):
             raise NotFound("benefits.application")
         raise PermissionDenied(_("Only the submitter may withdraw an application."))

@@ -24,6 +24,7 @@ from laoxiao.benefits.models import Application, ApplicationVote
 from laoxiao.benefits.selectors import applications as sel
 from laoxiao.core.masking import mask_name
 from laoxiao.core.schemas import contract
+from laoxiao.people.models import Child, Elder
 
 router = Router(tags=["benefits"])
 
@@ -199,20 +200,21 @@ def get_application(request: HttpRequest, pk: int):
 def submit_application(request: HttpRequest, payload: BenefitApplicationIn):
     actor = request.auth
     programme = sel.programme_for(payload.programme)
-    elder = child = None
+    elder: Elder | None = None
+    child: Child | None = None
     if payload.child_id is not None:
         if payload.elder_id is not None or payload.elder_id_number:
             raise ValidationError({"child_id": _("Name one person: an older person or a child.")})
-        child = sel.person_for(actor=actor, child_id=payload.child_id, kind="child")
+        child = sel.child_for(actor=actor, pk=payload.child_id)
     elif payload.elder_id is not None or payload.elder_id_number:
-        elder = sel.person_for(actor=actor, elder_id=payload.elder_id, id_number=payload.elder_id_number)
+        elder = sel.elder_for(actor=actor, pk=payload.elder_id, id_number=payload.elder_id_number)
     else:
         raise ValidationError({"elder_id": _("Name the person by elder_id, elder_id_number or child_id.")})
     app = actions.application_submit(
         actor=actor,
         programme=programme,
-        elder=elder,  # type: ignore[arg-type]
-        child=child,  # type: ignore[arg-type]
+        elder=elder,
+        child=child,
         documents=_documents(payload.documents),
         note=payload.note,
     )
@@ -234,7 +236,9 @@ def vote_application(request: HttpRequest, pk: int, payload: BenefitVoteIn):
     )
 
 
-@router.post("/applications/{pk}/withdraw", response=BenefitApplicationOut, summary="Withdraw (the submitter)")
+@router.post(
+    "/applications/{pk}/withdraw", response=BenefitApplicationOut, summary="Withdraw (the submitter)"
+)
 def withdraw_application(request: HttpRequest, pk: int, payload: BenefitWithdrawIn):
     app = actions.application_withdraw(actor=request.auth, application=_get(request, pk), note=payload.note)
     return sel.application_get(actor=request.auth, pk=app.pk)

@@ -11,8 +11,8 @@ from django.db.models import Q, QuerySet
 from laoxiao.accounts.models import User
 from laoxiao.benefits.actions.applications import LEVELS, covering_code
 from laoxiao.benefits.models import Application, ApplicationVote, Programme
-from laoxiao.core.crypto import blind_index
 from laoxiao.core.access import SECTOR_PERMISSION, has_sector, is_active_actor, provider_id_of
+from laoxiao.core.crypto import blind_index
 from laoxiao.core.errors import NotFound
 from laoxiao.people.models import Child, Elder
 from laoxiao.regions.scoping import PREFIX_LENGTH, prefix_q
@@ -99,9 +99,7 @@ def review_queue(actor: Any) -> QuerySet[Application]:
 def _sector_users(sector: str) -> QuerySet[User]:
     app_label, codename = SECTOR_PERMISSION[sector].split(".")
     perm = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
-    perm |= Q(
-        user_permissions__codename=codename, user_permissions__content_type__app_label=app_label
-    )
+    perm |= Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
     return User.objects.filter(is_active=True, provider__isnull=True).filter(perm | Q(is_superuser=True))
 
 
@@ -115,7 +113,9 @@ def pool_ids(region_code: str, level: str, sector: str) -> set[int]:
     return set(qs.values_list("pk", flat=True).distinct())
 
 
-def reviewers_left(application: Application, cache: dict[tuple[str, str, str], set[int]] | None = None) -> int:
+def reviewers_left(
+    application: Application, cache: dict[tuple[str, str, str], set[int]] | None = None
+) -> int:
     """How many more reviewers may still vote at the step under review: the pool without the maker
     and without everyone who voted on the application."""
     if application.status != A.PENDING or not application.step_level:
@@ -194,18 +194,7 @@ def application_programmes() -> QuerySet[Programme]:
     return Programme.objects.filter(entry=Programme.Entry.APPLICATION, active=True)
 
 
-def person_for(
-    *,
-    actor: Any,
-    elder_id: int | None = None,
-    child_id: int | None = None,
-    id_number: str | None = None,
-    kind: str = "elder",
-) -> Elder | Child:
-    """The person an application is for: one linked to a family member's account (live link), or
-    one in the staff's regions; else ``NotFound``."""
-    model: Any = Child if (child_id is not None or kind == "child") else Elder
-    pk = child_id if model is Child else elder_id
+def _person_for(model: Any, *, actor: Any, pk: int | None, id_number: str | None) -> Any:
     qs = model.objects.all()
     if id_number:
         qs = qs.filter(id_number_hash=blind_index(id_number.strip().upper()))
@@ -214,7 +203,7 @@ def person_for(
     else:
         raise NotFound(model._meta.label_lower)
     field = "child_id" if model is Child else "elder_id"
-    linked = (
+    linked: Any = (
         actor.family_links.live().filter(**{f"{field}__isnull": False}).values(field)
         if is_active_actor(actor)
         else []
@@ -223,4 +212,17 @@ def person_for(
     found = qs.filter(allowed).first()
     if found is None:
         raise NotFound(model._meta.label_lower)
-    return found  # type: ignore[no-any-return]
+    return found
+
+
+def elder_for(*, actor: Any, pk: int | None = None, id_number: str | None = None) -> Elder:
+    """The older person an application is for: one linked to a family member's account (live
+    link), or one in the staff's regions; else ``NotFound``."""
+    found: Elder = _person_for(Elder, actor=actor, pk=pk, id_number=id_number)
+    return found
+
+
+def child_for(*, actor: Any, pk: int | None = None, id_number: str | None = None) -> Child:
+    """The child an application is for (the same reach as ``elder_for``)."""
+    found: Child = _person_for(Child, actor=actor, pk=pk, id_number=id_number)
+    return found

@@ -72,7 +72,9 @@ def submit(actor: Any, elder: Elder, code: str = "service_subsidy", **kw: Any) -
     return application_submit(actor=actor, programme=programme(code), elder=elder, **kw)
 
 
-def set_steps(steps: list[dict[str, Any]], *, code: str | None = None, on: dt.date = dt.date(2026, 1, 1)) -> None:
+def set_steps(
+    steps: list[dict[str, Any]], *, code: str | None = None, on: dt.date = dt.date(2026, 1, 1)
+) -> None:
     """A city's own version of ``benefits.application_steps`` (the default, or one programme's)."""
     data: dict[str, Any] = {"default": steps, "programmes": {}}
     if code:

@@ -121,8 +121,12 @@ def test_family_member_only_for_linked_consenting_elders(w: dict[str, Any], xian
             submit(unconsented, other)
         third = make_person(xiangshan_officer, seq=3)
         FamilyLink.objects.create(
-            user=fam, elder=third, region_code=third.region_code, relation="son",
-            consent_on=dt.date(2026, 1, 1), revoked_on=dt.date(2026, 2, 1),
+            user=fam,
+            elder=third,
+            region_code=third.region_code,
+            relation="son",
+            consent_on=dt.date(2026, 1, 1),
+            revoked_on=dt.date(2026, 2, 1),
         )
         with pytest.raises(NotFound):
             submit(fam, third)

@@ -57,7 +57,10 @@ def test_worker_submits_and_reviewers_vote_on_the_page(w: dict[str, Any]) -> Non
                 "programme": "service_subsidy",
                 "id_number": w["elder"].id_number,
                 "note": "低收入",
-                "documents": [SimpleUploadedFile("证明.pdf", PDF), SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\nxx")],
+                "documents": [
+                    SimpleUploadedFile("证明.pdf", PDF),
+                    SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\nxx"),
+                ],
             },
         )
         assert r.status_code == 302, r.content.decode()[:2000]
@@ -66,10 +69,16 @@ def test_worker_submits_and_reviewers_vote_on_the_page(w: dict[str, Any]) -> Non
         # a bad document is a field error, nothing saved
         r = c.post(
             "/benefits/applications/new/",
-            {"programme": "care_subsidy", "id_number": w["elder"].id_number, "documents": [SimpleUploadedFile("a.pdf", b"no")]},
+            {
+                "programme": "care_subsidy",
+                "id_number": w["elder"].id_number,
+                "documents": [SimpleUploadedFile("a.pdf", b"no")],
+            },
         )
         assert r.status_code == 200 and r.context["form"].errors["documents"]
-        r = c.post("/benefits/applications/new/", {"programme": "service_subsidy", "id_number": w["elder"].id_number})
+        r = c.post(
+            "/benefits/applications/new/", {"programme": "service_subsidy", "id_number": w["elder"].id_number}
+        )
         assert r.status_code == 200 and r.context["form"].errors["programme"]  # the duplicate
         page = c.get(f"/benefits/applications/{app.pk}/")
         html = page.content.decode()
@@ -115,11 +124,16 @@ def test_scope_and_no_reviewer_list(w: dict[str, Any]) -> None:
         suixi = signed(make_user("sx_mz", ["civil_affairs_county"], ["340621000000"]))
         assert suixi.get(f"/benefits/applications/{app.pk}/").status_code == 404
         assert suixi.get(f"/benefits/applications/{app.pk}/documents/0/").status_code == 404
-        assert suixi.post(
-            f"/benefits/applications/{app.pk}/", {"what": "vote", "vote-step": "0", "vote-decision": "approve"}
-        ).status_code == 404
+        assert (
+            suixi.post(
+                f"/benefits/applications/{app.pk}/",
+                {"what": "vote", "vote-step": "0", "vote-decision": "approve"},
+            ).status_code
+            == 404
+        )
         signed(w["community"]).post(
-            f"/benefits/applications/{app.pk}/", {"what": "vote", "vote-step": "0", "vote-decision": "approve"}
+            f"/benefits/applications/{app.pk}/",
+            {"what": "vote", "vote-step": "0", "vote-decision": "approve"},
         )
         county = signed(w["county"]).get(QUEUE)
         assert county.status_code == 200

@@ -85,10 +85,12 @@ def _person_label(app: Application) -> str:
 def review_queue(request: HttpRequest) -> HttpResponse:
     queue = page_of(sel.review_queue(request.user), request.GET.get("page"), per_page=50, params=request.GET)
     rows = [{"app": a, "person": _person_label(a)} for a in queue]
-    waiting = [{"app": a, "person": _person_label(a)} for a in sel.waiting_no_reviewer(request.user, limit=100)]
+    waiting = [
+        {"app": a, "person": _person_label(a)} for a in sel.waiting_no_reviewer(request.user, limit=100)
+    ]
     mine = [
         {"app": a, "person": _person_label(a)}
-        for a in sel.applications_visible(request.user).filter(submitted_by=request.user)[:50]
+        for a in sel.applications_visible(request.user).filter(submitted_by_id=request.user.pk)[:50]
     ]
     return render(
         request,
@@ -169,7 +171,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "waiting": sel.is_waiting_no_reviewer(app),
             "may_vote": may_vote,
-            "may_withdraw": app.status == Application.Status.PENDING and app.submitted_by_id == request.user.pk,
+            "may_withdraw": app.status == Application.Status.PENDING
+            and app.submitted_by_id == request.user.pk,
             "vote_form": vote_form,
             "withdraw_form": withdraw_form,
         },
@@ -204,11 +207,11 @@ def application_new(request: HttpRequest) -> HttpResponse:
             c = form.cleaned_data
 
             def submit() -> Application:
-                elder = sel.person_for(actor=request.user, id_number=c["id_number"])
+                elder = sel.elder_for(actor=request.user, id_number=c["id_number"])
                 return actions.application_submit(
                     actor=request.user,
                     programme=sel.programme_for(c["programme"]),
-                    elder=elder,  # type: ignore[arg-type]
+                    elder=elder,
                     documents=c["documents"],
                     note=c["note"],
                 )
