@@ -338,7 +338,7 @@ def application_vote(
     given, is the step the reviewer saw: a vote for a step that has passed is refused. Answers the
     vote: the new one, or the actor's existing vote on this application (nothing changes)."""
     app = _locked(application)
-    if not in_region(actor, app.region_code):
+    if not in_region(actor, app.region_code) and not is_family_of(actor, elder=app.elder, child=app.child):
         raise NotFound("benefits.application")
     existing = ApplicationVote.objects.filter(application=app, voter_id=actor.pk).order_by("step").first()
     if existing is not None:

@@ -224,8 +224,9 @@ def submit_application(request: HttpRequest, payload: BenefitApplicationIn):
 @router.post(
     "/applications/{pk}/votes",
     response=BenefitApplicationVoteOut,
-    summary="Vote at the step under review (a repeated vote answers the existing one)",
+    summary="Vote at the step under review (a repeated vote answers the existing one; Idempotency-Key honoured)",
 )
+@idempotent
 def vote_application(request: HttpRequest, pk: int, payload: BenefitVoteIn):
     return actions.application_vote(
         actor=request.auth,

@@ -87,6 +87,16 @@ def test_family_submits_and_reviewers_vote_through(w: dict[str, Any]) -> None:
         assert r.status_code == 200, r.content
     r = post(client(w["county"]), f"/applications/{pk}/votes", {"decision": "approve"})
     assert r.status_code == 200  # the same vote again
+    keyed = [
+        post(
+            client(w["county"]),
+            f"/applications/{pk}/votes",
+            {"decision": "approve"},
+            HTTP_IDEMPOTENCY_KEY="v",
+        )
+        for _ in range(2)
+    ]
+    assert [k.status_code for k in keyed] == [200, 200] and keyed[1]["Idempotent-Replayed"] == "true"
     assert ApplicationVote.objects.count() == 3
     detail = get(fam, f"/applications/{pk}").json()
     assert detail["status"] == "approved" and detail["valid_from"] == "2026-04-01"
@@ -130,6 +140,9 @@ def test_scope_is_404(w: dict[str, Any]) -> None:
     stranger = client(make_user("fam9", ["family_member"], []))
     assert get(stranger, f"/applications/{pk}").status_code == 404
     assert post(stranger, "/applications", body(w, programme="care_subsidy")).status_code == 404
+    # a family member sees the application but never votes
+    fam_vote = post(client(w["family"]), f"/applications/{pk}/votes", {"decision": "approve"})
+    assert fam_vote.status_code == 403
     # the submitter withdraws; another family member of the same person may not
     other = make_family(w["elder"], "fam2")
     assert post(client(other), f"/applications/{pk}/withdraw").status_code == 403
