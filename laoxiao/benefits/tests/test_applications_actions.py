@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.benefits.actions import applications as actions
-from laoxiao.benefits.models import Application, ApplicationVote
+from laoxiao.benefits.models import Application, ApplicationVote, Programme
 from laoxiao.benefits.selectors import applications as sel
 from laoxiao.benefits.tests.factories_applications import (
     NOW,
@@ -30,6 +30,7 @@ from laoxiao.core import clock
 from laoxiao.core.errors import NotFound
 from laoxiao.core.models import ChangeLog
 from laoxiao.people.models import Elder, FamilyLink
+from laoxiao.people.tests.factories import make_child
 
 A = Application.Status
 
@@ -315,3 +316,50 @@ def test_votes_are_immutable_rows(w: dict[str, Any]) -> None:
     vote(w["community"], app, decision="reject", reason="again")  # after the decision: answers the vote
     assert ApplicationVote.objects.filter(pk=v.pk).values().get() == before
     assert programme().code == "service_subsidy"
+
+
+@pytest.mark.django_db
+def test_programme_own_steps_are_copied(w: dict[str, Any]) -> None:
+    set_steps([{"level": "township", "approvals": 1}], code="home_adaptation")
+    with clock.frozen(NOW):
+        own = submit(w["worker"], w["elder"], code="home_adaptation")
+        default = submit(w["worker"], w["elder"], code="care_subsidy")
+    assert own.steps == [{"level": "township", "approvals": 1}] and own.step_level == "township"
+    assert default.steps == [{"level": "community", "approvals": 1}]
+    vote(w["township"], own)
+    assert fresh(own).status == A.APPROVED
+
+
+@pytest.mark.django_db
+def test_a_childs_application_by_a_linked_guardian(city: dict[str, Any]) -> None:
+    child = make_child()
+    prog = Programme.objects.create(
+        code="child_test",
+        name="测试",
+        sector="childcare",
+        payee="guardian",
+        period="monthly",
+        entry="application",
+        rule_key="benefits.childcare_subsidy",
+    )
+    fam = make_user("guardian1", ["family_member"], [])
+    FamilyLink.objects.create(
+        user=fam,
+        child=child,
+        region_code=child.region_code,
+        relation="mother",
+        consent_on=dt.date(2026, 1, 1),
+    )
+    health = make_user("wj_c1", ["health_community"], ["340603001001"])
+    civil = make_user("mz_c8", ["civil_affairs_community"], ["340603001001"])
+    with clock.frozen(NOW):
+        with pytest.raises(ValidationError) as exc:
+            actions.application_submit(actor=fam, programme=prog, elder=None, child=None)
+        assert "elder" in exc.value.message_dict
+        app = actions.application_submit(actor=fam, programme=prog, child=child, documents=[pdf()])
+        assert app.beneficiary_key == f"c{child.pk}"
+        with pytest.raises(PermissionDenied):
+            actions.application_vote(actor=civil, application=app, decision="approve")  # elder care
+        actions.application_vote(actor=health, application=app, decision="approve")
+    assert fresh(app).step == 1
+    assert list(sel.family_applications(fam)) == [app]
