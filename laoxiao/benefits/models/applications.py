@@ -38,7 +38,12 @@ class Application(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     steps = models.JSONField(_("review steps"), default=list)  # [{"level": "community", "approvals": 1}, ...]
     step = models.PositiveSmallIntegerField(_("step under review"), default=0)
-    documents = models.JSONField(_("documents"), default=list, blank=True)  # [{"name", "kind"}]
+    # the level of the step under review (``steps[step]["level"]``), "" once decided: the review
+    # queue filters on it in the database
+    step_level = models.CharField(_("level under review"), max_length=12, blank=True, db_index=True)
+    # [{"name", "size", "sha256", "file", "content_type"}]: ``file`` is the random name under
+    # VAR_DIR/benefits/documents
+    documents = models.JSONField(_("documents"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -61,6 +66,11 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.beneficiary_key} {self.status}"
+
+    @property
+    def record_sector(self) -> str:
+        """The change log's sector of this row: the programme's."""
+        return str(self.programme.sector)
 
 
 class ApplicationVoteQuerySet(BenefitRowQuerySet):
@@ -93,3 +103,7 @@ class ApplicationVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}/{self.step} {self.decision}"
+
+    @property
+    def record_sector(self) -> str:
+        return str(self.application.programme.sector)
