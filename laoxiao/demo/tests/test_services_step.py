@@ -1,4 +1,4 @@
-"""The demo city's month of service (``laoxiao.demo.services``), built at a small scale."""
+"""The demo city's month of service (``laoxiao.demo.services`` and its parts), built at a small scale."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from laoxiao.core.rules import rule
-from laoxiao.demo import services as ds
+from laoxiao.demo import services_care as ds
 from laoxiao.demo.generator import build_demo_city
 from laoxiao.people.models import Elder
 from laoxiao.providers.models import ChildcareClass
