@@ -28,6 +28,7 @@ from laoxiao.benefits.eligibility.elders import _next_month, _years_before, age_
 from laoxiao.benefits.models import Application, Programme
 from laoxiao.core.rules import RuleMissing, rule_version
 from laoxiao.people.models import Elder
+from laoxiao.regions.scoping import prefix_q
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -86,7 +87,7 @@ class ElderByApplication(base.Calculator):
             Elder.objects.filter(
                 registered_on(period),
                 Exists(approved),
-                region_code__startswith=region_prefix,
+                prefix_q("region_code", region_prefix),
                 birth_date__lte=_years_before(period, int(data.get("min_age") or 0)),
             )
             .order_by("id")
@@ -124,7 +125,7 @@ class ElderByApplication(base.Calculator):
         rows = (
             Elder.objects.filter(
                 registered_on(period),
-                region_code__startswith=region_prefix,
+                prefix_q("region_code", region_prefix),
                 birth_date__lte=_years_before(period, int(data.get("min_age") or 0)),
                 id__gte=lo,
                 id__lte=hi,

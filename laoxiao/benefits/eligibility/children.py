@@ -23,6 +23,7 @@ from laoxiao.benefits.models import Programme
 from laoxiao.core.models import RuleVersion
 from laoxiao.core.rules import RuleMissing, rule_version
 from laoxiao.people.models import Child, Guardian
+from laoxiao.regions.scoping import prefix_q
 
 
 def _prev_month(day: dt.date) -> dt.date:
@@ -46,7 +47,7 @@ class ChildcareSubsidy(base.Calculator):
     def _qs(self, data: dict[str, Any], period: dt.date, region_prefix: str) -> Any:
         qs = Child.objects.filter(
             registered_on(period),
-            region_code__startswith=region_prefix,
+            prefix_q("region_code", region_prefix),
             birth_date__lte=period,
             birth_date__gt=_years_before(period, int(data["under_age_years"])),
         )

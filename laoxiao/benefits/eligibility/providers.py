@@ -14,6 +14,7 @@ from laoxiao.benefits.models import Programme
 from laoxiao.core.rules import RuleMissing, rule_version
 from laoxiao.people.models import Child
 from laoxiao.providers.models import CHILDCARE_KINDS, Provider
+from laoxiao.regions.scoping import prefix_q
 from laoxiao.services.models import ServiceClaim
 
 
@@ -46,10 +47,10 @@ class InclusiveChildcareOperating(base.Calculator):
 
     def _providers(self, data: dict[str, Any], region_prefix: str) -> Any:
         return Provider.objects.filter(
+            prefix_q("region_code", region_prefix),
             kind__in=CHILDCARE_KINDS,
             supply_tier__in=data.get("supply_tiers") or ["inclusive"],
             filing_status=data.get("filing_status") or Provider.FilingStatus.FILED,
-            region_code__startswith=region_prefix,
         )
 
     def candidate_ids(self, programme: Programme, period: dt.date, region_prefix: str) -> Any:
@@ -151,10 +152,10 @@ class HomeCarePurchase(base.Calculator):
 
     def _claims(self, data: dict[str, Any], period: dt.date, region_prefix: str) -> Any:
         return ServiceClaim.objects.filter(
+            prefix_q("region_code", region_prefix),
             period=period,
             status=data.get("claim_status") or ServiceClaim.Status.APPROVED,
             amount_payable_fen__gt=0,
-            region_code__startswith=region_prefix,
         )
 
     def candidate_ids(self, programme: Programme, period: dt.date, region_prefix: str) -> Any:

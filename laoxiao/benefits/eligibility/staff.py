@@ -19,6 +19,7 @@ from laoxiao.benefits.eligibility import base, registry
 from laoxiao.benefits.models import Application, Programme
 from laoxiao.core.rules import RuleMissing, rule_version
 from laoxiao.providers.models import ELDERCARE_KINDS, StaffMember
+from laoxiao.regions.scoping import prefix_q
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -52,11 +53,11 @@ class StaffEntryAward(base.Calculator):
         return StaffMember.objects.filter(
             Q(left_on__isnull=True) | Q(left_on__gt=period),
             Exists(approved),
+            prefix_q("region_code", region_prefix),
             provider__kind__in=ELDERCARE_KINDS,
             role__in=data.get("roles") or [],
             hired_on__isnull=False,
             hired_on__lte=months_before(period, int(data.get("min_months_served") or 0)),
-            region_code__startswith=region_prefix,
         )
 
     def candidate_ids(self, programme: Programme, period: dt.date, region_prefix: str) -> Any:

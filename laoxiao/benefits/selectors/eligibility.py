@@ -115,6 +115,30 @@ def person_eligibility(
     return subject, out
 
 
+@dataclass
+class PersonBenefits:
+    """The eligibility panel of a person's page: this month's answer for every programme."""
+
+    period: dt.date
+    items: list[ProgrammeEligibility]
+
+
+def person_benefits(
+    *, actor: Any, source: str, subject: Any, on: dt.date | None = None
+) -> PersonBenefits | None:
+    """The panel for a person the page already shows (its scope checked by the page); None when the
+    actor reads no programme for this kind of person."""
+    programmes = programmes_for(actor, source)
+    if not programmes:
+        return None
+    day = on or clock.today()
+    items = [
+        ProgrammeEligibility(p, calculator_for(p).explain(p, subject, period_start(p, day)))
+        for p in programmes
+    ]
+    return PersonBenefits(dt.date(day.year, day.month, 1), items)
+
+
 def previous_period(programme: Programme, period: dt.date) -> dt.date:
     if programme.period == Programme.Period.YEARLY:
         return dt.date(period.year - 1, 1, 1)
