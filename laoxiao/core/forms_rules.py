@@ -17,7 +17,7 @@ class RuleVersionForm(HardenedForm):
     effective_from = forms.DateField(
         label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    data = forms.CharField(
+    content = forms.CharField(
         label=_("Data (JSON)"), widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000
     )
     certainty = forms.ChoiceField(label=_("Certainty"), choices=RuleVersion.Certainty.choices)
@@ -26,9 +26,9 @@ class RuleVersionForm(HardenedForm):
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10_000
     )
 
-    def clean_data(self) -> Any:
+    def clean_content(self) -> Any:
         try:
-            value = json.loads(self.cleaned_data["data"])
+            value = json.loads(self.cleaned_data["content"])
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": exc.msg}) from None
         if not isinstance(value, dict | list):

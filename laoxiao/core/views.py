@@ -103,11 +103,12 @@ def rules(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     key=d["key"],
                     effective_from=d["effective_from"],
-                    data=d["data"],
+                    data=d["content"],
                     certainty=d["certainty"],
                     source=d["source"],
                     note=d["note"],
                 ),
+                field_map={"data": "content"},
             )
             if done is not None:
                 return redirect(f"{reverse('rules')}#rule-{done.key}")

@@ -122,7 +122,7 @@ class ElderByApplication(base.Calculator):
         approved = registry.approved_from(programme, period, "elder_id", lo, hi)
         if not approved:
             return []
-        rows = (
+        found = (
             Elder.objects.filter(
                 registered_on(period),
                 prefix_q("region_code", region_prefix),
@@ -133,7 +133,7 @@ class ElderByApplication(base.Calculator):
             .order_by("id")
             .values_list("id", "region_code")
         )
-        rows = [(pk, code) for pk, code in rows if pk in approved]
+        rows = [(pk, code) for pk, code in found if pk in approved]
         if not rows:
             return []
         wanted = list(data.get("categories") or [])

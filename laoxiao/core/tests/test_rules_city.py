@@ -112,7 +112,7 @@ def test_rules_page_form(client: Any, admin_user: Any, city: Any) -> None:
     post = {
         "key": "t.page",
         "effective_from": "2027-01-01",
-        "data": '{"x": 1}',
+        "content": '{"x": 1}',
         "certainty": "?",
         "source": "s",
         "note": "",
@@ -121,7 +121,7 @@ def test_rules_page_form(client: Any, admin_user: Any, city: Any) -> None:
     assert RuleVersion.objects.get(key="t.page").data == {"x": 1}
     again = client.post("/rules/", post)
     assert again.status_code == 422 and "errorlist" in again.content.decode()
-    bad = client.post("/rules/", {**post, "effective_from": "2028-01-01", "data": "{nope"})
+    bad = client.post("/rules/", {**post, "effective_from": "2028-01-01", "content": "{nope"})
     assert bad.status_code == 422 and RuleVersion.objects.filter(key="t.page").count() == 1
     html = client.get("/rules/").content.decode()
     assert "certainty-unconfirmed" in html
@@ -131,6 +131,6 @@ def test_rules_page_refuses_a_post_from_an_officer(client: Any, city: Any) -> No
     officer = make_user("officer_r", ["civil_affairs_county"], ["340603000000"])
     client.force_login(officer)
     assert 'id="form-rule-version"' not in client.get("/rules/").content.decode()
-    post = {"key": "t.page", "effective_from": "2027-01-01", "data": "{}", "certainty": "?"}
+    post = {"key": "t.page", "effective_from": "2027-01-01", "content": "{}", "certainty": "?"}
     assert client.post("/rules/", post).status_code == 403
     assert not RuleVersion.objects.filter(key="t.page").exists()
