@@ -320,3 +320,25 @@ def test_payables_are_the_same_every_time_and_per_chunk(city: Any) -> None:
         p, M, "3406", kids[3].pk, kids[-1].pk
     )
     assert whole == parts == calc.payables(p, M, "3406", kids[0].pk, kids[-1].pk)
+
+
+def test_payables_cost_a_bounded_number_of_queries(city: Any, django_assert_max_num_queries: Any) -> None:
+    """One query per fact for the whole id range, never one per person (city scale: 324k elders)."""
+    voucher, service = f.prog("consumption_voucher"), f.prog("service_subsidy")
+    people = [f.elder(birth=dt.date(1950, 1, 1)) for _ in range(30)]
+    for person in people:
+        f.category(person, "dibao")
+        f.assessment(person, "severe")
+        f.make_application(voucher, person=person)
+        f.make_application(service, person=person)
+    kids = [f.child(birth=dt.date(2025, 6, 1)) for _ in range(30)]
+    lo, hi = people[0].pk, people[-1].pk
+    voucher.excludes = ["service_subsidy"]
+    voucher.save()
+    with django_assert_max_num_queries(12):
+        assert calculator_for(voucher).payables(voucher, M, "3406", lo, hi) == []  # all excluded
+    with django_assert_max_num_queries(6):
+        assert len(calculator_for(service).payables(service, M, "3406", lo, hi)) == 30
+    child_prog = f.prog("childcare_subsidy")
+    with django_assert_max_num_queries(2):
+        assert len(calculator_for(child_prog).payables(child_prog, M, "3406", kids[0].pk, kids[-1].pk)) == 30
