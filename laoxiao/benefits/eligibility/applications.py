@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from laoxiao.benefits.eligibility import base, registry
@@ -82,12 +81,13 @@ class ElderByApplication(base.Calculator):
             data = self._version(programme, period).data
         except RuleMissing:
             return Elder.objects.none().values_list("id", flat=True)
-        approved = Application.objects.filter(registry.approved_q(programme, period), elder_id=OuterRef("pk"))
+        # an IN (subquery) is computed once; a correlated EXISTS was a scan per elder on SQLite
+        approved = Application.objects.filter(registry.approved_q(programme, period)).values("elder_id")
         return (
             Elder.objects.filter(
                 registered_on(period),
-                Exists(approved),
                 prefix_q("region_code", region_prefix),
+                id__in=approved,
                 birth_date__lte=_years_before(period, int(data.get("min_age") or 0)),
             )
             .order_by("id")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from laoxiao.benefits.eligibility import base, registry
@@ -49,11 +49,11 @@ class StaffEntryAward(base.Calculator):
     source = "staff"
 
     def _qs(self, programme: Programme, data: dict[str, Any], period: dt.date, region_prefix: str) -> Any:
-        approved = Application.objects.filter(registry.approved_q(programme, period), staff_id=OuterRef("pk"))
+        approved = Application.objects.filter(registry.approved_q(programme, period)).values("staff_id")
         return StaffMember.objects.filter(
             Q(left_on__isnull=True) | Q(left_on__gt=period),
-            Exists(approved),
             prefix_q("region_code", region_prefix),
+            id__in=approved,
             provider__kind__in=ELDERCARE_KINDS,
             role__in=data.get("roles") or [],
             hired_on__isnull=False,
