@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from laoxiao.benefits.eligibility import Explanation, calculator_for, period_start
 from laoxiao.benefits.models import PaymentAccount, PaymentItem, Programme
 from laoxiao.benefits.models._base import SECTOR_READERS
@@ -224,7 +226,12 @@ def paid_but_not_eligible(
     rows = []
     for k in shown:
         subject = subjects.get(int(k[1:]))
-        reasons = calc.explain(programme, subject, period).reasons if subject is not None else []
+        reasons: list[str] = []
+        if subject is not None:
+            why = calc.explain(programme, subject, period)
+            reasons = why.reasons
+            if why.eligible:  # eligible, but no longer in this region
+                reasons = [_("Now registered in %(region)s.") % {"region": subject.region_code}]
         rows.append(
             EligibilityRow(
                 beneficiary_key=k,
