@@ -7,12 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 
 from laoxiao import __version__
 from laoxiao.core import clock, selectors
+from laoxiao.core.access import is_city_admin
+from laoxiao.core.actions import rule_version_create
 from laoxiao.core.errors import NotFound
+from laoxiao.core.forms import run_action
+from laoxiao.core.forms_rules import RuleVersionForm
 from laoxiao.core.models import ChangeLog, RuleVersion
 from laoxiao.core.paging import page_of
 from laoxiao.core.reveal import reveal_field
@@ -80,8 +85,34 @@ def reveal(request: HttpRequest, target_type: str, target_id: str, field: str) -
 
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
-    """Every versioned rule, with the version in force today and the history."""
+    """Every versioned rule, with the version in force today and the history; a city administrator
+    adds a version (POST: ``rule_version_create``)."""
     today = clock.today()
+    can_add = is_city_admin(request.user)
+    form = RuleVersionForm(initial={"key": request.GET.get("key", ""), "certainty": "?"})
+    status = 200
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        form = RuleVersionForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            done = run_action(
+                form,
+                lambda: rule_version_create(
+                    actor=request.user,
+                    key=d["key"],
+                    effective_from=d["effective_from"],
+                    data=d["content"],
+                    certainty=d["certainty"],
+                    source=d["source"],
+                    note=d["note"],
+                ),
+                field_map={"data": "content"},
+            )
+            if done is not None:
+                return redirect(f"{reverse('rules')}#rule-{done.key}")
+        status = 422
     grouped: dict[str, list[RuleVersion]] = defaultdict(list)
     for v in RuleVersion.objects.order_by("key", "-effective_from"):
         grouped[v.key].append(v)
@@ -89,4 +120,9 @@ def rules(request: HttpRequest) -> HttpResponse:
     for key, versions in grouped.items():
         current = next((v for v in versions if v.effective_from <= today), None)
         rows.append({"key": key, "title": versions[0].title, "current": current, "versions": versions})
-    return render(request, "core/rules.html", {"rows": rows, "today": today})
+    return render(
+        request,
+        "core/rules.html",
+        {"rows": rows, "today": today, "form": form, "can_add": can_add},
+        status=status,
+    )

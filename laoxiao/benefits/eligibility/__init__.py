@@ -1,7 +1,13 @@
 """Eligibility: the kernel (``eligibility.base``) and one calculator module per kind of beneficiary,
 imported here so every calculator is registered. Use ``calculator_for(programme)``."""
 
-from laoxiao.benefits.eligibility import elders  # noqa: F401 - registers the elder calculators
+from laoxiao.benefits.eligibility import (  # noqa: F401 - registers the calculators
+    applications,
+    children,
+    elders,
+    providers,
+    staff,
+)
 from laoxiao.benefits.eligibility.base import (
     CALCULATORS,
     Calculator,

@@ -37,6 +37,7 @@ class Payable:
     provider_id: int | None = None
     rule_key: str = ""
     rule_from: dt.date | None = None
+    staff_id: int | None = None  # a care worker (``s<id>``, source "staff")
 
 
 @dataclass
@@ -55,16 +56,22 @@ class Explanation:
 
 
 def beneficiary_key(
-    *, elder_id: int | None = None, child_id: int | None = None, provider_id: int | None = None
+    *,
+    elder_id: int | None = None,
+    child_id: int | None = None,
+    provider_id: int | None = None,
+    staff_id: int | None = None,
 ) -> str:
-    """``e12`` (an older person), ``c7`` (a child), ``p3`` (a provider)."""
+    """``e12`` (an older person), ``c7`` (a child), ``p3`` (a provider), ``s5`` (a care worker)."""
     if elder_id is not None:
         return f"e{elder_id}"
     if child_id is not None:
         return f"c{child_id}"
     if provider_id is not None:
         return f"p{provider_id}"
-    raise ValueError("a beneficiary needs an elder, a child or a provider")
+    if staff_id is not None:
+        return f"s{staff_id}"
+    raise ValueError("a beneficiary needs an elder, a child, a provider or a staff member")
 
 
 def yuan_to_fen(value: Any) -> int:
@@ -90,7 +97,7 @@ class Calculator:
     """The base of a programme's calculator (subclass, set ``code`` and ``source``, ``@register``)."""
 
     code: ClassVar[str] = ""
-    source: ClassVar[str] = "elder"  # elder | child | provider
+    source: ClassVar[str] = "elder"  # elder | child | provider | staff
 
     def candidate_ids(self, programme: Programme, period: dt.date, region_prefix: str) -> Any:
         raise NotImplementedError

@@ -30,6 +30,9 @@ class PaymentAccount(models.Model):
     provider = models.ForeignKey(
         "providers.Provider", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    staff = models.ForeignKey(
+        "providers.StaffMember", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )  # a care worker paid an award (beneficiary ``s<staff id>``)
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
     bank_code = models.CharField(_("bank code"), max_length=20)
     account_number = EncryptedCharField(

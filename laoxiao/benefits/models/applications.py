@@ -34,6 +34,9 @@ class Application(models.Model):
     provider = models.ForeignKey(
         "providers.Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    staff = models.ForeignKey(
+        "providers.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # a care worker paid an award (beneficiary ``s<staff id>``)
     region_code = models.CharField(_("region code"), max_length=12, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     steps = models.JSONField(_("review steps"), default=list)  # [{"level": "community", "approvals": 1}, ...]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from laoxiao.accounts import roles
+from laoxiao.benefits.selectors.eligibility import person_benefits
 from laoxiao.core import clock
 from laoxiao.core.forms import run_action
 from laoxiao.core.models import ChangeLog
@@ -101,6 +102,7 @@ def _render_child(request: HttpRequest, child: Child, bound: dict[str, Any] | No
             "age_months": child_sel.s.age_in_months(child.birth_date, today),
             "changes": list(changes[:200]),
             "forms": _child_forms(user, child, rules, bound),
+            "person_benefits": person_benefits(actor=user, source="child", subject=child, on=today),
         },
         status=422 if bound else 200,
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laoxiao.accounts import roles
+from laoxiao.benefits.selectors.eligibility import person_benefits
 from laoxiao.core import clock
 from laoxiao.core.forms import run_action
 from laoxiao.people import actions, forms
@@ -180,6 +181,7 @@ def _render_elder(request: HttpRequest, elder: Elder, bound: dict[str, Any] | No
             "person_services": person_services(actor=user, elder=followup.elder, on=today)
             if "eldercare" in user.sectors()
             else None,
+            "person_benefits": person_benefits(actor=user, source="elder", subject=followup.elder, on=today),
         },
         status=422 if bound else 200,
     )
