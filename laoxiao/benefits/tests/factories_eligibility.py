@@ -8,6 +8,7 @@ import itertools
 from typing import Any
 
 from laoxiao.benefits.eligibility import calculator_for
+from laoxiao.benefits.loader import load_programmes
 from laoxiao.benefits.models import Application, Programme
 from laoxiao.core.models import RuleVersion
 from laoxiao.core.rules import load_rules
@@ -25,6 +26,8 @@ def prog(code: str) -> Programme:
     """The shipped programme ``code`` (the rules loaded on first use)."""
     if not RuleVersion.objects.filter(key__startswith="benefits.").exists():
         load_rules()
+    if not Programme.objects.filter(code=code).exists():  # a transactional test flushed the table
+        load_programmes()
     return Programme.objects.get(code=code)
 
 
