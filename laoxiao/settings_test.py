@@ -28,3 +28,11 @@ INSTALLED_APPS = [*INSTALLED_APPS, "laoxiao.core.tests.testapp"]  # noqa: F405
 
 # No cache shared across test runs (docs/decisions/0003-planning-shared-cache.md)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# LAOXIAO_TASKS_BACKEND=rq (the CI step on the broker): each task goes through RQ and Redis but runs in
+# the test's process, as "immediate" does, on a queue of this process's own (parallel runs share Redis).
+# The broker tests (laoxiao/jobs/tests/test_broker.py) start real workers on a queue of their own.
+if "RQ_QUEUES" in globals():
+    LAOXIAO_TASKS_QUEUE = f"laoxiao-test-{os.getpid()}"
+    TASKS["default"]["QUEUES"] = [LAOXIAO_TASKS_QUEUE]  # noqa: F405
+    RQ_QUEUES = {LAOXIAO_TASKS_QUEUE: {**next(iter(RQ_QUEUES.values())), "ASYNC": False}}  # noqa: F405
