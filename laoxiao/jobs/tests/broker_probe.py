@@ -3,8 +3,9 @@ real broker (``LAOXIAO_TASKS_BACKEND=rq``): the test module ``broker_kind`` is i
 enqueuing process and the workers know its job kind.
 
 ``python -m laoxiao.jobs.tests.broker_probe setup``            the small city and an administrator
-``python -m laoxiao.jobs.tests.broker_probe enqueue N SLEEP REGION``  queue a ``tests.broker_rows`` job
-    writing its rows for REGION (one region per test: the rows of two jobs are told apart)
+``python -m laoxiao.jobs.tests.broker_probe enqueue N SLEEP REGION [HOLD_AT HOLD]``  queue a
+    ``tests.broker_rows`` job writing its rows for REGION (one region per test: two jobs' rows apart),
+    held after chunk HOLD_AT while the file HOLD exists
 ``python -m laoxiao.jobs.tests.broker_probe wait ID DONE SECS`` wait until the job did DONE chunks
 ``python -m laoxiao.jobs.tests.broker_probe status ID``        the job and its rows, as JSON
 ``python -m laoxiao.jobs.tests.broker_probe worker ARGS...``   ``laoxiao jobs_worker ARGS...``
@@ -45,9 +46,12 @@ def setup() -> None:
     print(json.dumps({"ok": True, "engine": engine()}))
 
 
-def enqueue(n: int, pause: float, region: str) -> None:
+def enqueue(n: int, pause: float, region: str, hold: list[str]) -> None:
     admin = get_user_model().objects.get(username="broker_admin")
-    job = job_enqueue(actor=admin, kind=KIND, params={"n": n, "sleep": pause}, region_code=region)
+    params: dict[str, object] = {"n": n, "sleep": pause}
+    if hold:
+        params.update(hold_at=int(hold[0]), hold=hold[1])
+    job = job_enqueue(actor=admin, kind=KIND, params=params, region_code=region)
     print(json.dumps({"id": job.pk, "engine": engine()}))
 
 
@@ -85,7 +89,7 @@ if __name__ == "__main__":
     if command == "setup":
         setup()
     elif command == "enqueue":
-        enqueue(int(rest[0]), float(rest[1]), rest[2])
+        enqueue(int(rest[0]), float(rest[1]), rest[2], rest[3:])
     elif command == "wait":
         wait(int(rest[0]), int(rest[1]), float(rest[2]))
     elif command == "worker":
