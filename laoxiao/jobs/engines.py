@@ -11,7 +11,7 @@ RQ = "rq"
 
 
 def engine(alias: str = "default") -> str:
-    """"database" (django-tasks-db's queue in our database), "rq" (RQ on Redis), or "" when the backend
+    """ "database" (django-tasks-db's queue in our database), "rq" (RQ on Redis), or "" when the backend
     runs its tasks itself (``immediate``) and no worker is needed."""
     backend = task_backends[alias]
     if isinstance(backend, DatabaseBackend):

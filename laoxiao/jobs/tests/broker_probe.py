@@ -58,7 +58,9 @@ def enqueue(n: int, pause: float, region: str, hold: list[str]) -> None:
 def state(pk: int) -> dict[str, object]:
     job = Job.objects.get(pk=pk)
     rows = dict(
-        PopulationFigure.objects.filter(region_code=job.region_code, year__lt=2000).values_list("year", "population")
+        PopulationFigure.objects.filter(region_code=job.region_code, year__lt=2000).values_list(
+            "year", "population"
+        )
     )
     return {
         "status": job.status,

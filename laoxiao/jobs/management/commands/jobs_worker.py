@@ -21,8 +21,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from laoxiao.jobs import rqworker
-from laoxiao.jobs.engines import DATABASE, RQ, engine
 from laoxiao.jobs.actions import jobs_requeue_expired
+from laoxiao.jobs.engines import DATABASE, RQ, engine
 from laoxiao.jobs.models import Job
 from laoxiao.jobs.periodic import run_due
 from laoxiao.jobs.worker import worker_id
@@ -47,7 +47,9 @@ class Command(BaseCommand):
             )
             return
         if kind != DATABASE:
-            raise CommandError(f"the task backend {opts['backend']!r} runs its tasks itself: no worker needed")
+            raise CommandError(
+                f"the task backend {opts['backend']!r} runs its tasks itself: no worker needed"
+            )
         self._database(opts)
 
     def _database(self, opts: dict[str, Any]) -> None:

@@ -56,7 +56,9 @@ class Command(BaseCommand):
         kind = engine()
         if kind and not opts["no_worker"] and os.environ.get("RUN_MAIN") != "true":
             child = start_worker()
-            self.stdout.write(f"laoxiao job worker running ({kind}, pid {child.pid}); it stops with the server")
+            self.stdout.write(
+                f"laoxiao job worker running ({kind}, pid {child.pid}); it stops with the server"
+            )
         self.stdout.write(f"laoxiao serving on http://{opts['addrport']}/  (Ctrl-C to stop)")
         previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager stops both
         try:
