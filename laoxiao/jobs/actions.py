@@ -31,7 +31,9 @@ def redispatch_at() -> dt.datetime:
     """When a queued job's task is sent again if no worker took it: a task can be lost before a worker
     sees it (the process died between the commit and the send; a broker restarted without its data).
     For a queued job ``lease_expires`` holds this moment; a worker's claim replaces it with its lease."""
-    return timezone.now() + dt.timedelta(seconds=int(getattr(settings, "LAOXIAO_JOB_REDISPATCH_SECONDS", 600)))
+    return timezone.now() + dt.timedelta(
+        seconds=int(getattr(settings, "LAOXIAO_JOB_REDISPATCH_SECONDS", 600))
+    )
 
 
 def _dispatch(job: Job) -> None:

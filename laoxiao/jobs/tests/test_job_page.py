@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from laoxiao.accounts.tests.factories import PASSWORD
 from laoxiao.core.models import ChangeLog
 from laoxiao.jobs import actions
 from laoxiao.jobs.models import Job
+from laoxiao.web.browser import browser_page, chromium_path
 
 pytestmark = [pytest.mark.django_db, pytest.mark.broker]
 COUNTY = "340603000000"
@@ -102,3 +104,29 @@ def test_a_queued_job_whose_task_was_lost_is_sent_again(
     job.refresh_from_db()
     assert job.status == "done" and job.attempts == 1
     assert actions.jobs_requeue_expired() == 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_retry_from_the_job_page_in_a_real_browser(live_server: Any, admin_user: Any) -> None:
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed")
+    job = _job(admin_user, status="failed", done=1, total=5, errors=["RuntimeError: 计算中断"])
+    with browser_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", admin_user.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#sign-in")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/jobs/{job.pk}/")
+        assert page.locator("#job-progress").get_attribute("data-status") == "failed"
+        assert "RuntimeError: 计算中断" in page.locator("ul.errors").inner_text()
+        page.click("#retry")  # the test's engine runs the job as the retry commits
+        page.wait_for_url(f"{live_server.url}/jobs/{job.pk}/")
+        page.wait_for_selector('#job-progress[data-status="done"]', timeout=30_000)
+        assert page.locator("ul.errors").count() == 0 and page.locator("#retry").count() == 0
+        assert errors == []
+    job.refresh_from_db()
+    assert job.status == "done" and job.errors == []
