@@ -246,8 +246,10 @@ if TASKS["default"]["BACKEND"] == _TASK_BACKENDS["rq"]:
             "DEFAULT_TIMEOUT": int(os.environ.get("LAOXIAO_RQ_JOB_TIMEOUT", str(6 * 3600))),
             # "0": run each task in the process that queues it, through RQ and Redis (the test suite)
             "ASYNC": os.environ.get("LAOXIAO_RQ_ASYNC", "1") != "0",
-        }
+        },
     }
+    # django-tasks-rq reads a task's result back over the connection of the queue named "default"
+    RQ_QUEUES.setdefault("default", {"URL": LAOXIAO_REDIS_URL})
 LAOXIAO_JOB_LEASE_SECONDS = int(os.environ.get("LAOXIAO_JOB_LEASE_SECONDS", "120"))
 LAOXIAO_JOB_MAX_ATTEMPTS = int(os.environ.get("LAOXIAO_JOB_MAX_ATTEMPTS", "3"))
 # a queued job that no worker took within this many seconds has its task sent again (a lost task)

@@ -35,4 +35,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if "RQ_QUEUES" in globals():
     LAOXIAO_TASKS_QUEUE = f"laoxiao-test-{os.getpid()}"
     TASKS["default"]["QUEUES"] = [LAOXIAO_TASKS_QUEUE]  # noqa: F405
-    RQ_QUEUES = {LAOXIAO_TASKS_QUEUE: {**next(iter(RQ_QUEUES.values())), "ASYNC": False}}  # noqa: F405
+    RQ_QUEUES = {  # noqa: F405
+        LAOXIAO_TASKS_QUEUE: {
+            **RQ_QUEUES["default"],  # noqa: F405
+            "ASYNC": False,
+            "QUEUE_CLASS": "laoxiao.jobs.tests.rq_inline.InlineQueue",  # runs from threads too
+        },
+        "default": RQ_QUEUES["default"],  # noqa: F405
+    }

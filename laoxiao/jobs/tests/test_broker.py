@@ -25,6 +25,10 @@ from urllib.parse import urlparse
 
 import pytest
 import redis
+from django_tasks import TaskResultStatus, task_backends
+
+from laoxiao.jobs.engines import engine
+from laoxiao.jobs.tasks import run_job
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("LAOXIAO_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -139,6 +143,18 @@ def _family(pid: int) -> list[int]:
 
 def _queued_on_redis(env: dict[str, str]) -> int:
     return int(redis.Redis.from_url(REDIS_URL).llen(f"rq:queue:{env['LAOXIAO_TASKS_QUEUE']}"))
+
+
+@pytest.mark.django_db
+def test_on_the_rq_backend_the_suites_tasks_go_through_redis() -> None:
+    """The CI's broker step (``LAOXIAO_TASKS_BACKEND=rq``): a task the suite queues is an RQ job on
+    Redis, run in the test's process (settings_test), its result read back from Redis."""
+    if engine() != "rq":
+        pytest.skip("the suite runs on another backend (the CI's broker step runs this)")
+    sent = run_job.enqueue(0)  # no such job: the task runs and finds nothing to do
+    back = task_backends["default"].get_result(sent.id)
+    assert back.status == TaskResultStatus.SUCCESSFUL and back.return_value == ""
+    assert redis.Redis.from_url(REDIS_URL).exists(f"rq:job:{sent.id}")
 
 
 def test_a_job_queued_through_the_broker_is_run_by_a_worker_process(broker_env: dict[str, str]) -> None:
