@@ -29,6 +29,7 @@ from django_tasks import TaskResultStatus, task_backends
 
 from laoxiao.jobs.engines import engine
 from laoxiao.jobs.tasks import run_job
+from laoxiao.jobs.tests.rq_inline import forget_queue
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("LAOXIAO_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -91,30 +92,12 @@ def broker_env(tmp_path_factory: Any) -> Any:
     _run(env, ["-m", "laoxiao.cli", "migrate", "--no-input", "-v", "0"], timeout=300)
     assert _run(env, [*PROBE, "setup"])["engine"] == "rq"
     yield env
-    _forget_queue(queue)
+    forget_queue(REDIS_URL, queue)
     if dropped:
         import psycopg
 
         with psycopg.connect(dropped[0], autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dropped[1]}" WITH (FORCE)')
-
-
-def _forget_queue(queue: str) -> None:
-    """Delete this run's queue, its registries and its tasks from Redis."""
-    r = redis.Redis.from_url(REDIS_URL)
-    keys = [k for k in r.scan_iter(match=f"rq:*{queue}*", count=1000)]
-    ids: set[bytes] = set()
-    for key in keys:
-        kind = r.type(key)
-        if kind == b"zset":
-            ids.update(r.zrange(key, 0, -1))
-        elif kind == b"list":
-            ids.update(r.lrange(key, 0, -1))
-    for job_id in ids:
-        job_id = job_id.split(b":")[0]
-        keys += [b"rq:job:" + job_id, b"rq:results:" + job_id]
-    if keys:
-        r.delete(*keys)
 
 
 def _run(env: dict[str, str], args: list[str], timeout: float = 120) -> Any:
