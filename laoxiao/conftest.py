@@ -15,6 +15,15 @@ settings.register_profile("laoxiao", deadline=None, suppress_health_check=[Healt
 settings.load_profile("laoxiao")
 
 
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """The benefits batch tests are job-engine tests too: the CI runs them again on the broker backend
+    (``-m broker`` with ``LAOXIAO_TASKS_BACKEND=rq``, .ci/run)."""
+    for item in items:
+        path = item.path
+        if path.name.startswith("test_batch") and path.parent.parts[-2:] == ("benefits", "tests"):
+            item.add_marker(pytest.mark.broker)
+
+
 @pytest.fixture
 def city(db: Any) -> dict[str, Any]:
     return make_city()

@@ -220,14 +220,40 @@ LAOXIAO_PAGE_SIZE = 50
 # Background jobs (docs/decisions/0005-job-engine.md, docs/deployment.md "Background jobs"): Django's
 # tasks API; the engine is a setting. "database" (default) is the embedded queue that the worker
 # started by `laoxiao serve` runs; "immediate" runs a job in the process that queues it (tests).
+# "rq" is RQ on Redis for a province (docs/decisions/0006-broker-backend.md): the same worker command
+# runs RQ's worker. Whatever the engine, correctness lives in our job rows (leases, counters).
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
 _task_backend = os.environ.get("LAOXIAO_TASKS_BACKEND", "database")
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend)}}
+# the queue our one task goes to (a test run takes a name of its own on a shared broker)
+LAOXIAO_TASKS_QUEUE = os.environ.get("LAOXIAO_TASKS_QUEUE", "default")
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend),
+        "QUEUES": [LAOXIAO_TASKS_QUEUE],
+    }
+}
+LAOXIAO_REDIS_URL = os.environ.get("LAOXIAO_REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASKS["default"]["BACKEND"] == _TASK_BACKENDS["rq"]:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {
+        LAOXIAO_TASKS_QUEUE: {
+            "URL": LAOXIAO_REDIS_URL,
+            # RQ's own time limit on one task; a job's lease, not this, decides when a worker is lost
+            "DEFAULT_TIMEOUT": int(os.environ.get("LAOXIAO_RQ_JOB_TIMEOUT", str(6 * 3600))),
+            # "0": run each task in the process that queues it, through RQ and Redis (the test suite)
+            "ASYNC": os.environ.get("LAOXIAO_RQ_ASYNC", "1") != "0",
+        },
+    }
+    # django-tasks-rq reads a task's result back over the connection of the queue named "default"
+    RQ_QUEUES.setdefault("default", {"URL": LAOXIAO_REDIS_URL})
 LAOXIAO_JOB_LEASE_SECONDS = int(os.environ.get("LAOXIAO_JOB_LEASE_SECONDS", "120"))
 LAOXIAO_JOB_MAX_ATTEMPTS = int(os.environ.get("LAOXIAO_JOB_MAX_ATTEMPTS", "3"))
+# a queued job that no worker took within this many seconds has its task sent again (a lost task)
+LAOXIAO_JOB_REDISPATCH_SECONDS = int(os.environ.get("LAOXIAO_JOB_REDISPATCH_SECONDS", "600"))
 # how long the first answers of idempotent API requests are kept (laoxiao/api/idempotency.py)
 LAOXIAO_IDEMPOTENCY_KEEP_HOURS = float(os.environ.get("LAOXIAO_IDEMPOTENCY_KEEP_HOURS", "48"))
 # Long writes commit in chunks of this many rows, each a short transaction (the write lock is short)

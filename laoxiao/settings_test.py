@@ -28,3 +28,18 @@ INSTALLED_APPS = [*INSTALLED_APPS, "laoxiao.core.tests.testapp"]  # noqa: F405
 
 # No cache shared across test runs (docs/decisions/0003-planning-shared-cache.md)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# LAOXIAO_TASKS_BACKEND=rq (the CI step on the broker): each task goes through RQ and Redis but runs in
+# the test's process, as "immediate" does, on a queue of this process's own (parallel runs share Redis).
+# The broker tests (laoxiao/jobs/tests/test_broker.py) start real workers on a queue of their own.
+if "RQ_QUEUES" in globals():
+    LAOXIAO_TASKS_QUEUE = f"laoxiao-test-{os.getpid()}"
+    TASKS["default"]["QUEUES"] = [LAOXIAO_TASKS_QUEUE]  # noqa: F405
+    RQ_QUEUES = {  # noqa: F405
+        LAOXIAO_TASKS_QUEUE: {
+            **RQ_QUEUES["default"],  # noqa: F405
+            "ASYNC": False,
+            "QUEUE_CLASS": "laoxiao.jobs.tests.rq_inline.InlineQueue",  # runs from threads too
+        },
+        "default": RQ_QUEUES["default"],  # noqa: F405
+    }

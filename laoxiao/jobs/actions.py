@@ -7,6 +7,7 @@ row). The worker's side (claim, progress, finish, fail, run) is in ``jobs.worker
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,15 @@ from laoxiao.regions.models import Region
 S = Job.Status
 
 
+def redispatch_at() -> dt.datetime:
+    """When a queued job's task is sent again if no worker took it: a task can be lost before a worker
+    sees it (the process died between the commit and the send; a broker restarted without its data).
+    For a queued job ``lease_expires`` holds this moment; a worker's claim replaces it with its lease."""
+    return timezone.now() + dt.timedelta(
+        seconds=int(getattr(settings, "LAOXIAO_JOB_REDISPATCH_SECONDS", 600))
+    )
+
+
 def _dispatch(job: Job) -> None:
     """Hand the job to the task engine once the row is committed (the engine only says "run job N")."""
     pk = job.pk
@@ -43,7 +53,9 @@ def job_enqueue(*, actor: Any, kind: str, params: dict[str, Any], region_code: s
     if not spec.allowed(actor):
         raise PermissionDenied(_("You may not start this job."))
     with transaction.atomic():
-        job = Job.objects.create(kind=kind, params=params, created_by=actor, region_code=region.code)
+        job = Job.objects.create(
+            kind=kind, params=params, created_by=actor, region_code=region.code, lease_expires=redispatch_at()
+        )
         log_change(
             actor=actor,
             action=ChangeLog.Action.CREATE,
@@ -68,9 +80,11 @@ def job_retry(*, actor: Any, job: Job) -> Job:
             message="",
             errors=[],
             lease_owner="",
-            lease_expires=None,
+            lease_expires=redispatch_at(),
             attempts=0,
+            started_at=None,
             finished_at=None,
+            result={},
         )
         if not n:
             raise ValidationError({"status": _("Only a failed job can be retried.")})
@@ -89,7 +103,9 @@ def job_retry(*, actor: Any, job: Job) -> Job:
 
 def jobs_requeue_expired(*, max_attempts: int | None = None) -> int:
     """Queue again the running jobs whose lease expired (their worker was lost): another worker takes
-    them. A job that lost its worker ``max_attempts`` times fails instead. Returns how many were queued."""
+    them. A job that lost its worker ``max_attempts`` times fails instead. A queued job that no worker
+    took by its ``redispatch_at`` has its task sent again (a second task for a job finds it taken and
+    does nothing). Returns how many were queued or sent again."""
     limit = max_attempts or int(getattr(settings, "LAOXIAO_JOB_MAX_ATTEMPTS", 3))
     now = timezone.now()
     expired = Job.objects.filter(status=S.RUNNING, lease_expires__lt=now)
@@ -104,7 +120,14 @@ def jobs_requeue_expired(*, max_attempts: int | None = None) -> int:
     queued = 0
     for pk in ids:
         if Job.objects.filter(pk=pk, status=S.RUNNING, lease_expires__lt=now).update(
-            status=S.QUEUED, lease_owner="", lease_expires=None
+            status=S.QUEUED, lease_owner="", lease_expires=redispatch_at()
+        ):
+            run_job.enqueue(pk)
+            queued += 1
+    waiting = list(Job.objects.filter(status=S.QUEUED, lease_expires__lt=now).values_list("pk", flat=True))
+    for pk in waiting:
+        if Job.objects.filter(pk=pk, status=S.QUEUED, lease_expires__lt=now).update(
+            lease_expires=redispatch_at()
         ):
             run_job.enqueue(pk)
             queued += 1

@@ -1,5 +1,6 @@
 """The job engine in process: enqueue → run → same values as the synchronous compute; a lost
-worker's job is picked up after its lease expires; finishing twice changes nothing; retry; scope."""
+worker's job is picked up after its lease expires; finishing twice changes nothing; retry; scope.
+Marked ``broker``: the CI runs them again on the RQ backend (each task through Redis, run in process)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from laoxiao.plan.models import IndicatorValue
 from laoxiao.providers.tests.factories import provider
 from laoxiao.regions.models import PopulationFigure
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.broker]
 COUNTY = "340603000000"
 FIELDS = ("measure_id", "region_code", "period", "value", "numerator", "denominator", "reason")
 

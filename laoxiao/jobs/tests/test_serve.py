@@ -1,5 +1,7 @@
 """``laoxiao serve`` (what ``make run`` runs) starts the job worker beside the web server and stops it
-with the server; ``--no-worker`` serves alone; the reloader's child does not start a second worker."""
+with the server; ``--no-worker`` serves alone; the reloader's child does not start a second worker;
+the worker is the configured backend's (``jobs_worker`` picks the database queue's or RQ's), and a
+backend that runs tasks itself gets none."""
 
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ def fakes(monkeypatch: Any) -> dict[str, Any]:
     monkeypatch.setattr(serve.subprocess, "Popen", popen)
     monkeypatch.setattr(serve, "call_command", runserver)
     monkeypatch.delenv("RUN_MAIN", raising=False)
+    monkeypatch.setattr(serve, "engine", lambda: "database")  # the tests' backend is "immediate"
     return seen
 
 
@@ -58,7 +61,24 @@ def test_serve_starts_the_worker_and_stops_it_with_the_server(fakes: dict[str, A
     (child,) = fakes["children"]
     assert child.command[-3:-1] == ["jobs_worker", "--parent"]
     assert fakes["served"] == [[False]] and child.stopped
-    assert "job worker running" in out.getvalue()
+    assert "job worker running (database" in out.getvalue()
+
+
+def test_serve_starts_the_rq_worker_on_the_rq_backend_and_none_on_immediate(
+    fakes: dict[str, Any], monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(serve, "engine", lambda: "rq")
+    out = io.StringIO()
+    with pytest.raises(KeyboardInterrupt):
+        call_command("serve", stdout=out)
+    (child,) = fakes["children"]
+    assert child.command[-3:-1] == ["jobs_worker", "--parent"] and child.stopped
+    assert "job worker running (rq" in out.getvalue()
+    monkeypatch.setattr(serve, "engine", lambda: "")
+    out = io.StringIO()
+    with pytest.raises(KeyboardInterrupt):
+        call_command("serve", stdout=out)
+    assert len(fakes["children"]) == 1 and "job worker" not in out.getvalue()
 
 
 def test_serve_without_the_worker_and_under_the_reloader(fakes: dict[str, Any], monkeypatch: Any) -> None:

@@ -1,8 +1,11 @@
-"""``laoxiao jobs_worker``: the background worker (django-tasks-db's ``db_worker`` loop, plus ours).
+"""``laoxiao jobs_worker``: the background worker of the configured task backend.
 
-Between rounds of ready tasks it queues again the jobs whose lease expired (their worker was lost),
-so they are picked up here, and runs the periodic housekeeping that is due (``jobs/periodic.py``). ``laoxiao serve`` starts it beside the web server; in production run it
-as its own service (docs/deployment.md, "Background jobs").
+On the database backend (the default) it is django-tasks-db's ``db_worker`` loop, plus ours: between
+rounds of ready tasks it queues again the jobs whose lease expired (their worker was lost), so they
+are picked up here, and runs the periodic housekeeping that is due (``jobs/periodic.py``). On the RQ
+backend (``LAOXIAO_TASKS_BACKEND=rq``) the same rounds run RQ's worker instead (``jobs/rqworker.py``).
+``laoxiao serve`` starts it beside the web server; in production run it as its own service
+(docs/deployment.md, "Background jobs").
 """
 
 from __future__ import annotations
@@ -11,20 +14,22 @@ import os
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from laoxiao.jobs import rqworker
 from laoxiao.jobs.actions import jobs_requeue_expired
+from laoxiao.jobs.engines import DATABASE, RQ, engine
 from laoxiao.jobs.models import Job
 from laoxiao.jobs.periodic import run_due
 from laoxiao.jobs.worker import worker_id
 
 
 class Command(BaseCommand):
-    help = "Run the background job worker (queued jobs of the database backend)."
+    help = "Run the background job worker (queued jobs of the configured task backend)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
@@ -32,9 +37,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--parent", type=int, default=0, help="exit when this process (the server) is gone"
         )
-        parser.add_argument("--backend", default="default", help="the TASKS alias of a database backend")
+        parser.add_argument("--backend", default="default", help="the TASKS alias of the backend")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        kind = engine(opts["backend"])
+        if kind == RQ:
+            rqworker.run(
+                interval=opts["interval"], batch=opts["batch"], parent=opts["parent"], out=self.stdout
+            )
+            return
+        if kind != DATABASE:
+            raise CommandError(
+                f"the task backend {opts['backend']!r} runs its tasks itself: no worker needed"
+            )
+        self._database(opts)
+
+    def _database(self, opts: dict[str, Any]) -> None:
         worker = Worker(
             queue_names=["*"],
             interval=0,

@@ -1,7 +1,9 @@
 """``laoxiao serve [ADDR:PORT]``: serve the platform (Django's server; see docs/deployment.md for production).
 
-The background job worker (``laoxiao jobs_worker``) runs beside it as a child process and stops with
-it; ``--no-worker`` serves without it (when the worker runs as its own service).
+The background job worker of the configured task backend (``laoxiao jobs_worker``: the database
+queue's, or RQ's on ``LAOXIAO_TASKS_BACKEND=rq``) runs beside it as a child process and stops with it;
+``--no-worker`` serves without it (when the worker runs as its own service). A backend that runs its
+tasks itself (``immediate``) needs no worker.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from laoxiao.jobs.engines import engine
 
 
 def start_worker() -> subprocess.Popen[bytes]:
@@ -49,9 +53,12 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         # with --reload Django runs this command again in a child (RUN_MAIN): one worker is enough
         child = None
-        if not opts["no_worker"] and os.environ.get("RUN_MAIN") != "true":
+        kind = engine()
+        if kind and not opts["no_worker"] and os.environ.get("RUN_MAIN") != "true":
             child = start_worker()
-            self.stdout.write(f"laoxiao job worker running (pid {child.pid}); it stops with the server")
+            self.stdout.write(
+                f"laoxiao job worker running ({kind}, pid {child.pid}); it stops with the server"
+            )
         self.stdout.write(f"laoxiao serving on http://{opts['addrport']}/  (Ctrl-C to stop)")
         previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager stops both
         try:
