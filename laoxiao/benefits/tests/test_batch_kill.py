@@ -110,15 +110,8 @@ def _state(env: dict[str, str]) -> dict[str, int] | None:
         env,
         f"SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM benefits_paymentitem WHERE batch_id = {pk}",  # noqa: S608
     )
-    done = (
-        f"SELECT COUNT(*), SUM(items), SUM(total_fen) FROM benefits_batchchunk WHERE batch_id = {pk} AND done"  # noqa: S608
-    )
-    chunks = _query(
-        env,
-        done.replace("SUM(items)", "COALESCE(SUM(items), 0)").replace(
-            "SUM(total_fen)", "COALESCE(SUM(total_fen), 0)"
-        ),
-    )
+    sums = "COUNT(*), COALESCE(SUM(items), 0), COALESCE(SUM(total_fen), 0)"
+    chunks = _query(env, f"SELECT {sums} FROM benefits_batchchunk WHERE batch_id = {pk} AND done")  # noqa: S608
     assert items is not None and chunks is not None
     return {
         "items": items[0],
