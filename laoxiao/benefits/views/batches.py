@@ -93,7 +93,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.batch_list(actor=request.user, **{k: v or None for k, v in f.items()})
     page = page_of(qs, request.GET.get("page"), per_page=50, params=request.GET)
     for b in page:
-        b.total_yuan = selectors.yuan(b.total_fen)  # type: ignore[attr-defined]
+        b.total_yuan = selectors.yuan(b.total_fen)
     return render(
         request,
         "benefits/batches_list.html",
@@ -176,10 +176,10 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("benefits-batch", pk=done.pk)
         for error in form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, str(error))
         for name, errors in form.errors.items():
             if name != "__all__":
-                messages.error(request, f"{name}: {' '.join(errors)}")
+                messages.error(request, f"{name}: {' '.join(str(e) for e in errors)}")
     status = (request.GET.get("status") or "").strip()
     items = page_of(
         selectors.batch_items(batch, status=status or None),
