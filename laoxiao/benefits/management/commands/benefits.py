@@ -1,4 +1,4 @@
-"""``laoxiao benefits SUBCOMMAND ...``: payment batches from the command line (docs/benefits.md).
+"""``laoxiao benefits SUBCOMMAND ...``: payment batches from the command line (``benefits.actions.batches``).
 
     laoxiao benefits batch --programme CODE --period YYYY-MM [--region CODE] [--user NAME]
     laoxiao benefits batch --follow-up-of N [--user NAME]
