@@ -254,6 +254,9 @@ LAOXIAO_JOB_LEASE_SECONDS = int(os.environ.get("LAOXIAO_JOB_LEASE_SECONDS", "120
 LAOXIAO_JOB_MAX_ATTEMPTS = int(os.environ.get("LAOXIAO_JOB_MAX_ATTEMPTS", "3"))
 # a queued job that no worker took within this many seconds has its task sent again (a lost task)
 LAOXIAO_JOB_REDISPATCH_SECONDS = int(os.environ.get("LAOXIAO_JOB_REDISPATCH_SECONDS", "600"))
+# payment batches (benefits.actions.batches): beneficiaries per build chunk; a chunk lease's seconds
+LAOXIAO_BENEFIT_CHUNK_SIZE = int(os.environ.get("LAOXIAO_BENEFIT_CHUNK_SIZE", "1000"))
+LAOXIAO_BENEFIT_LEASE_SECONDS = int(os.environ.get("LAOXIAO_BENEFIT_LEASE_SECONDS", "120"))
 # how long the first answers of idempotent API requests are kept (laoxiao/api/idempotency.py)
 LAOXIAO_IDEMPOTENCY_KEEP_HOURS = float(os.environ.get("LAOXIAO_IDEMPOTENCY_KEEP_HOURS", "48"))
 # Long writes commit in chunks of this many rows, each a short transaction (the write lock is short)

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from laoxiao.accounts.models import RegionAssignment
+from laoxiao.benefits.actions.batches import batch_build, batch_build_failed, may_build
+from laoxiao.benefits.models import PaymentBatch
 from laoxiao.core.access import is_city_admin
 from laoxiao.imports import base
 from laoxiao.jobs.periodic import register_periodic
@@ -43,6 +45,27 @@ def services_alarms_escalate_job(job: Any, progress: Progress) -> dict[str, Any]
 
 # the worker escalates overdue alarms every minute (the rule's step is minutes)
 register_periodic("services.alarms_escalate", 60, alarms_escalate)
+
+
+@job_kind("benefits.batch_build", allowed=may_build, title=gettext_noop("Build a payment batch"))
+def benefits_batch_build_job(job: Any, progress: Progress) -> dict[str, Any]:
+    """A payment batch's build (``benefits.actions.batches.batch_build``): chunked and resumable, so
+    a lost worker's job run again finishes the same batch (its owner is the job: the rerun takes
+    the lost run's chunk leases back at once). Params: batch (id)."""
+    batch = PaymentBatch.objects.get(pk=int(job.params["batch"]))
+    try:
+        done = batch_build(batch=batch, actor=job.created_by, progress=progress, owner=f"job:{job.pk}")
+    except Exception as exc:
+        batch_build_failed(batch=batch, message=str(exc))
+        raise
+    return {
+        "batch": done.pk,
+        "status": done.status,
+        "items": done.items_count,
+        "total_fen": done.total_fen,
+        "held": done.held_count,
+        "already_paid_elsewhere": done.skipped_count,
+    }
 
 
 def upload_dir() -> Path:

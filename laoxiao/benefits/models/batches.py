@@ -51,6 +51,8 @@ class PaymentBatch(models.Model):
     items_count = models.PositiveIntegerField(_("items"), default=0)
     total_fen = models.PositiveBigIntegerField(_("total (fen)"), default=0)
     held_count = models.PositiveIntegerField(_("held"), default=0)
+    # beneficiaries left out because another batch already holds their live item for the period
+    skipped_count = models.PositiveIntegerField(_("already paid elsewhere"), default=0)
     signature = models.CharField(max_length=64, blank=True)  # sha256 over the items when approved
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -71,7 +73,7 @@ class PaymentBatch(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "period", "region_code"],
-                condition=models.Q(kind="regular"),
+                condition=models.Q(kind="regular") & ~models.Q(status="cancelled"),
                 name="batch_one_regular_per_period",
             ),
             models.UniqueConstraint(
@@ -103,6 +105,7 @@ class BatchChunk(models.Model):
     done = models.BooleanField(default=False)
     items = models.PositiveIntegerField(default=0)
     total_fen = models.PositiveBigIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # already paid elsewhere
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires = models.DateTimeField(null=True, blank=True)
 
