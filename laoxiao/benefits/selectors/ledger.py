@@ -25,7 +25,7 @@ from typing import Any
 from laoxiao.benefits.models import Programme, ProgrammeBudget
 from laoxiao.benefits.models._base import SECTOR_READERS
 from laoxiao.ledger.models import Account
-from laoxiao.ledger.selectors import account_postings, balances
+from laoxiao.ledger.selectors import account_postings, balance, balances
 from laoxiao.regions.models import Region
 
 FIGURES = ("budget", "payable", "paid", "to_recover", "written_off", "remaining")
@@ -148,6 +148,11 @@ def ledger_account_get(*, actor: Any, code: str) -> Account | None:
     if account is None or account.programme_code not in {p.code for p in visible_programmes(actor)}:
         return None
     return account
+
+
+def account_balance(account: Account) -> int:
+    """The account's balance (integer fen)."""
+    return balance(account)
 
 
 def ledger_account_postings(*, actor: Any, account: Account, limit: int = 200) -> list[dict[str, Any]]:
