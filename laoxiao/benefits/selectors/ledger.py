@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Q, QuerySet, Subquery, Sum
+
 from laoxiao.benefits.models import Programme, ProgrammeBudget
 from laoxiao.benefits.models._base import SECTOR_READERS
 from laoxiao.ledger.models import Account
@@ -110,14 +112,48 @@ def budget_use(
     return out
 
 
-def paid_by_programme_county(*, actor: Any, year: int) -> list[dict[str, Any]]:
-    """Money paid in ``year`` (the bank's confirmations) per programme and county, for the
-    cockpit: rows with ``programme_code``, ``programme_name``, ``region_code``, ``county_name``,
-    ``paid`` (fen); rows with nothing paid are left out."""
+def _programme_codes(actor: Any) -> QuerySet[Programme]:
+    """The codes of the programmes the actor reads, as a subquery (no query of its own)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return Programme.objects.none().values("code")
+    if actor.is_superuser:
+        return Programme.objects.values("code")
+    sectors = set(actor.sectors())
+    allowed = sorted(
+        {s for s, readers in SECTOR_READERS.items() if readers & sectors} | (sectors - set(SECTOR_READERS))
+    )
+    return Programme.objects.filter(sector__in=allowed).values("code")
+
+
+def paid_by_programme_county(*, actor: Any, year: int, region_prefix: str = "") -> list[dict[str, Any]]:
+    """Money paid in ``year`` (every credit of the ``paid`` accounts: the bank's confirmations) per
+    programme and county, for the cockpit: rows with ``programme_code``, ``programme_name``,
+    ``region_code``, ``county_name``, ``paid`` (fen), ordered by programme and county; nothing paid
+    → ``[]`` after one query (the cockpit's query count stays flat)."""
+    qs = Account.objects.visible_to(actor).filter(
+        kind=Account.Kind.PAID, unit="fen", year=year, programme_code__in=Subquery(_programme_codes(actor))
+    )
+    if region_prefix:
+        qs = qs.filter(region_code__startswith=region_prefix)
+    rows = list(
+        qs.annotate(paid=Sum("entries__amount", filter=Q(entries__amount__gt=0)))
+        .filter(paid__gt=0)
+        .values_list("programme_code", "region_code", "paid")
+        .order_by("programme_code", "region_code")
+    )
+    if not rows:
+        return []
+    programmes = dict(Programme.objects.filter(code__in={r[0] for r in rows}).values_list("code", "name"))
+    names = _county_names()
     return [
-        {k: r[k] for k in ("programme_code", "programme_name", "region_code", "county_name", "paid")}
-        for r in budget_use(actor=actor, year=year)
-        if r["paid"]
+        {
+            "programme_code": code,
+            "programme_name": programmes.get(code, code),
+            "region_code": county,
+            "county_name": names.get(county, county),
+            "paid": int(paid),
+        }
+        for code, county, paid in rows
     ]
 
 
