@@ -50,12 +50,12 @@ COLUMNS = [
 
 
 def _person(item: PaymentItem) -> tuple[str, str]:
-    if item.elder_id:
+    if item.elder is not None:
         return str(item.elder.id_number or ""), item.elder.name
-    if item.child_id:
+    if item.child is not None:
         child = item.child
         return str(child.id_number or child.birth_certificate_number or ""), child.name
-    if item.provider_id:
+    if item.provider is not None:
         return item.provider.uscc, item.provider.name
     return "", ""
 

@@ -112,7 +112,7 @@ def budget_use(
     return out
 
 
-def _programme_codes(actor: Any) -> QuerySet[Programme]:
+def _programme_codes(actor: Any) -> QuerySet[Programme, Any]:
     """The codes of the programmes the actor reads, as a subquery (no query of its own)."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return Programme.objects.none().values("code")
@@ -195,6 +195,6 @@ def ledger_account_postings(*, actor: Any, account: Account, limit: int = 200) -
     """The latest postings on ``account``: key, kind, memo, created_at, amount (signed fen)."""
     qs = account_postings(actor=actor, account=account)[:limit]
     return [
-        {"key": p.key, "kind": p.kind, "memo": p.memo, "created_at": p.created_at, "amount": int(p.amount)}
+        {"key": p.key, "kind": p.kind, "memo": p.memo, "created_at": p.created_at, "amount": int(p.amount)}  # type: ignore[attr-defined]
         for p in qs
     ]
