@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -276,22 +276,26 @@ class PaymentResultsImport(ImportKind):
         path = stored_path(digest, filename)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        record = ReconciliationFile.objects.create(
-            digest=digest,
-            filename=filename[:200],
-            path=str(path.relative_to(Path(settings.VAR_DIR))),
-            size=len(data),
-            region_code=_common_region(
-                PaymentBatch.objects.filter(pk__in=batch_ids).values_list("region_code", flat=True)
-            ),
-            batch_ids=batch_ids,
-            rows=len(items),
-            paid_count=len(paid),
-            paid_fen=sum(i.amount_fen for i in paid),
-            failed_count=len(failed),
-            failed_fen=sum(i.amount_fen for i in failed),
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
-        )
+        try:
+            with transaction.atomic():
+                record = ReconciliationFile.objects.create(
+                    digest=digest,
+                    filename=filename[:200],
+                    path=str(path.relative_to(Path(settings.VAR_DIR))),
+                    size=len(data),
+                    region_code=_common_region(
+                        PaymentBatch.objects.filter(pk__in=batch_ids).values_list("region_code", flat=True)
+                    ),
+                    batch_ids=batch_ids,
+                    rows=len(items),
+                    paid_count=len(paid),
+                    paid_fen=sum(i.amount_fen for i in paid),
+                    failed_count=len(failed),
+                    failed_fen=sum(i.amount_fen for i in failed),
+                    uploaded_by=actor if getattr(actor, "pk", None) else None,
+                )
+        except IntegrityError:  # the same file applied by a concurrent upload: all of this rolls back
+            raise ValidationError(_("This file was already reconciled: nothing was written.")) from None
         log_change(
             actor=actor,
             action=ChangeLog.Action.CREATE,
