@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from laoxiao.accounts.roles import REVEAL
 from laoxiao.core.changelog import log_change
 from laoxiao.core.errors import NotFound
-from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.core.masking import mask_as
 from laoxiao.core.models import ChangeLog
 
 # model label → "module:function" giving ``function(actor) -> QuerySet`` of the rows ``actor`` sees,
@@ -43,6 +43,7 @@ SCOPED_READS: dict[str, str] = {
     "people.guardian": "laoxiao.people.selectors.children:visible_guardians",
     "providers.provider": "laoxiao.core.reveal:_manager_visible_to",
     "providers.staffmember": "laoxiao.core.reveal:_manager_visible_to",
+    "benefits.paymentaccount": "laoxiao.core.reveal:_manager_visible_to",
 }
 
 _PK = re.compile(r"[1-9][0-9]{0,17}")
@@ -76,7 +77,7 @@ def masked(obj: models.Model, field: str) -> str:
     value = getattr(obj, field, "") or ""
     if kind is None:
         return str(value)
-    return mask_phone(value) if kind == "phone" else mask_id_number(value)
+    return mask_as(kind, value)
 
 
 def protected_model(target_type: str) -> type[models.Model]:
@@ -136,6 +137,24 @@ def _reveal(*, actor: Any, target_type: str, target_id: Any, field: str) -> str:
         raise PermissionDenied(_("You may not see full personal data."))
     log_change(actor=actor, action=ChangeLog.Action.REVEAL, target=obj, changes={}, note=field)
     return str(getattr(obj, field))
+
+
+def reveal_many(*, actor: Any, target: models.Model, fields: list[str], rows: int, note: str = "") -> None:
+    """Before a file of full values (a payment file with ``--reveal``): the actor needs the reveal
+    permission (else ``PermissionDenied``, logged as ``reveal_denied``), and ONE reveal row names the
+    ``target`` (a batch), the fields and how many rows were shown. Scope is the caller's: it reveals
+    only rows it read through ``visible_to``."""
+    if not getattr(actor, "is_active", False) or not actor.has_perm(REVEAL):
+        _log_denied(
+            actor=actor,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            field=",".join(fields),
+            reason="PermissionDenied",
+        )
+        raise PermissionDenied(_("You may not see full personal data."))
+    text = f"{','.join(fields)} × {rows}" + (f" ({note})" if note else "")
+    log_change(actor=actor, action=ChangeLog.Action.REVEAL, target=target, changes={}, note=text)
 
 
 def reveal_field(*, actor: Any, target_type: str, target_id: Any, field: str) -> str:

@@ -207,6 +207,9 @@ class ImportKind:
     # a kind whose file is not one table (``plan``: several sheets) reads and checks the whole file
     # itself in ``run_file`` (still all or nothing, every bad cell reported)
     whole_file: ClassVar[bool] = False
+    # options ``laoxiao export`` passes to ``export_rows`` (``payment-items``: ``batch``, ``reveal``);
+    # a kind without any is exported whole and refuses them
+    export_options: ClassVar[tuple[str, ...]] = ()
 
     def run_file(
         self,
@@ -240,7 +243,7 @@ class ImportKind:
         raise NotImplementedError  # every registered kind writes
 
     def export_rows(self, *, actor: Any) -> Iterable[dict[str, Any]]:
-        raise NotImplementedError  # every registered kind exports
+        raise NotImplementedError  # every registered kind exports (a kind with ``export_options`` takes them as keywords)
 
     # helpers
     def duplicate_keys(self, rows: list[Row], errors: ErrorSink) -> None:

@@ -18,11 +18,16 @@ from laoxiao.imports.base import get_kind
 from laoxiao.imports.cells import csv_writer, neutralise
 
 
-def export_table(kind_key: str, *, actor: Any, labels: str = "keys") -> tuple[list[str], list[list[Any]]]:
+def export_table(
+    kind_key: str, *, actor: Any, labels: str = "keys", options: dict[str, Any] | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of an export; ``options`` (only those in the kind's ``export_options``)
+    go to ``export_rows``."""
     kind = get_kind(kind_key)
     keys = [c.key for c in kind.columns]
     header = [c.label for c in kind.columns] if labels == "zh" else keys
-    rows = [[row.get(k) for k in keys] for row in kind.export_rows(actor=actor)]
+    extra = {k: v for k, v in (options or {}).items() if k in kind.export_options}
+    rows = [[row.get(k) for k in keys] for row in kind.export_rows(actor=actor, **extra)]
     return header, rows
 
 
@@ -38,8 +43,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def render(kind_key: str, *, actor: Any, fmt: str, labels: str = "keys") -> bytes:
-    header, rows = export_table(kind_key, actor=actor, labels=labels)
+def render(
+    kind_key: str, *, actor: Any, fmt: str, labels: str = "keys", options: dict[str, Any] | None = None
+) -> bytes:
+    header, rows = export_table(kind_key, actor=actor, labels=labels, options=options)
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv_writer(buf)

@@ -34,8 +34,12 @@ def _importable(user: object) -> dict:
 
 
 def _exportable(user: object) -> dict:
+    """Kinds exported whole from the export page (a kind with ``export_options``, such as a batch's
+    ``payment-items``, is downloaded from its own page)."""
     return {
-        k: v for k, v in all_kinds().items() if user.has_perm("accounts.export_records") or v.allowed(user)
+        k: v
+        for k, v in all_kinds().items()
+        if not v.export_options and (user.has_perm("accounts.export_records") or v.allowed(user))
     }
 
 

@@ -3,8 +3,9 @@
 An ``Account`` is a bucket (a programme's budget in a county for a year, what is payable, what was
 paid, what is to be recovered; a time-bank member's hours). A ``Posting`` is one movement, made of
 ``Entry`` rows whose amounts sum to zero (checked by ``ledger.actions.posting_create`` and, on
-PostgreSQL, by a deferred constraint trigger). Postings and entries are never edited or deleted:
-a mistake is corrected by a reversing posting. A posting's ``key`` is unique, so a movement retried
+PostgreSQL, by a deferred constraint trigger, migration 0002). Postings and entries are never
+edited or deleted (on PostgreSQL, triggers refuse UPDATE and DELETE): a mistake is corrected by a
+reversing posting. A posting's ``key`` is unique, so a movement retried
 after a crash is written once. Balances are sums over entries (``ledger.selectors``).
 """
 
@@ -67,8 +68,10 @@ class Posting(models.Model):
     reverses = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
     )
+    # PROTECT, not SET_NULL: a posting is never updated (on PostgreSQL a trigger refuses it), so a
+    # user who wrote postings is deactivated, not deleted
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -4,6 +4,7 @@ from laoxiao.benefits.models.accounts import PaymentAccount
 from laoxiao.benefits.models.applications import Application, ApplicationVote
 from laoxiao.benefits.models.batches import BatchChunk, Overpayment, PaymentBatch, PaymentItem
 from laoxiao.benefits.models.programmes import Programme, ProgrammeBudget
+from laoxiao.benefits.models.reconciliation import ReconciliationFile
 
 __all__ = [
     "Application",
@@ -15,4 +16,5 @@ __all__ = [
     "PaymentItem",
     "Programme",
     "ProgrammeBudget",
+    "ReconciliationFile",
 ]

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from laoxiao.core import clock
 from laoxiao.core.access import is_city_admin
+from laoxiao.core.cards import cards_for
 from laoxiao.plan.actions import values as value_actions
 from laoxiao.plan.engine import REPORTED_REASON
 from laoxiao.plan.models import Indicator
@@ -91,6 +92,7 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
         for sector, label in Indicator.Sector.choices
     ]
     task_list = reverse("task-list")
+    card_year = data.period.year if (period and data.period) else today.year
     return render(
         request,
         "plan/cockpit/cockpit.html",
@@ -107,6 +109,8 @@ def _cockpit(request: HttpRequest, region_code: str) -> HttpResponse:
             "no_boundaries": NO_BOUNDARIES if data.children and region.level != "city" else "",
             "child_level": data.children[0].get_level_display() if data.children else "",
             "tasks": tasks,
+            # cards of other apps (core.cards): benefits' money paid, ...
+            "extra_cards": cards_for(actor=request.user, region_code=region.code, year=card_year),
             "task_rows": [
                 {
                     "status": s,
