@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Max
 
 from laoxiao.accounts.roles import RECORD_SECTOR
-from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.core.masking import mask_protected
 from laoxiao.core.models import ChangeLog
 
 Changes = dict[str, list[Any]]
@@ -31,7 +31,7 @@ def _masked(model: type[models.Model] | models.Model, field: str, value: Any) ->
     """Personal fields are logged masked: the log must not become a copy of the secrets."""
     kinds: Mapping[str, str] = getattr(model, "PROTECTED_FIELDS", {})
     if field in kinds and value:
-        return mask_phone(str(value)) if kinds[field] == "phone" else mask_id_number(str(value))
+        return mask_protected(kinds[field], str(value))
     return _plain(value)
 
 

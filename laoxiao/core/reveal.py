@@ -1,6 +1,7 @@
 """Revealing personal data: scope, permission, and a change-log row for every full view or refusal.
 
-Models declare their protected fields: ``PROTECTED_FIELDS = {"id_number": "id", "phone": "phone"}``.
+Models declare their protected fields: ``PROTECTED_FIELDS = {"id_number": "id", "phone": "phone"}``
+(kinds: "id", "phone", "account" — each with its masker in ``core.masking.mask_protected``).
 Pages and the API show them masked; ``reveal_field`` returns the full value to an actor with
 ``accounts.reveal_personal_data`` who may see the record, and logs who saw what, when.
 
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from laoxiao.accounts.roles import REVEAL
 from laoxiao.core.changelog import log_change
 from laoxiao.core.errors import NotFound
-from laoxiao.core.masking import mask_id_number, mask_phone
+from laoxiao.core.masking import mask_protected
 from laoxiao.core.models import ChangeLog
 
 # model label → "module:function" giving ``function(actor) -> QuerySet`` of the rows ``actor`` sees,
@@ -43,6 +44,7 @@ SCOPED_READS: dict[str, str] = {
     "people.guardian": "laoxiao.people.selectors.children:visible_guardians",
     "providers.provider": "laoxiao.core.reveal:_manager_visible_to",
     "providers.staffmember": "laoxiao.core.reveal:_manager_visible_to",
+    "benefits.paymentaccount": "laoxiao.benefits.selectors.accounts:visible_accounts",
 }
 
 _PK = re.compile(r"[1-9][0-9]{0,17}")
@@ -76,7 +78,7 @@ def masked(obj: models.Model, field: str) -> str:
     value = getattr(obj, field, "") or ""
     if kind is None:
         return str(value)
-    return mask_phone(value) if kind == "phone" else mask_id_number(value)
+    return mask_protected(kind, value)
 
 
 def protected_model(target_type: str) -> type[models.Model]:
