@@ -60,7 +60,9 @@ def make_item(
     )
 
 
-def make_account(*, elder: Any = None, child: Any = None, number: str = "6222021234567890", name: str = "") -> PaymentAccount:
+def make_account(
+    *, elder: Any = None, child: Any = None, number: str = "6222021234567890", name: str = ""
+) -> PaymentAccount:
     person = elder or child
     key = f"e{elder.pk}" if elder is not None else f"c{child.pk}"
     return PaymentAccount.objects.create(

@@ -44,17 +44,35 @@ def test_mask_account_number() -> None:
     assert mask_account_number("") == ""
 
 
-def test_set_replaces_the_current_account_and_never_logs_the_number(elder: Any, xiangshan_officer: Any) -> None:
+def test_set_replaces_the_current_account_and_never_logs_the_number(
+    elder: Any, xiangshan_officer: Any
+) -> None:
     first = account_set(
-        actor=xiangshan_officer, elder=elder, bank_code="icbc", account_number="6222 0212 3456 7891 234", account_name="老人5"
+        actor=xiangshan_officer,
+        elder=elder,
+        bank_code="icbc",
+        account_number="6222 0212 3456 7891 234",
+        account_name="老人5",
     )
-    assert (first.bank_code, first.account_number, first.account_number_hash) == ("ICBC", NUMBER, account_hash(NUMBER))
-    again = account_set(actor=xiangshan_officer, elder=elder, bank_code="ICBC", account_number=NUMBER, account_name="老人5")
+    assert (first.bank_code, first.account_number, first.account_number_hash) == (
+        "ICBC",
+        NUMBER,
+        account_hash(NUMBER),
+    )
+    again = account_set(
+        actor=xiangshan_officer, elder=elder, bank_code="ICBC", account_number=NUMBER, account_name="老人5"
+    )
     assert again.pk == first.pk  # the same account changes nothing
     second = account_set(
-        actor=xiangshan_officer, elder=elder, bank_code="ABC", account_number="6228480000000000001", account_name="老人5"
+        actor=xiangshan_officer,
+        elder=elder,
+        bank_code="ABC",
+        account_number="6228480000000000001",
+        account_name="老人5",
     )
-    assert list(PaymentAccount.objects.filter(beneficiary_key=f"e{elder.pk}").values_list("pk", "active")) == [
+    assert list(
+        PaymentAccount.objects.filter(beneficiary_key=f"e{elder.pk}").values_list("pk", "active")
+    ) == [
         (second.pk, True),
         (first.pk, False),
     ]
@@ -66,12 +84,18 @@ def test_set_replaces_the_current_account_and_never_logs_the_number(elder: Any, 
     assert created is not None and created.changes["account_number"][1] == mask_account_number(NUMBER)
 
 
-def test_set_checks_number_bank_scope_and_sector(elder: Any, xiangshan_officer: Any, suixi_officer: Any) -> None:
+def test_set_checks_number_bank_scope_and_sector(
+    elder: Any, xiangshan_officer: Any, suixi_officer: Any
+) -> None:
     with pytest.raises(ValidationError) as exc:
-        account_set(actor=xiangshan_officer, elder=elder, bank_code="I", account_number="12ab", account_name="")
+        account_set(
+            actor=xiangshan_officer, elder=elder, bank_code="I", account_number="12ab", account_name=""
+        )
     assert set(exc.value.message_dict) == {"bank_code", "account_number", "account_name"}
     with pytest.raises(NotFound):
-        account_set(actor=suixi_officer, elder=elder, bank_code="ICBC", account_number=NUMBER, account_name="x")
+        account_set(
+            actor=suixi_officer, elder=elder, bank_code="ICBC", account_number=NUMBER, account_name="x"
+        )
     health = make_user("xs_wj", ["health_county"], ["340603000000"])
     with pytest.raises(PermissionDenied):
         account_set(actor=health, elder=elder, bank_code="ICBC", account_number=NUMBER, account_name="x")
@@ -82,19 +106,35 @@ def test_a_childs_account_is_a_guardians(child: Any) -> None:
     with pytest.raises(ValidationError) as exc:
         account_set(actor=officer, child=child, bank_code="ICBC", account_number=NUMBER, account_name="李四")
     assert "account_name" in exc.value.message_dict
-    acc = account_set(actor=officer, child=child, bank_code="ICBC", account_number=NUMBER, account_name="王芳")
+    acc = account_set(
+        actor=officer, child=child, bank_code="ICBC", account_number=NUMBER, account_name="王芳"
+    )
     assert acc.beneficiary_key == f"c{child.pk}"
 
 
-def test_reveal_gives_the_full_number_and_logs_it(elder: Any, xiangshan_officer: Any, suixi_officer: Any) -> None:
-    acc = account_set(actor=xiangshan_officer, elder=elder, bank_code="ICBC", account_number=NUMBER, account_name="老人5")
+def test_reveal_gives_the_full_number_and_logs_it(
+    elder: Any, xiangshan_officer: Any, suixi_officer: Any
+) -> None:
+    acc = account_set(
+        actor=xiangshan_officer, elder=elder, bank_code="ICBC", account_number=NUMBER, account_name="老人5"
+    )
     assert masked(acc, "account_number") == mask_account_number(NUMBER)
-    full = reveal_field(actor=xiangshan_officer, target_type="benefits.paymentaccount", target_id=str(acc.pk), field="account_number")
+    full = reveal_field(
+        actor=xiangshan_officer,
+        target_type="benefits.paymentaccount",
+        target_id=str(acc.pk),
+        field="account_number",
+    )
     assert full == NUMBER
     log = ChangeLog.objects.get(action="reveal", target_type="benefits.paymentaccount")
     assert (log.actor_id, log.note) == (xiangshan_officer.pk, "account_number")
     with pytest.raises(NotFound):
-        reveal_field(actor=suixi_officer, target_type="benefits.paymentaccount", target_id=str(acc.pk), field="account_number")
+        reveal_field(
+            actor=suixi_officer,
+            target_type="benefits.paymentaccount",
+            target_id=str(acc.pk),
+            field="account_number",
+        )
     assert ChangeLog.objects.filter(action="reveal_denied").count() == 1
 
 
@@ -105,21 +145,36 @@ def test_import_is_all_or_nothing_and_reports_every_bad_cell(
     elder: Any, child: Any, xiangshan_officer: Any, city: Any
 ) -> None:
     with clock.frozen(TODAY):
-        far = make_elder(make_user("sx_mz", ["civil_affairs_county"], ["340621000000"]), seq=9, region="340621100001", birth=dt.date(1941, 2, 2))
-    text = HEADER + "\n".join(
-        [
-            f"{elder.id_number},ICBC,{NUMBER},老人5",  # 2: fine
-            "110101194001010000,ICBC,6222021234567890,张三",  # 3: unknown ID number
-            f"{far.id_number},ICBC,6222021234567890,老人9",  # 4: another county: unknown too
-            f"{elder.id_number},ICBC,6222021234567890,老人5",  # 5: duplicate of row 2
-            f"{child.id_number},ICBC,12345,王芳",  # 6: bad account number
-            f"{child.id_number},ICBC,6222021234567777,王芳",  # 7: a child (health sector): unknown here; a duplicate
-        ]
+        far = make_elder(
+            make_user("sx_mz", ["civil_affairs_county"], ["340621000000"]),
+            seq=9,
+            region="340621100001",
+            birth=dt.date(1941, 2, 2),
+        )
+    text = (
+        HEADER
+        + "\n".join(
+            [
+                f"{elder.id_number},ICBC,{NUMBER},老人5",  # 2: fine
+                "110101194001010000,ICBC,6222021234567890,张三",  # 3: unknown ID number
+                f"{far.id_number},ICBC,6222021234567890,老人9",  # 4: another county: unknown too
+                f"{elder.id_number},ICBC,6222021234567890,老人5",  # 5: duplicate of row 2
+                f"{child.id_number},ICBC,12345,王芳",  # 6: bad account number
+                f"{child.id_number},ICBC,6222021234567777,王芳",  # 7: a child (health sector): unknown here; a duplicate
+            ]
+        )
     )
     report = run_csv("payment-accounts", text, xiangshan_officer)
     assert not report.written
     cells = sorted((e.row, e.column) for e in report.errors)
-    assert cells == [(3, "id_number"), (4, "id_number"), (5, "id_number"), (6, "account_number"), (7, "id_number"), (7, "id_number")]
+    assert cells == [
+        (3, "id_number"),
+        (4, "id_number"),
+        (5, "id_number"),
+        (6, "account_number"),
+        (7, "id_number"),
+        (7, "id_number"),
+    ]
     assert all(NUMBER not in e.value and "12345" != e.value for e in report.errors)
     assert not PaymentAccount.objects.exists()
 

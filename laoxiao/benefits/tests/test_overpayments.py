@@ -41,14 +41,20 @@ def test_notify_then_recover_in_two_parts(op: Overpayment, xiangshan_officer: An
     actions.overpayment_notify(actor=xiangshan_officer, overpayment=op)  # double submit
     assert _fresh(op).status == St.NOTIFIED
     assert ChangeLog.objects.filter(target_type="benefits.overpayment", action="status").count() == 1
-    actions.overpayment_recover(actor=xiangshan_officer, overpayment=_fresh(op), amount_fen=2000, recovered_before=0)
+    actions.overpayment_recover(
+        actor=xiangshan_officer, overpayment=_fresh(op), amount_fen=2000, recovered_before=0
+    )
     # the same form submitted again (it showed 0 recovered): nothing changes
-    actions.overpayment_recover(actor=xiangshan_officer, overpayment=_fresh(op), amount_fen=2000, recovered_before=0)
+    actions.overpayment_recover(
+        actor=xiangshan_officer, overpayment=_fresh(op), amount_fen=2000, recovered_before=0
+    )
     assert (_fresh(op).recovered_fen, _fresh(op).status) == (2000, St.NOTIFIED)
     with pytest.raises(ValidationError) as exc:
         actions.overpayment_recover(actor=xiangshan_officer, overpayment=_fresh(op), amount_fen=3001)
     assert "amount_fen" in exc.value.message_dict
-    actions.overpayment_recover(actor=xiangshan_officer, overpayment=_fresh(op), amount_fen=3000, recovered_before=2000)
+    actions.overpayment_recover(
+        actor=xiangshan_officer, overpayment=_fresh(op), amount_fen=3000, recovered_before=2000
+    )
     assert (_fresh(op).recovered_fen, _fresh(op).status) == (5000, St.RECOVERED)
     keys = sorted(Posting.objects.filter(kind="recovered").values_list("key", flat=True))
     assert keys == [f"overpayment:{op.pk}:recovered:2000", f"overpayment:{op.pk}:recovered:5000"]
@@ -69,7 +75,11 @@ def test_write_off_needs_a_second_officer(op: Overpayment, xiangshan_officer: An
     actions.overpayment_approve_write_off(actor=other, overpayment=_fresh(op))
     actions.overpayment_approve_write_off(actor=other, overpayment=_fresh(op))  # double submit
     got = _fresh(op)
-    assert (got.status, got.decided_by_id, got.requested_by_id) == (St.WRITTEN_OFF, other.pk, xiangshan_officer.pk)
+    assert (got.status, got.decided_by_id, got.requested_by_id) == (
+        St.WRITTEN_OFF,
+        other.pk,
+        xiangshan_officer.pk,
+    )
     posting = Posting.objects.get(kind="written_off")
     assert posting.key == f"overpayment:{op.pk}:written_off"
     assert sorted(posting.entries.values_list("amount", flat=True)) == [-4000, 4000]

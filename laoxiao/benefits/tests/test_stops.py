@@ -83,7 +83,9 @@ def test_a_rolled_back_death_cancels_nothing(elder: Any, xiangshan_officer: Any)
     assert not Posting.objects.filter(kind="overpayment").exists()
 
 
-def test_a_sent_item_is_marked_and_its_overpayment_opens_once_paid(elder: Any, xiangshan_officer: Any) -> None:
+def test_a_sent_item_is_marked_and_its_overpayment_opens_once_paid(
+    elder: Any, xiangshan_officer: Any
+) -> None:
     items = _months(elder, {3: S.SENT})
     with clock.frozen(TODAY):
         elder_death(actor=xiangshan_officer, elder=elder, died_on=dt.date(2026, 2, 1))
@@ -97,7 +99,9 @@ def test_a_sent_item_is_marked_and_its_overpayment_opens_once_paid(elder: Any, x
     assert stops.overpayments_for_paid(actor=xiangshan_officer, items=[paid]) == []
 
 
-def test_moving_out_ends_from_the_month_it_happens_on_its_first_day(elder: Any, xiangshan_officer: Any) -> None:
+def test_moving_out_ends_from_the_month_it_happens_on_its_first_day(
+    elder: Any, xiangshan_officer: Any
+) -> None:
     items = _months(elder, {3: S.READY, 4: S.READY})
     with clock.frozen(TODAY):
         elder_upsert(
