@@ -243,7 +243,7 @@ def _registry_end(keys: Iterable[str]) -> dict[str, dt.date]:
     out: dict[str, dt.date] = {}
     for model, ids, prefix in ((Elder, elders, "e"), (Child, children, "c")):
         for part in chunks(ids):
-            for pk, died, moved in model.objects.filter(pk__in=list(part)).values_list(  # type: ignore[attr-defined]
+            for pk, died, moved in model.objects.filter(pk__in=list(part)).values_list(
                 "pk", "died_on", "moved_out_on"
             ):
                 ends = [d for d in (died, moved) if d is not None]

@@ -63,7 +63,7 @@ def beneficiary_of(*, actor: Any, beneficiary_key: str) -> Elder | Child | Provi
         obj = Child.objects.get_for(actor, pk=pk)
     else:
         obj = Provider.objects.get_for(actor, pk=pk)
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 def current_account(*, actor: Any, beneficiary_key: str) -> PaymentAccount | None:

@@ -22,6 +22,6 @@ def overpayments_visible(
 
 def overpayment_get(*, actor: Any, pk: Any) -> Overpayment:
     """One overpayment the actor sees, else ``NotFound``."""
-    return Overpayment.objects.select_related("programme", "item", "item__elder", "item__child").get_for(  # type: ignore[no-any-return]
+    return Overpayment.objects.select_related("programme", "item", "item__elder", "item__child").get_for(
         actor, pk=pk
     )

@@ -137,6 +137,7 @@ def _overpayment_post(request: HttpRequest, op: Overpayment) -> tuple[Any, dict[
     forms_: dict[str, Any] = {}
     done: Any = None
     user = request.user
+    form: Any
     if what == "notify":
         form = forms_["notify"] = NoteForm(request.POST, prefix="notify")
         if form.is_valid():
