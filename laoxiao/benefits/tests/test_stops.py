@@ -19,6 +19,7 @@ from laoxiao.ledger.models import Posting
 from laoxiao.people import lifecycle
 from laoxiao.people.actions.children import child_death
 from laoxiao.people.actions.elders import elder_death, elder_upsert
+from laoxiao.people.actions.elders_bulk import elders_upsert_many
 from laoxiao.people.tests.factories import make_child, make_elder
 
 S = PaymentItem.Status
@@ -146,3 +147,21 @@ def test_an_officer_stops_an_item_for_loss_of_eligibility(
         reason="income above the line",
     )
     assert [o.item_id for o in result.overpayments] == [items[4].pk]
+
+
+def test_a_bulk_registry_update_stops_the_dead_and_the_moved(city: Any, xiangshan_officer: Any) -> None:
+    with clock.frozen(TODAY):
+        dead = make_elder(xiangshan_officer, seq=11, birth=dt.date(1940, 1, 5))
+        moved = make_elder(xiangshan_officer, seq=12, birth=dt.date(1940, 1, 5))
+    batch = make_batch(period=dt.date(2026, 4, 1))
+    a, b = make_item(batch, elder=dead), make_item(batch, elder=moved)
+    with clock.frozen(TODAY):
+        elders_upsert_many(
+            actor=xiangshan_officer,
+            records=[
+                {"id_number": dead.id_number, "died_on": dt.date(2026, 3, 9)},
+                {"id_number": moved.id_number, "moved_out_on": dt.date(2026, 3, 20)},
+            ],
+        )
+    assert PaymentItem.objects.get(pk=a.pk).status_reason == "death 2026-03-09"
+    assert PaymentItem.objects.get(pk=b.pk).status_reason == "moved_out 2026-03-19"
