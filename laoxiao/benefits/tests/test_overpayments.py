@@ -110,3 +110,8 @@ def test_export_masks_the_id_number_unless_revealed(op: Overpayment, xiangshan_o
     full = OverpaymentsExport().reveal_rows(actor=xiangshan_officer)
     assert full[0]["id_number"] == number
     assert ChangeLog.objects.filter(action="reveal", target_type="benefits.overpayment").count() == 1
+
+
+def test_change_log_rows_carry_the_programme_sector(op: Overpayment, xiangshan_officer: Any) -> None:
+    actions.overpayment_notify(actor=xiangshan_officer, overpayment=op)
+    assert ChangeLog.objects.get(target_type="benefits.overpayment").sector == "eldercare"
