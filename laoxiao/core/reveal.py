@@ -1,6 +1,7 @@
 """Revealing personal data: scope, permission, and a change-log row for every full view or refusal.
 
-Models declare their protected fields: ``PROTECTED_FIELDS = {"id_number": "id", "phone": "phone"}``.
+Models declare their protected fields: ``PROTECTED_FIELDS = {"id_number": "id", "phone": "phone"}``
+(kinds: "id", "phone", "account" — each with its masker in ``core.masking.mask_as``).
 Pages and the API show them masked; ``reveal_field`` returns the full value to an actor with
 ``accounts.reveal_personal_data`` who may see the record, and logs who saw what, when.
 
@@ -43,7 +44,7 @@ SCOPED_READS: dict[str, str] = {
     "people.guardian": "laoxiao.people.selectors.children:visible_guardians",
     "providers.provider": "laoxiao.core.reveal:_manager_visible_to",
     "providers.staffmember": "laoxiao.core.reveal:_manager_visible_to",
-    "benefits.paymentaccount": "laoxiao.core.reveal:_manager_visible_to",
+    "benefits.paymentaccount": "laoxiao.benefits.selectors.accounts:visible_accounts",
 }
 
 _PK = re.compile(r"[1-9][0-9]{0,17}")

@@ -45,7 +45,9 @@ from laoxiao.imports.readers import read_table
 RunProgress = Callable[[int, "int | None"], None]  # run_import's: (done, total); total None while reading
 
 # Columns whose values are masked wherever they are echoed back (reports, the page, the CLI).
-_SENSITIVE = re.compile(r"id_number|phone|mobile|certificate_number|passport|身份证|电话|手机|证件号")
+_SENSITIVE = re.compile(
+    r"id_number|phone|mobile|certificate_number|passport|account_number|身份证|电话|手机|证件号|账号"
+)
 # In any echoed text (a value or a message): ID numbers (18 or 15 digits) and mobile phones (11);
 # division codes (12 digits) are not personal and stay readable.
 _LONG_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|1[3-9][0-9]{9})(?![0-9Xx])")

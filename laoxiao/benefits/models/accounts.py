@@ -56,3 +56,13 @@ class PaymentAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.beneficiary_key} {self.bank_code}"
+
+    @property
+    def record_sector(self) -> str | None:
+        """Who reads this account's change-log rows: an older person's → elder care, a child's →
+        childcare (a provider's: the provider's sector, found by the change log)."""
+        if self.elder_id:
+            return "eldercare"
+        if self.child_id:
+            return "childcare"
+        return None

@@ -195,6 +195,12 @@ class PaymentItem(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def record_sector(self) -> str | None:
+        """Who reads this item's change-log rows: the programme's sector (elder care, childcare),
+        when the programme is loaded (never a query per logged row; else the change log's default)."""
+        return str(self.programme.sector) if PaymentItem.programme.is_cached(self) else None
+
 
 class OverpaymentQuerySet(BenefitRowQuerySet):
     provider_field = "item__provider_id"
@@ -237,3 +243,8 @@ class Overpayment(models.Model):
 
     def __str__(self) -> str:
         return f"overpayment {self.item_id} {self.amount_fen}"
+
+    @property
+    def record_sector(self) -> str | None:
+        """Who reads this overpayment's change-log rows: the programme's sector (when loaded)."""
+        return str(self.programme.sector) if Overpayment.programme.is_cached(self) else None

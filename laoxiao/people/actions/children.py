@@ -64,6 +64,7 @@ from laoxiao.core.crypto import blind_index
 from laoxiao.core.i18n import fmt
 from laoxiao.core.idnumbers import IdInfo, parse_id_number
 from laoxiao.core.models import ChangeLog
+from laoxiao.people import lifecycle
 from laoxiao.people import schedules as s
 from laoxiao.people.actions.scope import NOT_REGISTRABLE, child_community, require_children_sector
 from laoxiao.people.models import Child, ChildHealthCheck, Guardian, NewbornVisit, Vaccination
@@ -340,4 +341,6 @@ def child_death(*, actor: Any, child: Child, died_on: dt.date) -> Child:
     child.died_on = died_on
     child.save(update_fields=["died_on", "updated_at"])
     log_change(actor=actor, action=ChangeLog.Action.STATUS, target=child, changes=changes)
+    # other apps' work at the end of a record (benefits stops payments), in this transaction
+    lifecycle.person_ended(actor=actor, kind="child", pk=child.pk, ended_on=died_on, reason=lifecycle.DEATH)
     return child

@@ -28,6 +28,7 @@ from laoxiao.core.changelog import build_entry, log_change, log_many
 from laoxiao.core.crypto import blind_index
 from laoxiao.core.i18n import fmt
 from laoxiao.core.models import ChangeLog
+from laoxiao.people import lifecycle
 from laoxiao.people.actions.assessments import (
     ScoringCache as ScoringCache,  # the demo city imports it from here
 )
@@ -172,6 +173,14 @@ def elder_upsert(*, actor: User, data: Mapping[str, Any]) -> Elder:
                 setattr(elder, k, v)
             elder.save(update_fields=[*changes, "updated_at"])
             log_change(actor=actor, action=ChangeLog.Action.UPDATE, target=elder, changes=changes)
+            if "moved_out_on" in changes and elder.moved_out_on is not None:
+                lifecycle.person_ended(
+                    actor=actor,
+                    kind="elder",
+                    pk=elder.pk,
+                    ended_on=elder.moved_out_on,
+                    reason=lifecycle.MOVED_OUT,
+                )
     if died_on is not None and died_on != elder.died_on:
         elder = elder_death(actor=actor, elder=elder, died_on=died_on)
     return elder
@@ -365,6 +374,8 @@ def elder_death(*, actor: User, elder: Elder, died_on: dt.date) -> Elder:
     ]
     close_categories(actor=actor, elder_ids=[elder.pk], died_on={elder.pk: died_on}, entries=entries)
     log_many(entries)
+    # other apps' work at the end of a record (benefits stops payments), in this transaction
+    lifecycle.person_ended(actor=actor, kind="elder", pk=elder.pk, ended_on=died_on, reason=lifecycle.DEATH)
     return elder
 
 

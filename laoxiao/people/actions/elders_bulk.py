@@ -26,6 +26,7 @@ from laoxiao.core.errors import NotFound
 from laoxiao.core.i18n import fmt
 from laoxiao.core.idnumbers import IdInfo
 from laoxiao.core.models import ChangeLog
+from laoxiao.people import lifecycle
 from laoxiao.people.actions.elder_checks import ELDER_AGE, check_elder_id, county_codes, field_error
 from laoxiao.people.actions.elder_followup import no_progress
 from laoxiao.people.actions.elders import (
@@ -92,6 +93,8 @@ def elders_upsert_many(
     changed_fields: set[str] = set()
     moves: dict[str, list[int]] = {}
     deaths: dict[int, dt.date] = {}
+    ended: dict[int, dt.date] = {}  # deaths of people already registered (they may have been paid)
+    moved_out: dict[int, dt.date] = {}
     category_work: list[tuple[Elder, Mapping[str, Any], bool]] = []
     seen: dict[str, Elder] = {}
     for rec, info, h in zip(recs, infos, hashes, strict=True):
@@ -158,6 +161,9 @@ def elders_upsert_many(
             )
             if "died_on" in diff and elder.died_on is not None:
                 deaths[elder.pk] = elder.died_on
+                ended[elder.pk] = elder.died_on
+            if "moved_out_on" in diff and elder.moved_out_on is not None:
+                moved_out[elder.pk] = elder.moved_out_on
         if "categories" in rec:
             category_work.append((elder, rec, False))
         if elder.pk in changed:
@@ -201,6 +207,9 @@ def elders_upsert_many(
         close_categories(actor=actor, elder_ids=sorted(deaths), died_on=deaths, entries=entries)
     for entries_chunk in chunks(entries):
         log_many(list(entries_chunk))
+    # what other apps do when a record ends (benefits stops payments): same transaction
+    lifecycle.people_ended(actor=actor, kind="elder", ended=ended, reason=lifecycle.DEATH)
+    lifecycle.people_ended(actor=actor, kind="elder", ended=moved_out, reason=lifecycle.MOVED_OUT)
     return result
 
 
