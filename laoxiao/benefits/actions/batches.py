@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from laoxiao.benefits.actions.batch_items import insert_items, item_code, signature_of
 from laoxiao.benefits.actions.postings import post_batch_approved, post_item_cancelled
+from laoxiao.benefits.actions.stops import STOP_MARK, registry_ends
 from laoxiao.benefits.eligibility import Payable, calculator_for, period_start
 from laoxiao.benefits.models import BatchChunk, PaymentAccount, PaymentBatch, PaymentItem, Programme
 from laoxiao.core import access, clock
@@ -505,8 +506,14 @@ def batch_follow_up(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
             )
             now = clock.now()
             rows = []
+            ends = registry_ends(keys)
             for item in failed:
                 if item.beneficiary_key in live:  # paid again some other way meanwhile
+                    continue
+                if item.status_reason.startswith(STOP_MARK):  # stopped while at the bank
+                    continue
+                end = ends.get(item.beneficiary_key)
+                if end is not None and item.period > end:  # the record ended after it failed
                     continue
                 account = accounts.get(item.beneficiary_key)
                 rows.append(

@@ -236,7 +236,7 @@ def benefits_stop_ineligible(
     return apply_stop(actor=actor, items=items, reasons={i.pk: text for i in items})
 
 
-def _registry_end(keys: Iterable[str]) -> dict[str, dt.date]:
+def registry_ends(keys: Iterable[str]) -> dict[str, dt.date]:
     """The registry's end date (death, else move out) of the people among ``keys``."""
     elders = [int(k[1:]) for k in keys if k.startswith("e")]
     children = [int(k[1:]) for k in keys if k.startswith("c")]
@@ -258,7 +258,7 @@ def overpayments_for_paid(*, actor: Any, items: Iterable[PaymentItem]) -> list[O
     each paid item that was stopped while at the bank (``stopped: …``) or whose beneficiary's
     registry record ended before the item's period."""
     paid = [i for i in items if i.status == S.PAID]
-    ends = _registry_end({i.beneficiary_key for i in paid})
+    ends = registry_ends({i.beneficiary_key for i in paid})
     chosen: dict[int, str] = {}
     for i in paid:
         if i.status_reason.startswith(STOP_MARK):

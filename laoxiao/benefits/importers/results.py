@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from laoxiao.accounts import roles
 from laoxiao.benefits.actions.postings import post_items_failed, post_items_paid
+from laoxiao.benefits.actions.stops import STOP_MARK, overpayments_for_paid
 from laoxiao.benefits.models import PaymentBatch, PaymentItem, ReconciliationFile
 from laoxiao.benefits.selectors.ledger import yuan
 from laoxiao.core import clock
@@ -250,7 +251,10 @@ class PaymentResultsImport(ImportKind):
                 changes = {"status": [old, item.status], "paid_on": [None, item.paid_on.isoformat()]}
             else:
                 item.status = PaymentItem.Status.FAILED
-                item.status_reason = str(v["failure_reason"])[:300]
+                stopped = item.status_reason if item.status_reason.startswith(STOP_MARK) else ""
+                # a stop's mark stays (the follow-up batch never pays a stopped item again)
+                item.status_reason = (f"{stopped} | " if stopped else "") + str(v["failure_reason"])
+                item.status_reason = item.status_reason[:300]
                 item.bank_reference = str(v.get("bank_reference") or "")
                 failed.append(item)
                 changes = {"status": [old, item.status], "status_reason": ["", item.status_reason]}
@@ -271,6 +275,9 @@ class PaymentResultsImport(ImportKind):
         key = f"recon:{digest}"
         post_items_paid(paid, key, actor)
         post_items_failed(failed, key, actor)
+        # a payment the bank made after the beneficiary's record ended (stopped while at the bank, or
+        # a death recorded late) becomes an overpayment to recover, in the same transaction
+        overpayments_for_paid(actor=actor, items=paid)
         batch_ids = sorted({i.batch_id for i in items})
         reconciled = self._close_batches(batch_ids, actor)
         path = stored_path(digest, filename)

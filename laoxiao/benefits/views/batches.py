@@ -13,14 +13,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from laoxiao.accounts import roles
 from laoxiao.benefits.actions import batches as actions
 from laoxiao.benefits.eligibility import CALCULATORS
+from laoxiao.benefits.importers.payment_items import payment_items_file
 from laoxiao.benefits.models import PaymentBatch, PaymentItem, Programme
 from laoxiao.benefits.selectors import batches as selectors
 from laoxiao.core import access
@@ -212,8 +215,30 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "benefits/batches_detail.html", ctx)
 
 
+@login_required
+def batch_payment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch's payment file for the bank (``?format=csv|xlsx``; ``reveal=1`` gives full ID and
+    account numbers to who may reveal, logged once)."""
+    batch = selectors.batch_get(actor=request.user, pk=pk)
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    reveal = request.GET.get("reveal") == "1"
+    if reveal and not request.user.has_perm(roles.REVEAL):
+        raise PermissionDenied(_("You may not see full personal data."))
+    data = payment_items_file(actor=request.user, batch=batch, fmt=fmt, reveal=reveal)
+    kind = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    response = HttpResponse(data, content_type=kind)
+    name = f"payment-items-{batch.pk}{'-full' if reveal else ''}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("batches/", batch_list, name="benefits-batches"),
+    path("batches/<int:pk>/payment-file/", batch_payment_file, name="benefits-batch-file"),
     path("batches/<int:pk>/", batch_detail, name="benefits-batch"),
     path("batches/<int:pk>/progress/", batch_progress, name="benefits-batch-progress"),
 ]
