@@ -87,8 +87,12 @@ class OverpaymentsExport(ImportKind):
     ) -> ImportReport:
         raise ValidationError(_("Overpayments are export only: they are opened when payments stop."))
 
-    def export_rows(self, *, actor: Any) -> Iterable[dict[str, Any]]:
-        return _rows(actor, reveal=False)
+    export_options = ("reveal",)
+
+    def export_rows(self, *, actor: Any, reveal: bool = False) -> Iterable[dict[str, Any]]:
+        """The rows, masked; ``reveal`` (``laoxiao export overpayments --reveal``) gives the full ID
+        numbers to who may reveal, with one reveal row logged."""
+        return self.reveal_rows(actor=actor) if reveal else _rows(actor, reveal=False)
 
     def reveal_rows(self, *, actor: Any) -> list[dict[str, Any]]:
         """The rows with full ID numbers; one ``reveal`` row in the change log for the export."""
