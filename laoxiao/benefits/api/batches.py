@@ -23,11 +23,16 @@ router = Router(tags=["benefits"])
 MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
+# the status filters as patterns (an enum class named Status would share one OpenAPI component with
+# every other app's Status enum)
+BATCH_STATUS = "^(" + "|".join(PaymentBatch.Status.values) + ")$"
+ITEM_STATUS = "^(" + "|".join(PaymentItem.Status.values) + ")$"
+
 class BenefitBatchFilters(Schema):
     programme: str | None = Field(None, max_length=40, description="the programme's code")
     period: str | None = Field(None, pattern=MONTH, description="the month, YYYY-MM")
     region: str | None = Field(None, pattern=r"^[0-9]{12}$", description="the city's or a county's code")
-    status: PaymentBatch.Status | None = None
+    status: str | None = Field(None, pattern=BATCH_STATUS, description="a batch status")
 
 
 class BenefitBatchOut(Schema):
@@ -75,7 +80,7 @@ class BenefitBatchDetailOut(BenefitBatchOut):
 
 
 class BenefitItemFilters(Schema):
-    status: PaymentItem.Status | None = None
+    status: str | None = Field(None, pattern=ITEM_STATUS, description="an item status")
 
 
 class BenefitItemOut(Schema):

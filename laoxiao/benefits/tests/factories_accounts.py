@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from laoxiao.benefits.models import Overpayment, PaymentAccount, PaymentBatch, PaymentItem, Programme
+from laoxiao.benefits.tests.factories import shipped_programme
 from laoxiao.core.crypto import blind_index
 
 S = PaymentItem.Status
@@ -15,7 +16,7 @@ SX_COUNTY = "340621000000"
 
 
 def programme(code: str = "elderly_allowance") -> Programme:
-    return Programme.objects.get(code=code)
+    return shipped_programme(code)
 
 
 def make_batch(

@@ -13,6 +13,7 @@ from laoxiao.accounts.tests.factories import make_user
 from laoxiao.benefits.actions.applications import application_submit
 from laoxiao.benefits.loader import load_programmes
 from laoxiao.benefits.models import Application, Programme
+from laoxiao.benefits.tests.factories import shipped_programme
 from laoxiao.core.models import RuleVersion
 from laoxiao.core.rules import load_rules
 from laoxiao.people.models import Elder, FamilyLink
@@ -32,7 +33,7 @@ def load_catalogue() -> None:
 
 
 def programme(code: str = "service_subsidy") -> Programme:
-    return Programme.objects.get(code=code)
+    return shipped_programme(code)
 
 
 def pdf(name: str = "hukou.pdf", content: bytes = PDF) -> SimpleUploadedFile:

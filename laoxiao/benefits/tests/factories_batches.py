@@ -9,6 +9,7 @@ from typing import Any
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.benefits.eligibility import calculator_for
 from laoxiao.benefits.models import PaymentAccount, PaymentBatch, PaymentItem, Programme
+from laoxiao.benefits.tests.factories import shipped_programme
 from laoxiao.people.models import Elder
 from laoxiao.people.tests.factories import make_elder_id
 
@@ -58,7 +59,7 @@ def make_accounts(elders: list[Elder], *, every: int = 1) -> int:
 
 
 def allowance() -> Programme:
-    return Programme.objects.get(code="elderly_allowance")
+    return shipped_programme("elderly_allowance")
 
 
 def expected(programme: Programme, period: dt.date = PERIOD, prefix: str = "3406") -> dict[str, int]:

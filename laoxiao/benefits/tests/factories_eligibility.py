@@ -10,6 +10,7 @@ from typing import Any
 from laoxiao.benefits.eligibility import calculator_for
 from laoxiao.benefits.loader import load_programmes
 from laoxiao.benefits.models import Application, Programme
+from laoxiao.benefits.tests.factories import shipped_programme
 from laoxiao.core.models import RuleVersion
 from laoxiao.core.rules import load_rules
 from laoxiao.people.models import AbilityAssessment, Child, Elder, ElderCategory, Guardian, InstitutionStay
@@ -28,7 +29,7 @@ def prog(code: str) -> Programme:
         load_rules()
     if not Programme.objects.filter(code=code).exists():  # a transactional test flushed the table
         load_programmes()
-    return Programme.objects.get(code=code)
+    return shipped_programme(code)
 
 
 def elder(*, birth: dt.date = dt.date(1940, 5, 6), region: str = XS1, **extra: Any) -> Elder:

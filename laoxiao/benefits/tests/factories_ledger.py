@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from laoxiao.benefits.actions.postings import post_batch_approved
 from laoxiao.benefits.models import PaymentAccount, PaymentBatch, PaymentItem, Programme
+from laoxiao.benefits.tests.factories import shipped_programme
 from laoxiao.people.models import Elder
 
 
 def programme(code: str = "elderly_allowance") -> Programme:
-    return Programme.objects.get(code=code)
+    return shipped_programme(code)
 
 
 def make_account(elder: Elder, number: str = "6222021234567890123") -> PaymentAccount:
