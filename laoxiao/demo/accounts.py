@@ -50,6 +50,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("xiangnan_mz", "相南街道民政", "civil_affairs_township", "township"),
     DemoUser("xiangnan_wj", "相南街道卫健", "health_township", "township"),
     DemoUser("xiangnan_sq", "社区网格员", "community_worker", "community"),
+    DemoUser("xiangnan_sq2", "社区网格员（二）", "community_worker", "community"),
     DemoUser("provider_demo", "服务机构操作员", "provider_operator", "", provider="eldercare_home"),
     DemoUser("provider_childcare", "托育机构操作员", "provider_operator", "", provider="childcare_centre"),
     DemoUser("provider_centre", "居家养老服务站操作员", "provider_operator", "", provider="community_centre"),
@@ -101,7 +102,7 @@ def demo_accounts_ensure(*, actor: Any) -> tuple[list[str], list[dict[str, str]]
             continue  # that part of the demo city is not there (e.g. a different region tree)
         display = spec.display_name
         if spec.role == "community_worker" and region is not None:
-            display = f"{region.name}网格员"
+            display = f"{region.name}{spec.display_name.removeprefix('社区')}"
         user_create(
             actor=actor,
             username=spec.username,

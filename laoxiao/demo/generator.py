@@ -62,6 +62,7 @@ from django.db import transaction
 
 from laoxiao.accounts.actions import system_actor
 from laoxiao.core.clock import frozen, today
+from laoxiao.demo.benefits import benefits_size, benefits_step
 from laoxiao.demo.indicator_values import indicators_step
 from laoxiao.demo.kernel import (
     CITY_CODE,
@@ -131,6 +132,7 @@ STEPS: list[Step] = [
         "residential", "写入居住区项目 writing residential projects", lambda ctx: None, residential_step
     ),  # 33
     Step("services", "写入一个月的服务 writing a month of service", services_size, services_step),  # 41
+    Step("benefits", "写入津贴补贴发放 writing benefit payments", benefits_size, benefits_step),  # 51
     Step("indicators", "计算指标 computing indicator values", lambda ctx: None, indicators_step),
     # after the computation: the earlier years' figures join the first computed year's values
     Step("reported", "写入填报指标 writing reported indicator values", lambda ctx: None, reported_step),  # 32

@@ -119,7 +119,7 @@ def test_demo_accounts_are_created_once_and_see_their_regions():
         "wjw_reporter": "health_commission",
         "fgw_reporter": "development_reform",
     }
-    assert len(DEMO_USERS) == 15
+    assert len(DEMO_USERS) == 16
     # the family member: live links to one older person with family orders and one child
     from laoxiao.people.models import FamilyLink
     from laoxiao.services.models import ServiceOrder
