@@ -187,7 +187,9 @@ def _pay_month(
 ) -> tuple[int, int]:
     """One month of a programme: built by the system, approved and sent by the administrator, the
     bank's answer reconciled (a few items fail), the failures paid by a follow-up batch."""
-    batch = batch_open(actor=ctx.actor, programme=programme, period=period, region_code=CITY_CODE.ljust(12, "0"))
+    batch = batch_open(
+        actor=ctx.actor, programme=programme, period=period, region_code=CITY_CODE.ljust(12, "0")
+    )
     batch_build(batch=batch, actor=ctx.actor)
     batch.refresh_from_db()
     if not batch.items_count:  # the programme pays no one that month (e.g. before its rule)

@@ -28,6 +28,7 @@ MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 BATCH_STATUS = "^(" + "|".join(PaymentBatch.Status.values) + ")$"
 ITEM_STATUS = "^(" + "|".join(PaymentItem.Status.values) + ")$"
 
+
 class BenefitBatchFilters(Schema):
     programme: str | None = Field(None, max_length=40, description="the programme's code")
     period: str | None = Field(None, pattern=MONTH, description="the month, YYYY-MM")
