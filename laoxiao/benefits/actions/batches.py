@@ -34,7 +34,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from laoxiao.benefits.actions.batch_items import insert_items, item_code, signature_of
@@ -56,6 +57,7 @@ IS = PaymentItem.Status
 # county offices that approve a batch of their own county (a city administrator approves any)
 APPROVER_ROLES = ("civil_affairs_county", "health_county")
 NO_ACCOUNT = "no payment account"
+NOT_SENT = "not sent, held: "  # an item held when its batch was sent (then failed, paid by a follow-up)
 LIVE_EXCLUDED = (IS.FAILED, IS.CANCELLED)
 # the items whose (code, amount, account) the approval signs: the approved ones and those that left
 # the approved set without being paid by this batch's file (cancelled) or after it (sent, paid, failed)
@@ -447,6 +449,13 @@ def batch_send(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
                 status=IS.SENT, updated_at=clock.now()
             )
     with transaction.atomic():
+        # what is held (no payment account) is not paid by this batch: it is not sent, so it is
+        # "not paid" like a bank failure, and the follow-up batch pays it once an account is given
+        PaymentItem.objects.filter(batch=batch, status=IS.HELD).update(
+            status=IS.FAILED,
+            status_reason=Substr(Concat(Value(NOT_SENT), F("status_reason")), 1, 300),
+            updated_at=clock.now(),
+        )
         if PaymentBatch.objects.filter(pk=batch.pk, status=B.APPROVED).update(
             status=B.SENT, sent_at=clock.now()
         ):
@@ -465,7 +474,8 @@ def batch_send(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
 
 
 def batch_follow_up(*, actor: Any, batch: PaymentBatch) -> PaymentBatch:
-    """The follow-up batch of ``batch``: exactly its failed items, each as a new item (``source`` =
+    """The follow-up batch of ``batch``: exactly its items not paid — failed at the bank, or held
+    (no payment account) when the batch was sent — each as a new item (``source`` =
     the failed item; same beneficiary, period and amount; the account read again: the current one,
     else held). Built at once (ready), it needs an approval like any batch. Made once: a second call
     answers the same follow-up."""

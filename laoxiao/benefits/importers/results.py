@@ -232,7 +232,7 @@ class PaymentResultsImport(ImportKind):
                     "item_code",
                     fmt(
                         _("This item was not sent to the bank (%(status)s)."),
-                        status=item.get_status_display(),
+                        status=PaymentItem.Status(item.status).label,  # lazy: the label in the language shown
                     ),
                 )
             amount = row.values.get("amount")

@@ -209,7 +209,10 @@ def test_the_follow_up_holds_exactly_the_failed_items(setup: dict[str, Any]) -> 
     with pytest.raises(ValidationError):
         actions.batch_follow_up(actor=setup["maker"], batch=batch)  # not sent yet
     batch = actions.batch_send(actor=setup["checker"], batch=batch)
-    failed = fail_items(batch, 5)
+    fail_items(batch, 5)
+    # the bank's five failures and the items held (no account) when the batch was sent
+    failed = list(PaymentItem.objects.filter(batch=batch, status=S.FAILED).order_by("pk"))
+    assert len(failed) == 5 + batch.held_count
     follow = actions.batch_follow_up(actor=setup["maker"], batch=batch)
     assert (follow.kind, follow.follow_up_of_id, follow.status) == ("follow_up", batch.pk, "ready")
     items = list(PaymentItem.objects.filter(batch=follow).order_by("source_id"))
@@ -221,9 +224,9 @@ def test_the_follow_up_holds_exactly_the_failed_items(setup: dict[str, Any]) -> 
             old.period,
         )
         assert new.code != old.code
-    assert follow.items_count == 5 and follow.total_fen == sum(f.amount_fen for f in failed)
+    assert follow.items_count == len(failed) and follow.total_fen == sum(f.amount_fen for f in failed)
     again = actions.batch_follow_up(actor=setup["maker"], batch=batch)
-    assert again.pk == follow.pk and PaymentItem.objects.filter(batch=follow).count() == 5
+    assert again.pk == follow.pk and PaymentItem.objects.filter(batch=follow).count() == len(failed)
     with pytest.raises(PermissionDenied):
         actions.batch_approve(actor=setup["maker"], batch=follow)
     assert actions.batch_approve(actor=setup["checker"], batch=follow).status == "approved"
@@ -236,8 +239,35 @@ def test_the_follow_up_reads_the_account_again(setup: dict[str, Any]) -> None:
     (failed,) = fail_items(batch, 1)
     PaymentAccount.objects.filter(beneficiary_key=failed.beneficiary_key).update(active=False)
     follow = actions.batch_follow_up(actor=setup["maker"], batch=batch)
-    (item,) = PaymentItem.objects.filter(batch=follow)
+    item = PaymentItem.objects.get(batch=follow, source=failed)
     assert (item.status, item.account_id, item.status_reason) == ("held", None, "no payment account")
+
+
+def test_what_is_held_when_sent_is_not_paid_and_the_follow_up_pays_it_once_an_account_is_given(
+    setup: dict[str, Any],
+) -> None:
+    batch = actions.batch_approve(actor=setup["checker"], batch=_built(setup))
+    held = list(PaymentItem.objects.filter(batch=batch, status=S.HELD).order_by("pk"))
+    assert held
+    batch = actions.batch_send(actor=setup["checker"], batch=batch)
+    assert not PaymentItem.objects.filter(batch=batch, status__in=[S.HELD, S.APPROVED]).exists()
+    again = {i.pk: i for i in PaymentItem.objects.filter(pk__in=[h.pk for h in held])}
+    assert {i.status for i in again.values()} == {"failed"}
+    assert {i.status_reason for i in again.values()} == {"not sent, held: no payment account"}
+    given = held[0]
+    account = PaymentAccount.objects.create(
+        beneficiary_key=given.beneficiary_key,
+        elder_id=given.elder_id,
+        region_code=given.region_code,
+        bank_code="ICBC",
+        account_number="622202123456789012",
+        account_name="账户",
+    )
+    follow = actions.batch_follow_up(actor=setup["maker"], batch=batch)
+    paid_again = PaymentItem.objects.get(batch=follow, source=given)
+    assert (paid_again.status, paid_again.account_id) == ("ready", account.pk)
+    still = PaymentItem.objects.filter(batch=follow).exclude(pk=paid_again.pk)
+    assert set(still.values_list("status", flat=True)) <= {"held"}
 
 
 def test_cancel_a_ready_batch_and_open_the_period_again(setup: dict[str, Any]) -> None:
