@@ -29,6 +29,11 @@ def w(city: Any, xiangshan_officer: Any) -> dict[str, Any]:
     return {"elder": elder, "account": account, "item": item, "op": make_overpayment(item)}
 
 
+@pytest.fixture(autouse=True)
+def english(client: Any) -> None:
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the pages in English: the tests read English words
+
+
 def test_person_page_shows_the_masked_account_items_and_overpayments(
     client: Any, w: dict[str, Any], xiangshan_officer: Any, suixi_officer: Any
 ) -> None:

@@ -17,7 +17,8 @@ BASE = "/api/v1/benefits"
 
 
 @pytest.fixture(autouse=True)
-def english() -> Any:
+def english(client: Any) -> Any:
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the request's language: the reasons in English
     with translation.override("en"):
         yield
 

@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from laoxiao.accounts.tests.factories import make_user
 from laoxiao.core.actions import rule_version_create
@@ -68,7 +69,7 @@ def test_a_bad_file_writes_nothing(db: Any, tmp_path: Path, bad: Any, word: str)
     good = _write(tmp_path, "good.json", {**GOOD, "key": "t.other"})
     path = _write(tmp_path, "bad.json", bad)
     before = RuleVersion.objects.count()
-    with pytest.raises(CommandError) as exc:
+    with pytest.raises(CommandError) as exc, translation.override("en"):
         call_command("load-rules", str(good), str(path))
     assert word in str(exc.value) and "bad.json" in str(exc.value)
     assert RuleVersion.objects.count() == before  # not even the good file
