@@ -204,7 +204,8 @@ def _pay_month(
     )
     fails = {code for code, _ in sent if rng.random() < FAIL_SHARE}
     _reconcile(checker, batch.pk, sent, fails, paid_on, rng)
-    if fails:
+    # the month's follow-up: the bank's failures and what was held for want of an account
+    if PaymentItem.objects.filter(batch=batch, status=PaymentItem.Status.FAILED).exists():
         follow = batch_follow_up(actor=ctx.actor, batch=PaymentBatch.objects.get(pk=batch.pk))
         batch_approve(actor=checker, batch=follow)
         batch_send(actor=checker, batch=follow)
@@ -213,7 +214,8 @@ def _pay_month(
             .order_by("pk")
             .values_list("code", "amount_fen")
         )
-        _reconcile(checker, follow.pk, again, set(), paid_on + dt.timedelta(days=5), rng)
+        if again:
+            _reconcile(checker, follow.pk, again, set(), paid_on + dt.timedelta(days=5), rng)
     return len(sent) - len(fails), len(fails)
 
 
