@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from laoxiao.benefits.models import Programme
+from laoxiao.core.rules import RuleMissing, rule_version
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,20 @@ def yuan_to_fen(value: Any) -> int:
     if fen != fen.to_integral_value() or fen < 0:
         raise ValueError(f"not an amount in yuan to the fen: {value!r}")
     return int(fen)
+
+
+def explanation_start(programme: Programme, period: dt.date, *, missing: Any) -> tuple[Explanation, Any]:
+    """An explanation not yet eligible, with the rule version in force on ``period`` (its key, date
+    and certainty filled in); when no version is in force, ``missing`` is its reason and the
+    version is None."""
+    out = Explanation(programme=programme.code, period=period, eligible=False)
+    try:
+        version = rule_version(programme.rule_key, on=period)
+    except RuleMissing:
+        out.reasons.append(str(missing))
+        return out, None
+    out.rule_key, out.rule_from, out.certainty = programme.rule_key, version.effective_from, version.certainty
+    return out, version
 
 
 def period_start(programme: Programme, day: dt.date) -> dt.date:

@@ -89,20 +89,14 @@ class ChildcareSubsidy(base.Calculator):
         ]
 
     def explain(self, programme: Programme, subject: Any, period: dt.date) -> base.Explanation:
-        out = base.Explanation(programme=programme.code, period=period, eligible=False)
-        try:
-            version = rule_version(programme.rule_key, on=period)
-        except RuleMissing:
-            out.reasons.append(
-                _("No version of the rule is in force for this month (the subsidy starts in 2025).")
-            )
+        out, version = base.explanation_start(
+            programme,
+            period,
+            missing=_("No version of the rule is in force for this month (the subsidy starts in 2025)."),
+        )
+        if version is None:
             return out
         data = version.data
-        out.rule_key, out.rule_from, out.certainty = (
-            programme.rule_key,
-            version.effective_from,
-            version.certainty,
-        )
         years = int(data["under_age_years"])
         birth = subject.birth_date
         first_rule = (

@@ -106,18 +106,12 @@ class InclusiveChildcareOperating(base.Calculator):
         return out
 
     def explain(self, programme: Programme, subject: Any, period: dt.date) -> base.Explanation:
-        out = base.Explanation(programme=programme.code, period=period, eligible=False)
-        try:
-            version = rule_version(programme.rule_key, on=period)
-        except RuleMissing:
-            out.reasons.append(_("No version of the rule is in force for this year."))
+        out, version = base.explanation_start(
+            programme, period, missing=_("No version of the rule is in force for this year.")
+        )
+        if version is None:
             return out
         data = version.data
-        out.rule_key, out.rule_from, out.certainty = (
-            programme.rule_key,
-            version.effective_from,
-            version.certainty,
-        )
         if subject.kind not in CHILDCARE_KINDS:
             out.reasons.append(_("Not a childcare provider."))
             return out
@@ -195,17 +189,11 @@ class HomeCarePurchase(base.Calculator):
         ]
 
     def explain(self, programme: Programme, subject: Any, period: dt.date) -> base.Explanation:
-        out = base.Explanation(programme=programme.code, period=period, eligible=False)
-        try:
-            version = rule_version(programme.rule_key, on=period)
-        except RuleMissing:
-            out.reasons.append(_("No version of the rule is in force for this month."))
-            return out
-        out.rule_key, out.rule_from, out.certainty = (
-            programme.rule_key,
-            version.effective_from,
-            version.certainty,
+        out, version = base.explanation_start(
+            programme, period, missing=_("No version of the rule is in force for this month.")
         )
+        if version is None:
+            return out
         claim = ServiceClaim.objects.filter(provider_id=subject.pk, period=period).first()
         if claim is None:
             out.reasons.append(_("No claim for this month."))

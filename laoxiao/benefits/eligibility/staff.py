@@ -107,18 +107,12 @@ class StaffEntryAward(base.Calculator):
         ]
 
     def explain(self, programme: Programme, subject: Any, period: dt.date) -> base.Explanation:
-        out = base.Explanation(programme=programme.code, period=period, eligible=False)
-        try:
-            version = rule_version(programme.rule_key, on=period)
-        except RuleMissing:
-            out.reasons.append(_("No version of the rule is in force for this month."))
+        out, version = base.explanation_start(
+            programme, period, missing=_("No version of the rule is in force for this month.")
+        )
+        if version is None:
             return out
         data = version.data
-        out.rule_key, out.rule_from, out.certainty = (
-            programme.rule_key,
-            version.effective_from,
-            version.certainty,
-        )
         ok = True
         app = (
             Application.objects.filter(registry.approved_q(programme, period), staff_id=subject.pk)
