@@ -162,12 +162,9 @@ BENEFITS_PAGES: tuple[tuple[str, Any, Any, str], ...] = (
     ("benefits-applications", _("Applications"), _("Applications waiting for your review"), "✎"),
     ("benefits-batches", _("Payment batches"), _("Monthly payments: build, approve, send, reconcile"), "¥"),
     ("benefits-overpayments", _("Overpayments"), _("Money paid after an entitlement ended, to recover"), "↺"),
-    (
-        "benefits-ledger",
-        _("Ledger and budgets"),
-        _("Balances per programme, county and year; budget use"),
-        "⚖",
-    ),
+    ("benefits-reconciliation", _("Reconciliation"), _("Upload the bank's results of a payment file"), "⇄"),
+    ("benefits-budgets", _("Budgets"), _("Budget use per programme, county and year"), "▤"),
+    ("benefits-ledger", _("Ledger"), _("Balances per programme, county and year, and their postings"), "⚖"),
 )
 
 
