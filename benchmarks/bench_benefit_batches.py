@@ -19,8 +19,9 @@ Checks both wrote the same items (count, total, held), prints both times and the
 (aim ≤ 3× and under 30 s on SQLite). ``childcare_subsidy`` is timed the same way over
 BENCH_CHILDREN (default 63,000) children aged 0–4 with a guardian each and an account for 9 in 10:
 its floor selects the children under 3 on the first of the month with a guardian (``EXISTS``).
-Measured 2026-12-04 (a shared CI-sized machine), 53,894 items: SQLite floor 2.7 s, batch 5.2 s
-(1.9×); PostgreSQL floor 11.1 s (psycopg's executemany of 54k rows), batch 8.7 s (0.8×). Before the
+Measured 2026-12-04 (a shared CI-sized machine): elderly_allowance 53,894 items, SQLite floor 1.6 s,
+batch 2.4 s (1.5×); childcare_subsidy 47,348 items, floor 1.3 s, batch 1.9 s (1.4×); an earlier run
+of the allowance: floor 2.7 s, batch 5.2 s (1.9×); PostgreSQL floor 11.1 s (psycopg's executemany of 54k rows), batch 8.7 s (0.8×). Before the
 build used ``executemany`` and range look-ups it took 22.8 s on SQLite (7.6×: the ORM's
 ``bulk_create`` compiling a million values was three quarters of it).
 Run: `python benchmarks/bench_benefit_batches.py` (BENCH_ELDERS=… for another size; with
