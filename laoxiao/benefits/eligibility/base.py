@@ -18,6 +18,7 @@ from code.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -108,20 +109,24 @@ def period_start(programme: Programme, day: dt.date) -> dt.date:
     return dt.date(day.year, day.month, 1)
 
 
-class Calculator:
-    """The base of a programme's calculator (subclass, set ``code`` and ``source``, ``@register``)."""
+class Calculator(ABC):
+    """The base of a programme's calculator (subclass, set ``code`` and ``source``, ``@register``).
+    The three questions are abstract: a calculator that leaves one out cannot be registered."""
 
     code: ClassVar[str] = ""
     source: ClassVar[str] = "elder"  # elder | child | provider | staff
 
+    @abstractmethod
     def candidate_ids(self, programme: Programme, period: dt.date, region_prefix: str) -> Any:
         raise NotImplementedError
 
+    @abstractmethod
     def payables(
         self, programme: Programme, period: dt.date, region_prefix: str, lo: int, hi: int
     ) -> list[Payable]:
         raise NotImplementedError
 
+    @abstractmethod
     def explain(self, programme: Programme, subject: Any, period: dt.date) -> Explanation:
         raise NotImplementedError
 
